@@ -1,0 +1,30 @@
+# The two commands of the README: `make run` (the main job) and `make test` (the whole suite).
+# Both build .venv from scratch when it is missing; constraints.txt pins the tested versions
+# (torch to its CPU build).
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip --disable-pip-version-check
+INSTALL_INPUTS := setup.cfg pyproject.toml constraints.txt
+
+.PHONY: run test clean
+
+run: $(VENV)/.installed-run
+	$(VENV)/bin/tabkit data rossmann --synthetic --out data/synthetic/rossmann --stores 50 --summary
+
+test: $(VENV)/.installed-dev
+	$(PY) -m pytest -q
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed-run: $(INSTALL_INPUTS) | $(PY)
+	$(PIP) install -q -c constraints.txt -e .
+	touch $@
+
+$(VENV)/.installed-dev: $(INSTALL_INPUTS) | $(PY)
+	$(PIP) install -q -c constraints.txt -e '.[dev]'
+	touch $@ $(VENV)/.installed-run
+
+clean:
+	rm -rf $(VENV) build *.egg-info

@@ -1,0 +1,55 @@
+"""tabkit: tabular machine learning in the fast.ai tradition.
+
+Shared preprocessing, random forests you can interpret, validation-set hyperparameter
+search, entity-embedding nets, Kaggle-style pipeline runs and HTML reports.
+
+The public names below are imported on first use, so ``import tabkit`` stays fast and
+the command line does not pay for PyTorch unless a net is used.
+"""
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
+__version__ = "0.1.0"
+
+_PUBLIC_NAMES = {
+    "TabularProcessor": "tabkit.prep.processor",
+    "add_datepart": "tabkit.prep.dates",
+    "add_elapsed": "tabkit.prep.elapsed",
+    "time_split": "tabkit.prep.split",
+    "ForestRegressor": "tabkit.forest.estimators",
+    "ForestClassifier": "tabkit.forest.estimators",
+    "permutation_importance": "tabkit.forest.importance",
+    "redundant_features": "tabkit.forest.redundancy",
+    "contributions": "tabkit.forest.attribution",
+    "Explanation": "tabkit.forest.attribution",
+    "plot_waterfall": "tabkit.report.forest_plots",
+    "plot_importance": "tabkit.report.forest_plots",
+    "plot_dendrogram": "tabkit.report.forest_plots",
+    "ValidationSearch": "tabkit.search.validation_search",
+    "plot_search": "tabkit.report.search_plots",
+    "EmbeddingNetRegressor": "tabkit.nn.estimators",
+    "EmbeddingNetClassifier": "tabkit.nn.estimators",
+    "plot_embeddings": "tabkit.report.nn_plots",
+    "run_pipeline": "tabkit.pipeline.runner",
+    "build_report": "tabkit.report.builder",
+}
+_SUBMODULES = {"datasets", "metrics", "prep", "forest", "search", "nn", "pipeline", "report"}
+
+__all__ = sorted(_PUBLIC_NAMES) + sorted(_SUBMODULES) + ["__version__"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _PUBLIC_NAMES:
+        value = getattr(import_module(_PUBLIC_NAMES[name]), name)
+    elif name in _SUBMODULES:
+        value = import_module(f"tabkit.{name}")
+    else:
+        raise AttributeError(f"module 'tabkit' has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

@@ -1,0 +1,274 @@
+"""TabularProcessor: column roles, category codes, missing-value fills and scaling, fitted
+once on training data and shared by every model family."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from numbers import Real
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.validation import check_is_fitted
+
+from tabkit.prep.lineage import lineage_of
+
+FILL_RULES = ("median", "mean")
+
+
+class TabularProcessor(TransformerMixin, BaseEstimator):
+    """Turn a DataFrame into integer category codes and float continuous columns.
+
+    Fitted once on the training frame; every later frame (validation, test, a single
+    row at inference) is transformed with the same codes, fills and scaling.
+
+    Parameters
+    ----------
+    cat_names : list of str, optional
+        Categorical columns. When neither list is given, the roles follow fastai's
+        ``cont_cat_split``: floats, and integers with more than ``max_card`` distinct
+        values, are continuous; booleans, text, categoricals and other integers are
+        categorical; datetime columns are left out. When one list is given, every other
+        (non-datetime) column takes the other role.
+    cont_names : list of str, optional
+        Continuous columns.
+    max_card : int, default 20
+        Largest number of distinct values an integer column may have and still be
+        treated as categorical by the automatic rule.
+    fill : {"median", "mean"} or float, default "median"
+        Value used for missing continuous values, learned from training data.
+
+    Attributes
+    ----------
+    cat_names_, cont_names_ : list of str
+        The input columns in each role.
+    na_names_ : list of str
+        ``<col>_na`` indicator features, one per continuous column that had missing
+        values in training. They are categorical (categories ``[False, True]``).
+    cat_features_ : list of str
+        All integer-coded output features: ``cat_names_ + na_names_``.
+    categories_ : dict of str to list
+        The training categories of each categorical feature; code ``i`` is
+        ``categories_[col][i - 1]`` and code 0 means unknown or missing.
+    cardinalities_ : dict of str to int
+        Number of codes per categorical feature, counting the 0 slot.
+    fill_values_, means_, stds_ : dict of str to float
+        Per continuous column: the fill value and the mean and standard deviation of the
+        filled training values (used when ``normalize=True``).
+    feature_names_in_ : ndarray of str
+        The input columns every transformed frame must have.
+    lineage_ : dict of str to str
+        Output feature -> the source column it derives from (date parts -> the date
+        column, ``<col>_na`` -> ``col``; as recorded in the frame's ``attrs`` by
+        :func:`tabkit.add_datepart` and :func:`tabkit.add_elapsed`).
+    """
+
+    def __init__(
+        self,
+        cat_names: Sequence[str] | None = None,
+        cont_names: Sequence[str] | None = None,
+        *,
+        max_card: int = 20,
+        fill: str | float = "median",
+    ):
+        self.cat_names = cat_names
+        self.cont_names = cont_names
+        self.max_card = max_card
+        self.fill = fill
+
+    def fit(self, X: pd.DataFrame, y=None) -> "TabularProcessor":
+        """Learn column roles, categories, fill values and scaling from ``X``.
+
+        Parameters
+        ----------
+        X : DataFrame
+            Training rows.
+        y : ignored
+
+        Returns
+        -------
+        self
+        """
+        _check_frame(X, "fit")
+        if not (self.fill in FILL_RULES or (isinstance(self.fill, Real) and not isinstance(self.fill, bool))):
+            raise ValueError(f"fill must be one of {FILL_RULES} or a number, got {self.fill!r}")
+        cat_names, cont_names = self._column_roles(X)
+        _check_columns(X, [*cat_names, *cont_names])
+        continuous = {col: _as_float(X[col], col) for col in cont_names}
+
+        self.cat_names_ = cat_names
+        self.cont_names_ = cont_names
+        self.categories_ = {col: _training_categories(X[col]) for col in cat_names}
+        self.na_names_ = [f"{col}_na" for col, values in continuous.items() if values.isna().any()]
+        self.categories_.update({name: [False, True] for name in self.na_names_})
+        self.cat_features_ = [*cat_names, *self.na_names_]
+        self.cardinalities_ = {col: len(cats) + 1 for col, cats in self.categories_.items()}
+
+        self.fill_values_, self.means_, self.stds_ = {}, {}, {}
+        for col, values in continuous.items():
+            fill_value = self._fill_value(values)
+            filled = values.fillna(fill_value)
+            std = float(filled.std())
+            self.fill_values_[col] = fill_value
+            self.means_[col] = float(filled.mean())
+            self.stds_[col] = std if np.isfinite(std) and std > 0 else 1.0
+
+        self.feature_names_in_ = np.array([*cat_names, *cont_names], dtype=object)
+        self.n_features_in_ = len(self.feature_names_in_)
+        recorded = lineage_of(X)
+        source = {col: recorded.get(col, col) for col in [*cat_names, *cont_names]}
+        source.update({f"{col}_na": source[col] for col in cont_names})
+        self.lineage_ = {name: source[name] for name in self.get_feature_names_out()}
+        return self
+
+    def transform(self, X: pd.DataFrame, *, normalize: bool = False) -> pd.DataFrame:
+        """Encode ``X`` with the fitted codes, fills and (optionally) scaling.
+
+        Unseen and missing categories become code 0; missing continuous values get the
+        training fill value (also in columns that had none in training); columns the
+        processor was not fitted on are ignored.
+
+        Parameters
+        ----------
+        X : DataFrame
+            Rows to encode; must hold every column in ``feature_names_in_``.
+        normalize : bool, default False
+            Standardise continuous columns with the training means and standard
+            deviations (for nets; forests use the raw values).
+
+        Returns
+        -------
+        DataFrame
+            Same index as ``X``; columns ``get_feature_names_out()``: int64 codes, then
+            float32 continuous values.
+        """
+        check_is_fitted(self, "feature_names_in_")
+        _check_frame(X, "transform")
+        _check_columns(X, list(self.feature_names_in_))
+        continuous = {col: _as_float(X[col], col) for col in self.cont_names_}
+        out: dict[str, np.ndarray] = {}
+        for col in self.cat_names_:
+            out[col] = _encode(X[col], self.categories_[col])
+        for name in self.na_names_:
+            out[name] = np.where(continuous[name[: -len("_na")]].isna().to_numpy(), 2, 1).astype(np.int64)
+        for col, values in continuous.items():
+            filled = values.fillna(self.fill_values_[col]).to_numpy()
+            if normalize:
+                filled = (filled - self.means_[col]) / self.stds_[col]
+            out[col] = filled.astype(np.float32)
+        return pd.DataFrame(out, index=X.index)
+
+    def fit_transform(self, X: pd.DataFrame, y=None, *, normalize: bool = False) -> pd.DataFrame:
+        """Fit on ``X`` and return its encoding (see :meth:`transform`)."""
+        return self.fit(X).transform(X, normalize=normalize)
+
+    def inverse_transform(self, X: pd.DataFrame) -> pd.DataFrame:
+        """Turn category codes back into their labels (code 0 -> missing).
+
+        Parameters
+        ----------
+        X : DataFrame
+            A transformed frame (any subset of the output columns).
+
+        Returns
+        -------
+        DataFrame
+            Categorical columns as labels (object dtype), continuous columns unchanged.
+        """
+        check_is_fitted(self, "feature_names_in_")
+        out = X.copy()
+        for col in X.columns.intersection(self.cat_features_):
+            labels = np.array([np.nan, *self.categories_[col]], dtype=object)
+            codes = X[col].to_numpy()
+            if ((codes < 0) | (codes >= len(labels))).any():
+                raise ValueError(f"inverse_transform: column {col!r} holds codes outside 0..{len(labels) - 1}")
+            out[col] = labels[codes]
+        return out
+
+    def get_feature_names_out(self, input_features=None) -> np.ndarray:
+        """Output column names: categorical codes, then continuous columns."""
+        check_is_fitted(self, "feature_names_in_")
+        return np.array([*self.cat_features_, *self.cont_names_], dtype=object)
+
+    def _column_roles(self, X: pd.DataFrame) -> tuple[list[str], list[str]]:
+        usable = [col for col in X.columns if not _is_temporal(X[col])]
+        if self.cat_names is not None and self.cont_names is not None:
+            cat_names, cont_names = list(self.cat_names), list(self.cont_names)
+        elif self.cat_names is not None:
+            cat_names = list(self.cat_names)
+            cont_names = [col for col in usable if col not in cat_names]
+        elif self.cont_names is not None:
+            cont_names = list(self.cont_names)
+            cat_names = [col for col in usable if col not in cont_names]
+        else:
+            cont_names = [col for col in usable if _looks_continuous(X[col], self.max_card)]
+            cat_names = [col for col in usable if col not in cont_names]
+        both = sorted(set(cat_names) & set(cont_names))
+        if both:
+            raise ValueError(f"column(s) named both categorical and continuous: {both}")
+        if not cat_names and not cont_names:
+            raise ValueError("no usable columns: the frame has only date/time columns")
+        return cat_names, cont_names
+
+    def _fill_value(self, values: pd.Series) -> float:
+        if not isinstance(self.fill, str):
+            return float(self.fill)
+        value = values.median() if self.fill == "median" else values.mean()
+        return float(value) if pd.notna(value) else 0.0
+
+
+def _check_frame(X, step: str) -> None:
+    if not isinstance(X, pd.DataFrame):
+        raise TypeError(f"TabularProcessor.{step} expects a pandas DataFrame, got {type(X).__name__}")
+    if len(X) == 0:
+        raise ValueError(f"TabularProcessor.{step}: the frame has no rows")
+
+
+def _check_columns(X: pd.DataFrame, required: list[str]) -> None:
+    missing = [col for col in required if col not in X.columns]
+    if missing:
+        raise ValueError(f"missing required column(s): {missing}")
+
+
+def _is_temporal(values: pd.Series) -> bool:
+    return pd.api.types.is_datetime64_any_dtype(values) or pd.api.types.is_timedelta64_dtype(values)
+
+
+def _looks_continuous(values: pd.Series, max_card: int) -> bool:
+    if pd.api.types.is_bool_dtype(values):
+        return False
+    if pd.api.types.is_float_dtype(values):
+        return True
+    if pd.api.types.is_integer_dtype(values):
+        return values.nunique() > max_card
+    return False
+
+
+def _as_float(values: pd.Series, column: str) -> pd.Series:
+    """A continuous column as float64, or a ValueError naming the column and a bad value."""
+    if pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+        return values.astype("float64")
+    numeric = pd.to_numeric(values, errors="coerce")
+    bad = numeric.isna() & values.notna()
+    if bad.any():
+        raise ValueError(
+            f"continuous column {column!r} holds {int(bad.sum())} non-numeric value(s), "
+            f"e.g. {values[bad].iloc[0]!r}"
+        )
+    return numeric.astype("float64")
+
+
+def _training_categories(values: pd.Series) -> list:
+    if isinstance(values.dtype, pd.CategoricalDtype) and values.dtype.ordered:
+        return list(values.dtype.categories)
+    uniques = list(pd.unique(values.dropna()))
+    try:
+        return sorted(uniques)
+    except TypeError:
+        return sorted(uniques, key=lambda value: (type(value).__name__, str(value)))
+
+
+def _encode(values: pd.Series, categories: list) -> np.ndarray:
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        values = values.astype(object)
+    codes = pd.Categorical(values, categories=pd.Index(categories)).codes
+    return codes.astype(np.int64) + 1

@@ -1,0 +1,73 @@
+"""Hold out the latest dates as a validation set (Kaggle-style time split)."""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+import pandas as pd
+
+
+def time_split(df: pd.DataFrame, *, date: str, valid_size: float) -> tuple[np.ndarray, np.ndarray]:
+    """Split rows into train and validation by date, the latest dates going to validation.
+
+    Whole dates move together: validation takes the latest dates until it holds at least
+    ``valid_size`` rows, so it can be slightly larger than asked but never splits a date.
+
+    Parameters
+    ----------
+    df : DataFrame
+        The rows to split.
+    date : str
+        The date column (anything pandas can order: datetimes, date strings, numbers).
+    valid_size : int or float
+        Validation rows: a count (int >= 1) or a fraction of the rows (0 < float < 1).
+
+    Returns
+    -------
+    train_positions, valid_positions : ndarray of int
+        Sorted row positions (for ``df.iloc``).
+
+    Raises
+    ------
+    ValueError
+        If the date column is missing or has missing values, ``valid_size`` is out of
+        range, or the split would leave no training rows.
+    """
+    if date not in df.columns:
+        raise ValueError(f"time_split: column {date!r} is not in the frame")
+    n_rows = len(df)
+    if n_rows == 0:
+        raise ValueError("time_split: the frame has no rows")
+    n_valid = _valid_rows(valid_size, n_rows)
+    dates = df[date]
+    if dates.isna().any():
+        raise ValueError(
+            f"time_split: column {date!r} has {int(dates.isna().sum())} missing value(s)"
+        )
+    counts = dates.value_counts().sort_index(ascending=False)
+    rows_from_latest = counts.cumsum().to_numpy()
+    first_valid = counts.index[int(np.searchsorted(rows_from_latest, n_valid))]
+    is_valid = (dates >= first_valid).to_numpy()
+    if is_valid.all():
+        raise ValueError(
+            f"time_split: {n_valid} validation rows out of {n_rows} leave no training rows "
+            f"once whole dates are kept together"
+        )
+    return np.flatnonzero(~is_valid), np.flatnonzero(is_valid)
+
+
+def _valid_rows(valid_size: float, n_rows: int) -> int:
+    if isinstance(valid_size, bool) or not isinstance(valid_size, numbers.Real):
+        raise ValueError(f"time_split: valid_size must be a number, got {valid_size!r}")
+    if isinstance(valid_size, numbers.Integral):
+        if not 1 <= valid_size < n_rows:
+            raise ValueError(
+                f"time_split: valid_size={valid_size} rows must be between 1 and "
+                f"{n_rows - 1} for a frame of {n_rows} rows"
+            )
+        return int(valid_size)
+    if not 0 < valid_size < 1:
+        raise ValueError(
+            f"time_split: a fractional valid_size must be in (0, 1), got {valid_size}"
+        )
+    return max(1, int(round(valid_size * n_rows)))
