@@ -5,6 +5,7 @@ import re
 
 import pandas as pd
 
+from tabkit.prep.checks import first_value
 from tabkit.prep.lineage import add_lineage
 
 DATE_PARTS = (
@@ -67,9 +68,9 @@ def add_datepart(
         if name == "Week":
             values = iso_week
         elif name == "Dayofweek":
-            values = accessor.dayofweek
+            values = accessor.day_of_week
         elif name == "Dayofyear":
-            values = accessor.dayofyear
+            values = accessor.day_of_year
         else:
             values = getattr(accessor, name.lower())
         parts[prefix + name] = _with_missing(values, dates)
@@ -91,10 +92,9 @@ def _as_datetime(values: pd.Series, column: str) -> pd.Series:
     converted = pd.to_datetime(values, errors="coerce")
     bad = converted.isna() & values.notna()
     if bad.any():
-        example = values[bad].iloc[0]
         raise ValueError(
             f"add_datepart: column {column!r} has {int(bad.sum())} value(s) that are not "
-            f"dates, e.g. {example!r}"
+            f"dates, e.g. {first_value(values[bad])}"
         )
     return converted
 

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from tabkit.prep.checks import first_value
 from tabkit.prep.lineage import add_lineage
 
 WINDOW_DAYS = 7
@@ -97,7 +98,7 @@ def _event_flags(values: pd.Series, column: str) -> np.ndarray:
     if bad.any():
         raise ValueError(
             f"add_elapsed: event column {column!r} must hold 0/1 values; "
-            f"{int(bad.sum())} row(s) do not, e.g. {values[bad].iloc[0]!r}"
+            f"{int(bad.sum())} row(s) do not, e.g. {first_value(values[bad])}"
         )
     return numeric.fillna(0).to_numpy().astype(bool)
 
@@ -108,7 +109,7 @@ def _day_numbers(values: pd.Series, column: str) -> np.ndarray:
         bad = dates.isna()
         raise ValueError(
             f"add_elapsed: date column {column!r} has {int(bad.sum())} missing or unparsable "
-            f"value(s), e.g. {values[bad].iloc[0]!r}"
+            f"value(s), e.g. {first_value(values[bad])}"
         )
     return ((dates - pd.Timestamp("1970-01-01")) // pd.Timedelta(days=1)).to_numpy(np.int64)
 

@@ -10,6 +10,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
+from tabkit.prep.checks import first_value
 from tabkit.prep.lineage import lineage_of
 
 FILL_RULES = ("median", "mean")
@@ -252,7 +253,7 @@ def _as_float(values: pd.Series, column: str) -> pd.Series:
     if bad.any():
         raise ValueError(
             f"continuous column {column!r} holds {int(bad.sum())} non-numeric value(s), "
-            f"e.g. {values[bad].iloc[0]!r}"
+            f"e.g. {first_value(values[bad])}"
         )
     return numeric.astype("float64")
 
@@ -270,5 +271,4 @@ def _training_categories(values: pd.Series) -> list:
 def _encode(values: pd.Series, categories: list) -> np.ndarray:
     if isinstance(values.dtype, pd.CategoricalDtype):
         values = values.astype(object)
-    codes = pd.Categorical(values, categories=pd.Index(categories)).codes
-    return codes.astype(np.int64) + 1
+    return pd.Index(categories).get_indexer(values).astype(np.int64) + 1
