@@ -1,0 +1,188 @@
+"""The training loop: the whole data set sits on the device as tensors; each epoch
+shuffles an index and slices it into batches (no per-row Dataset or DataLoader)."""
+from __future__ import annotations
+
+import copy
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import nn
+from tqdm.auto import tqdm
+
+from tabkit.nn.device import autocast
+from tabkit.nn.schedule import constant, one_cycle
+
+OPTIMIZERS = ("adamw", "sgd")
+PREDICT_BATCH = 16384
+
+
+@dataclass
+class Tensors:
+    """Categorical codes (int64), continuous values (float32) and, for training, targets."""
+
+    cat: torch.Tensor
+    cont: torch.Tensor
+    y: torch.Tensor | None = None
+
+    def __len__(self) -> int:
+        return self.cat.shape[0]
+
+    def to(self, device: torch.device) -> "Tensors":
+        y = None if self.y is None else self.y.to(device)
+        return Tensors(self.cat.to(device), self.cont.to(device), y)
+
+    def rows(self, index: torch.Tensor | slice) -> "Tensors":
+        y = None if self.y is None else self.y[index]
+        return Tensors(self.cat[index], self.cont[index], y)
+
+
+def make_optimizer(module: nn.Module, name: str, lr: float, weight_decay: float) -> torch.optim.Optimizer:
+    """AdamW (decoupled weight decay, fastai's betas and eps) or SGD with momentum."""
+    if name == "adamw":
+        return torch.optim.AdamW(module.parameters(), lr=lr, betas=(0.9, 0.99), eps=1e-5, weight_decay=weight_decay)
+    return torch.optim.SGD(module.parameters(), lr=lr, momentum=0.9, weight_decay=weight_decay)
+
+
+def set_hyper(optimizer: torch.optim.Optimizer, lr: float, momentum: float) -> None:
+    """Set the learning rate and momentum (AdamW's beta1) of every parameter group."""
+    for group in optimizer.param_groups:
+        group["lr"] = lr
+        if "betas" in group:
+            group["betas"] = (momentum, group["betas"][1])
+        else:
+            group["momentum"] = momentum
+
+
+def batch_starts(n_rows: int, batch_size: int) -> range:
+    """Start offsets of the training batches; a last partial batch is dropped when there
+    is at least one full batch (as fastai does), so BatchNorm never sees a single row."""
+    n_batches = n_rows // batch_size if n_rows >= batch_size else 1
+    return range(0, n_batches * batch_size, batch_size)
+
+
+def train_steps(
+    module: nn.Module,
+    data: Tensors,
+    optimizer: torch.optim.Optimizer,
+    loss_fn: Callable,
+    lrs: np.ndarray,
+    momenta: np.ndarray,
+    *,
+    batch_size: int,
+    generator: torch.Generator,
+    amp: bool,
+    progress=None,
+) -> float:
+    """One pass over a shuffled index, one optimiser step per batch with the given
+    learning rates and momenta. Returns the mean training loss."""
+    device = data.cat.device
+    module.train()
+    order = torch.randperm(len(data), generator=generator, device=generator.device).to(device)
+    total = torch.zeros((), device=device)
+    n_seen = 0
+    for step, start in enumerate(batch_starts(len(data), batch_size)):
+        batch = data.rows(order[start : start + batch_size])
+        set_hyper(optimizer, float(lrs[step]), float(momenta[step]))
+        with autocast(device, amp):
+            out = module(batch.cat, batch.cont)
+        loss = loss_fn(out.float(), batch.y)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        total += loss.detach() * len(batch)
+        n_seen += len(batch)
+        if progress is not None:
+            progress.update(1)
+    return float(total) / n_seen
+
+
+def predict_raw(module: nn.Module, data: Tensors, *, amp: bool, batch_size: int = PREDICT_BATCH) -> torch.Tensor:
+    """The module's float32 outputs for every row, in eval mode, batch by batch."""
+    device = data.cat.device
+    module.eval()
+    outs = []
+    with torch.inference_mode():
+        for start in range(0, len(data), batch_size):
+            batch = data.rows(slice(start, start + batch_size))
+            with autocast(device, amp):
+                outs.append(module(batch.cat, batch.cont).float())
+    return torch.cat(outs)
+
+
+@dataclass
+class EarlyStopping:
+    """Keep the best epoch's weights by ``monitor``; stop after ``patience`` epochs
+    without improvement (``None``: never stop early)."""
+
+    monitor: str
+    greater_is_better: bool
+    patience: int | None
+    best_value: float | None = None
+    best_epoch: int | None = None
+    best_state: dict | None = None
+
+    def update(self, epoch: int, value: float, module: nn.Module) -> bool:
+        """Record an epoch's score; returns True when training should stop."""
+        better = self.best_value is None or (value > self.best_value if self.greater_is_better else value < self.best_value)
+        if better:
+            self.best_value, self.best_epoch = value, epoch
+            self.best_state = copy.deepcopy(module.state_dict())
+        return self.patience is not None and epoch - self.best_epoch >= self.patience
+
+
+def fit(
+    module: nn.Module,
+    data: Tensors,
+    *,
+    epochs: int,
+    batch_size: int,
+    lr: float,
+    weight_decay: float,
+    optimizer: str,
+    schedule: str,
+    loss_fn: Callable,
+    generator: torch.Generator,
+    amp: bool,
+    evaluate: Callable[[nn.Module], dict[str, float]] | None = None,
+    early_stopping: EarlyStopping | None = None,
+    verbose: int = 0,
+) -> list[dict[str, float]]:
+    """Train ``module`` for ``epochs`` epochs and return one history row per epoch.
+
+    ``evaluate(module)`` scores the validation data after each epoch (its keys become
+    history columns); ``early_stopping`` then keeps the best epoch's weights.
+    """
+    steps_per_epoch = len(batch_starts(len(data), batch_size))
+    n_steps = epochs * steps_per_epoch
+    lrs, momenta = one_cycle(n_steps, lr) if schedule == "one_cycle" else constant(n_steps, lr)
+    opt = make_optimizer(module, optimizer, lr, weight_decay)
+    history = []
+    for epoch in range(epochs):
+        begin = time.perf_counter()
+        window = slice(epoch * steps_per_epoch, (epoch + 1) * steps_per_epoch)
+        progress = (
+            tqdm(total=steps_per_epoch, desc=f"epoch {epoch + 1}/{epochs}", unit="batch", leave=True)
+            if verbose
+            else None
+        )
+        train_loss = train_steps(
+            module, data, opt, loss_fn, lrs[window], momenta[window],
+            batch_size=batch_size, generator=generator, amp=amp, progress=progress,
+        )
+        row = {"epoch": epoch + 1, "train_loss": train_loss}
+        if evaluate is not None:
+            row.update(evaluate(module))
+        row["lr"] = float(lrs[window][-1])
+        row["seconds"] = time.perf_counter() - begin
+        history.append(row)
+        if progress is not None:
+            progress.set_postfix({k: f"{v:.4g}" for k, v in row.items() if k not in ("epoch", "lr", "seconds")})
+            progress.close()
+        if early_stopping is not None and early_stopping.update(epoch + 1, row[early_stopping.monitor], module):
+            break
+    if early_stopping is not None and early_stopping.best_state is not None:
+        module.load_state_dict(early_stopping.best_state)
+    return history
