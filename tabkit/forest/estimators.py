@@ -1,0 +1,308 @@
+"""Random forests on the shared preprocessing: ``ForestRegressor`` and ``ForestClassifier``.
+
+Each estimator fits a :class:`tabkit.TabularProcessor` (raw values, not normalised) and a
+scikit-learn random forest on its output. Prediction is a pure function of the fitted
+``processor_`` and ``forest_``: ``forest_.predict(encode(processor_, X))``, so a caller may
+swap ``forest_`` for another forest over the same features (e.g. its first k trees).
+"""
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+from sklearn.exceptions import DataConversionWarning
+from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_array, check_is_fitted
+
+from tabkit.prep.processor import TabularProcessor
+
+FEATURE_DTYPE = np.float32
+
+
+def encode(processor: TabularProcessor, X: pd.DataFrame) -> np.ndarray:
+    """The forest's input matrix for ``X``: the processor's raw output as float32."""
+    return processor.transform(X).to_numpy(FEATURE_DTYPE)
+
+
+def generated_names(n_columns: int) -> list[str]:
+    """Column names given to a numpy array: ``x0``, ``x1``, ..."""
+    return [f"x{i}" for i in range(n_columns)]
+
+
+class _Forest(BaseEstimator):
+    """Shared fitting and input handling of the tabkit forests."""
+
+    _forest_class: type
+
+    def __init__(
+        self,
+        n_estimators: int = 100,
+        *,
+        max_features: float | int | str | None = 0.5,
+        min_samples_leaf: int | float = 3,
+        max_samples: int | float | None = None,
+        oob_score: bool = False,
+        n_jobs: int | None = None,
+        random_state: int | np.random.RandomState | None = None,
+        cat_names: Sequence[str] | None = None,
+        cont_names: Sequence[str] | None = None,
+        max_card: int = 20,
+    ):
+        self.n_estimators = n_estimators
+        self.max_features = max_features
+        self.min_samples_leaf = min_samples_leaf
+        self.max_samples = max_samples
+        self.oob_score = oob_score
+        self.n_jobs = n_jobs
+        self.random_state = random_state
+        self.cat_names = cat_names
+        self.cont_names = cont_names
+        self.max_card = max_card
+
+    def fit(self, X, y, sample_weight=None):
+        """Fit the processor on ``X`` and the forest on its output.
+
+        Parameters
+        ----------
+        X : DataFrame or array-like of shape (n_samples, n_features)
+            Training rows. A numpy array gets the column names ``x0``, ``x1``, ...
+        y : array-like of shape (n_samples,)
+            Targets; must not contain NaN.
+        sample_weight : array-like of shape (n_samples,), optional
+            Row weights passed to the forest.
+
+        Returns
+        -------
+        self
+        """
+        frame, from_array = self._frame(X, fitting=True)
+        y = self._check_y(y, len(frame))
+        y = self._check_target(y)
+        self.processor_ = TabularProcessor(self.cat_names, self.cont_names, max_card=self.max_card).fit(frame)
+        self.forest_ = self._forest_class(
+            n_estimators=self.n_estimators,
+            max_features=self.max_features,
+            min_samples_leaf=self.min_samples_leaf,
+            max_samples=self.max_samples,
+            bootstrap=True,
+            oob_score=self.oob_score,
+            n_jobs=self.n_jobs,
+            random_state=self.random_state,
+        )
+        self.forest_.fit(encode(self.processor_, frame), y, sample_weight=sample_weight)
+        self._fitted_on_array = from_array
+        self.n_features_in_ = frame.shape[1]
+        if not from_array:
+            self.feature_names_in_ = np.asarray(frame.columns, dtype=object)
+        if self.oob_score:
+            self.oob_score_ = self.forest_.oob_score_
+        return self
+
+    @property
+    def feature_importances_(self) -> pd.Series:
+        """Impurity-based importances of the forest, indexed by processed feature name."""
+        check_is_fitted(self, "forest_")
+        return pd.Series(
+            self.forest_.feature_importances_,
+            index=pd.Index(self.processor_.get_feature_names_out(), name="feature"),
+            name="importance",
+        )
+
+    def _transform(self, X) -> np.ndarray:
+        check_is_fitted(self, "forest_")
+        frame, _ = self._frame(X, fitting=False)
+        return encode(self.processor_, frame)
+
+    def _frame(self, X, *, fitting: bool) -> tuple[pd.DataFrame, bool]:
+        if isinstance(X, pd.DataFrame):
+            if fitting and X.shape[1] == 0:
+                raise ValueError(f"0 feature(s) (shape={X.shape}) while a minimum of 1 is required.")
+            return X, False
+        array = check_array(X, dtype="numeric", ensure_all_finite="allow-nan")
+        if not fitting:
+            if not self._fitted_on_array:
+                raise ValueError(
+                    f"{type(self).__name__} was fitted on a DataFrame; pass a DataFrame with "
+                    f"columns {list(self.processor_.feature_names_in_)}"
+                )
+            if array.shape[1] != self.n_features_in_:
+                raise ValueError(
+                    f"X has {array.shape[1]} features, but {type(self).__name__} is expecting "
+                    f"{self.n_features_in_} features as input"
+                )
+        return pd.DataFrame(array, columns=generated_names(array.shape[1])), True
+
+    def _check_y(self, y, n_rows: int) -> np.ndarray:
+        if y is None:
+            raise ValueError(f"{type(self).__name__} requires y to be passed, but the target y is None")
+        values = np.asarray(y)
+        if values.ndim == 2 and values.shape[1] == 1:
+            warnings.warn(
+                "A column-vector y was passed when a 1d array was expected; it is raveled.",
+                DataConversionWarning,
+                stacklevel=3,
+            )
+            values = values.ravel()
+        if values.ndim != 1:
+            raise ValueError(f"y must be one-dimensional, got shape {values.shape}")
+        if len(values) != n_rows:
+            raise ValueError(f"X has {n_rows} rows but y has {len(values)}")
+        n_missing = int(pd.isna(values).sum())
+        if n_missing:
+            raise ValueError(f"y has {n_missing} missing (NaN) value(s); drop those rows before fitting")
+        return values
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        return tags
+
+
+class ForestRegressor(RegressorMixin, _Forest):
+    """Random forest regressor on the shared tabular preprocessing, with fast.ai's defaults.
+
+    Parameters
+    ----------
+    n_estimators : int, default 100
+        Number of trees.
+    max_features : float, int, str or None, default 0.5
+        Features considered at each split (fast.ai's ``max_features=0.5``).
+    min_samples_leaf : int or float, default 3
+        Smallest leaf.
+    max_samples : int or float, optional
+        Rows sampled for each tree (fast.ai's ``set_rf_samples``); all rows when None.
+    oob_score : bool, default False
+        Compute the out-of-bag R^2.
+    n_jobs : int, optional
+        Parallel jobs for fitting and predicting (joblib).
+    random_state : int or RandomState, optional
+        Makes the forest repeatable.
+    cat_names, cont_names : list of str, optional
+        Column roles for the :class:`tabkit.TabularProcessor`; inferred when not given.
+    max_card : int, default 20
+        Largest integer cardinality still treated as categorical.
+
+    Attributes
+    ----------
+    processor_ : TabularProcessor
+        The fitted preprocessing.
+    forest_ : sklearn.ensemble.RandomForestRegressor
+        The fitted forest, on ``processor_.transform(X)`` as float32.
+    feature_names_in_ : ndarray of str
+        Columns of the training frame (not set when fitted on a numpy array).
+    n_features_in_ : int
+        Number of training columns.
+    feature_importances_ : Series
+        Impurity importances by processed feature.
+    oob_score_ : float
+        Out-of-bag R^2 (when ``oob_score=True``).
+    """
+
+    _forest_class = RandomForestRegressor
+
+    def _check_target(self, y: np.ndarray) -> np.ndarray:
+        try:
+            return y.astype(np.float64)
+        except (TypeError, ValueError) as error:
+            raise ValueError(f"ForestRegressor needs a numeric target: {error}") from None
+
+    def predict(self, X) -> np.ndarray:
+        """Mean prediction of the trees.
+
+        Parameters
+        ----------
+        X : DataFrame or array-like
+            Rows to predict; must hold every column the processor needs.
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+        """
+        features = self._transform(X)
+        return self.forest_.predict(features)
+
+    def predict_std(self, X) -> np.ndarray:
+        """Standard deviation of the per-tree predictions (the course's confidence measure).
+
+        Parameters
+        ----------
+        X : DataFrame or array-like
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+        """
+        features = self._transform(X)
+        per_tree = np.stack([tree.predict(features, check_input=False) for tree in self.forest_.estimators_])
+        return per_tree.std(axis=0)
+
+
+class ForestClassifier(ClassifierMixin, _Forest):
+    """Random forest classifier on the shared tabular preprocessing, with fast.ai's defaults.
+
+    Parameters are those of :class:`ForestRegressor`; ``oob_score`` gives the out-of-bag
+    accuracy.
+
+    Attributes
+    ----------
+    processor_ : TabularProcessor
+        The fitted preprocessing.
+    forest_ : sklearn.ensemble.RandomForestClassifier
+        The fitted forest, on ``processor_.transform(X)`` as float32.
+    classes_ : ndarray
+        Class labels.
+    feature_names_in_ : ndarray of str
+        Columns of the training frame (not set when fitted on a numpy array).
+    n_features_in_ : int
+        Number of training columns.
+    feature_importances_ : Series
+        Impurity importances by processed feature.
+    oob_score_ : float
+        Out-of-bag accuracy (when ``oob_score=True``).
+    """
+
+    _forest_class = RandomForestClassifier
+
+    def fit(self, X, y, sample_weight=None) -> "ForestClassifier":
+        super().fit(X, y, sample_weight=sample_weight)
+        self.classes_ = self.forest_.classes_
+        return self
+
+    fit.__doc__ = _Forest.fit.__doc__
+
+    def _check_target(self, y: np.ndarray) -> np.ndarray:
+        check_classification_targets(y)
+        return y
+
+    def predict(self, X) -> np.ndarray:
+        """Most probable class of each row.
+
+        Parameters
+        ----------
+        X : DataFrame or array-like
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+        """
+        features = self._transform(X)
+        return self.forest_.predict(features)
+
+    def predict_proba(self, X) -> np.ndarray:
+        """Class probabilities: the mean of the trees' leaf class fractions.
+
+        Parameters
+        ----------
+        X : DataFrame or array-like
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes)
+            Columns in the order of ``classes_``.
+        """
+        features = self._transform(X)
+        return self.forest_.predict_proba(features)
