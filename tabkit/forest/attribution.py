@@ -1,0 +1,305 @@
+"""Per-row prediction attribution for tree ensembles (Saabas, as treeinterpreter; or TreeSHAP).
+
+Saabas attribution starts each tree at its root value (the bias) and credits every split
+on a row's path with ``value(child) - value(parent)``, on the split's feature; averaged over
+the trees, ``bias + sum(contributions)`` is exactly the prediction. Here it is vectorised:
+one sparse matrix holds each node's delta in the column of its parent's feature, so the
+contributions of a chunk of rows are ``decision_path(rows) @ deltas``.
+"""
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+from sklearn.base import is_classifier
+from sklearn.ensemble import (
+    ExtraTreesClassifier,
+    ExtraTreesRegressor,
+    RandomForestClassifier,
+    RandomForestRegressor,
+)
+from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
+from sklearn.utils.validation import check_array, check_is_fitted
+
+from tabkit.forest.estimators import FEATURE_DTYPE, ForestClassifier, ForestRegressor, encode, generated_names
+
+SUPPORTED_MODELS = (
+    ForestRegressor,
+    ForestClassifier,
+    RandomForestRegressor,
+    RandomForestClassifier,
+    ExtraTreesRegressor,
+    ExtraTreesClassifier,
+    DecisionTreeRegressor,
+    DecisionTreeClassifier,
+)
+METHODS = ("saabas", "treeshap")
+BY = ("feature", "column")
+
+
+@dataclass
+class Explanation:
+    """Per-row attribution of a model's predictions.
+
+    For a regressor, ``bias + values.sum(axis=1) == prediction``. For a classifier every
+    field is per class: ``values`` is a dict ``class -> DataFrame`` and
+    ``bias[c] + values[c].sum(axis=1) == prediction[c]`` (probabilities).
+
+    Attributes
+    ----------
+    prediction : Series or DataFrame
+        The model's prediction per row (a DataFrame rows x classes for classifiers).
+    bias : float or Series
+        The expected value every row starts from (a Series per class for classifiers).
+    values : DataFrame or dict of class to DataFrame
+        Contributions, rows x features (or source columns when ``by="column"``).
+    data : DataFrame
+        The explained rows' values of the same features (category labels, not codes),
+        for labels such as ``Promo = 1``.
+    by : {"feature", "column"}
+        Whether ``values`` is per model feature or folded onto source columns.
+    method : {"saabas", "treeshap"}
+        How the contributions were computed.
+    classes : list or None
+        Class labels for a classifier, None for a regressor.
+    """
+
+    prediction: pd.Series | pd.DataFrame
+    bias: float | pd.Series
+    values: pd.DataFrame | dict
+    data: pd.DataFrame
+    by: str = "feature"
+    method: str = "saabas"
+    classes: list | None = field(default=None)
+
+    def for_class(self, label) -> "Explanation":
+        """The single-output explanation of one class's probability.
+
+        Parameters
+        ----------
+        label
+            A class label of the classifier.
+
+        Returns
+        -------
+        Explanation
+        """
+        if self.classes is None:
+            raise ValueError("for_class: this explanation is of a regressor, it has no classes")
+        if label not in self.classes:
+            raise ValueError(f"for_class: unknown class {label!r}; classes are {self.classes}")
+        return Explanation(
+            prediction=self.prediction[label].rename("prediction"),
+            bias=float(self.bias[label]),
+            values=self.values[label],
+            data=self.data,
+            by=self.by,
+            method=self.method,
+        )
+
+
+def contributions(
+    model,
+    X,
+    *,
+    by: str = "feature",
+    method: str = "saabas",
+    chunk_size: int = 4096,
+) -> Explanation:
+    """Explain each row's prediction as a bias plus one contribution per feature.
+
+    Parameters
+    ----------
+    model : ForestRegressor, ForestClassifier, or a fitted scikit-learn RandomForest*,
+        ExtraTrees* or DecisionTree* model
+    X : DataFrame or array-like
+        Rows to explain: a DataFrame for a tabkit forest (the raw columns it was fitted
+        on); an array (or a DataFrame of its features) for a scikit-learn model.
+    by : {"feature", "column"}, default "feature"
+        ``"column"`` sums the contributions of features derived from one source column
+        (every part of ``Date``; a column and its ``_na`` flag) onto that column, from
+        the processor's lineage (tabkit forests only).
+    method : {"saabas", "treeshap"}, default "saabas"
+        ``"saabas"``: treeinterpreter's path attribution. ``"treeshap"``: exact TreeSHAP
+        values from the shap package (must be installed).
+    chunk_size : int, default 4096
+        Rows attributed at a time (bounds memory for Saabas).
+
+    Returns
+    -------
+    Explanation
+    """
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {METHODS}, got {method!r}")
+    if by not in BY:
+        raise ValueError(f"by must be one of {BY}, got {by!r}")
+    if not isinstance(model, SUPPORTED_MODELS):
+        raise TypeError(
+            "contributions supports tabkit forests and scikit-learn RandomForest*, ExtraTrees* "
+            f"and DecisionTree* models, got {type(model).__name__}"
+        )
+    if not isinstance(chunk_size, (int, np.integer)) or chunk_size < 1:
+        raise ValueError(f"chunk_size must be a positive integer, got {chunk_size!r}")
+    tabkit_model = isinstance(model, (ForestRegressor, ForestClassifier))
+    if by == "column" and not tabkit_model:
+        raise ValueError("by='column' needs a tabkit forest: only its processor knows each feature's source column")
+
+    trees_model, features, names, index = _model_inputs(model, X)
+    classifier = is_classifier(trees_model)
+    if getattr(trees_model, "n_outputs_", 1) != 1:
+        raise ValueError(f"contributions explains single-output models; this one has {trees_model.n_outputs_} outputs")
+
+    with warnings.catch_warnings():
+        # features were checked by name above; the trees themselves take a plain array
+        warnings.filterwarnings("ignore", message="X does not have valid feature names")
+        if method == "saabas":
+            bias, values = _saabas(trees_model, features, chunk_size)
+        else:
+            bias, values = _treeshap(trees_model, features)
+        prediction = trees_model.predict_proba(features) if classifier else trees_model.predict(features)
+    prediction = prediction.reshape(len(features), -1)
+
+    data = _feature_data(model, features, names, index)
+    if by == "column":
+        lineage = model.processor_.lineage_
+        sources = list(dict.fromkeys(lineage[name] for name in names))
+        folded = np.zeros((values.shape[0], len(sources), values.shape[2]))
+        np.add.at(folded, (slice(None), [sources.index(lineage[name]) for name in names]), values)
+        data = _source_data(X, data, lineage, sources)
+        values, names = folded, sources
+
+    if not classifier:
+        return Explanation(
+            prediction=pd.Series(prediction[:, 0], index=index, name="prediction"),
+            bias=float(bias[0]),
+            values=pd.DataFrame(values[:, :, 0], index=index, columns=names),
+            data=data,
+            by=by,
+            method=method,
+        )
+    classes = list(trees_model.classes_)
+    return Explanation(
+        prediction=pd.DataFrame(prediction, index=index, columns=classes),
+        bias=pd.Series(bias, index=classes, name="bias"),
+        values={label: pd.DataFrame(values[:, :, k], index=index, columns=names) for k, label in enumerate(classes)},
+        data=data,
+        by=by,
+        method=method,
+        classes=classes,
+    )
+
+
+def _model_inputs(model, X) -> tuple[object, np.ndarray, list[str], pd.Index]:
+    """The tree model, its float32 input matrix, feature names and the row index."""
+    if isinstance(model, (ForestRegressor, ForestClassifier)):
+        check_is_fitted(model, "forest_")
+        frame, _ = model._frame(X, fitting=False)
+        return model.forest_, encode(model.processor_, frame), list(model.processor_.get_feature_names_out()), frame.index
+    check_is_fitted(model)
+    names = list(getattr(model, "feature_names_in_", generated_names(model.n_features_in_)))
+    if isinstance(X, pd.DataFrame):
+        if hasattr(model, "feature_names_in_"):
+            missing = [name for name in names if name not in X.columns]
+            if missing:
+                raise ValueError(f"missing required column(s): {missing}")
+            X = X.loc[:, names]
+        index = X.index
+    else:
+        index = None
+    array = check_array(X, dtype=FEATURE_DTYPE, ensure_all_finite="allow-nan")
+    if array.shape[1] != model.n_features_in_:
+        raise ValueError(f"X has {array.shape[1]} features, but the model was fitted on {model.n_features_in_}")
+    return model, array, names, pd.RangeIndex(len(array)) if index is None else index
+
+
+def _feature_data(model, features: np.ndarray, names: list[str], index: pd.Index) -> pd.DataFrame:
+    """The explained rows' feature values, categories as their labels."""
+    frame = pd.DataFrame(features, index=index, columns=names)
+    if isinstance(model, (ForestRegressor, ForestClassifier)):
+        processor = model.processor_
+        frame = frame.astype({name: np.int64 for name in processor.cat_features_})
+        return processor.inverse_transform(frame)
+    return frame
+
+
+def _source_data(X: pd.DataFrame, data: pd.DataFrame, lineage: dict, sources: list[str]) -> pd.DataFrame:
+    """Values of each source column: the raw column when ``X`` has it, else its only feature."""
+    columns = {}
+    for source in sources:
+        derived = [name for name, origin in lineage.items() if origin == source]
+        if source in X.columns:
+            columns[source] = X[source]
+        elif len(derived) == 1:
+            columns[source] = data[derived[0]]
+        else:
+            columns[source] = pd.Series(np.nan, index=X.index, dtype=object)
+    return pd.DataFrame(columns, index=X.index)
+
+
+def _trees(model) -> list:
+    return list(getattr(model, "estimators_", [model]))
+
+
+def _node_tables(trees: list, n_features: int, classifier: bool) -> tuple[np.ndarray, sparse.csr_matrix]:
+    """Mean root value of the trees, and the stacked per-node deltas.
+
+    The delta matrix has one row per node of every tree (in decision-path order) and
+    ``n_features * n_outputs`` columns: the row of a non-root node holds
+    ``value(node) - value(parent)`` in the block of the parent's split feature.
+    """
+    roots, rows, cols, data = [], [], [], []
+    offset = 0
+    for tree in trees:
+        structure = tree.tree_
+        values = structure.value[:, 0, :].astype(np.float64)
+        if classifier:
+            values = values / values.sum(axis=1, keepdims=True)
+        n_nodes, n_outputs = values.shape
+        internal = np.flatnonzero(structure.children_left >= 0)
+        parent = np.empty(n_nodes, dtype=np.int64)
+        parent[structure.children_left[internal]] = internal
+        parent[structure.children_right[internal]] = internal
+        child = np.arange(1, n_nodes)
+        split_feature = structure.feature[parent[child]]
+        delta = values[child] - values[parent[child]]
+        rows.append(np.repeat(child + offset, n_outputs))
+        cols.append((split_feature[:, None] * n_outputs + np.arange(n_outputs)).ravel())
+        data.append(delta.ravel())
+        roots.append(values[0])
+        offset += n_nodes
+    n_outputs = len(roots[0])
+    deltas = sparse.csr_matrix(
+        (np.concatenate(data), (np.concatenate(rows), np.concatenate(cols))),
+        shape=(offset, n_features * n_outputs),
+    )
+    return np.mean(roots, axis=0), deltas
+
+
+def _saabas(model, features: np.ndarray, chunk_size: int) -> tuple[np.ndarray, np.ndarray]:
+    trees = _trees(model)
+    n_features = features.shape[1]
+    bias, deltas = _node_tables(trees, n_features, is_classifier(model))
+    n_outputs = len(bias)
+    values = np.empty((len(features), n_features, n_outputs))
+    for start in range(0, len(features), chunk_size):
+        chunk = features[start : start + chunk_size]
+        paths = model.decision_path(chunk)
+        indicator = paths[0] if isinstance(paths, tuple) else paths
+        summed = (indicator.astype(np.float64) @ deltas).toarray()
+        values[start : start + len(chunk)] = summed.reshape(len(chunk), n_features, n_outputs) / len(trees)
+    return bias, values
+
+
+def _treeshap(model, features: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    try:
+        import shap
+    except ImportError as error:
+        raise ImportError("method='treeshap' needs the shap package: pip install shap") from error
+    explainer = shap.TreeExplainer(model)
+    values = np.asarray(explainer.shap_values(features, check_additivity=False), dtype=np.float64)
+    if values.ndim == 2:
+        values = values[:, :, None]
+    return np.atleast_1d(np.asarray(explainer.expected_value, dtype=np.float64)), values
