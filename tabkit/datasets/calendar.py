@@ -59,7 +59,7 @@ def state_holidays(dates: pd.DatetimeIndex, states: Sequence[str]) -> np.ndarray
         days += [(sunday + pd.Timedelta(days=o), code, where) for o, code, where in _EASTER_HOLIDAYS]
         # Day of Repentance (Saxony): the Wednesday before 23 November
         nov23 = pd.Timestamp(year, 11, 23)
-        days.append((nov23 - pd.Timedelta(days=(nov23.dayofweek - 2) % 7 or 7), "a", frozenset({"SN"})))
+        days.append((nov23 - pd.Timedelta(days=(nov23.day_of_week - 2) % 7 or 7), "a", frozenset({"SN"})))
         for day, code, where in days:
             row = dates.get_indexer([day])[0]
             if row < 0:
@@ -104,4 +104,4 @@ def promo_days(dates: pd.DatetimeIndex, rng: np.random.Generator) -> np.ndarray:
     # phase flips after about one week in ten, so the promo sometimes runs two weeks running
     phase = np.cumsum(rng.random(n_weeks) < 0.1)
     on = ((np.arange(n_weeks) + phase + rng.integers(0, 2)) % 2).astype(np.int64)
-    return on[weeks - first] * (dates.dayofweek.values < 5)
+    return on[weeks - first] * (dates.day_of_week.values < 5)

@@ -93,10 +93,10 @@ def _raise_first_bad_number(raw: pd.DataFrame, label: str, dtypes: dict[str, str
             continue
         text = raw[column]
         numbers = pd.to_numeric(text, errors="coerce")
-        bad = (numbers.isna() & text.notna()).to_numpy()
+        bad = numbers.isna() & text.notna()
         if dtype == "int64":
-            bad |= text.isna().to_numpy()
-            bad |= (numbers.notna() & (numbers != np.round(numbers))).to_numpy()
+            bad = bad | text.isna() | (numbers.notna() & (numbers != np.round(numbers)))
+        bad = bad.to_numpy()
         if bad.any():
             _fail(label, column, bad, text, f"not {'an integer' if dtype == 'int64' else 'a number'}")
 

@@ -23,7 +23,7 @@ def _ar1(rng: np.random.Generator, shape: tuple[int, int], phi: float, sd: float
 
 def _season(dates: pd.DatetimeIndex, peak_day: int) -> np.ndarray:
     """Cosine over the year, 1 on ``peak_day`` of the year and -1 half a year later."""
-    return np.cos(2 * np.pi * (dates.dayofyear.values - peak_day) / 365.25)[:, None]
+    return np.cos(2 * np.pi * (dates.day_of_year.values - peak_day) / 365.25)[:, None]
 
 
 def make_weather(dates: pd.DatetimeIndex, rng: np.random.Generator) -> pd.DataFrame:
@@ -95,7 +95,7 @@ def google_weeks(first_day: pd.Timestamp, last_day: pd.Timestamp) -> pd.Datetime
     """Sundays starting the Google Trends weeks (Sunday to Saturday) from four weeks
     before ``first_day`` to two weeks after ``last_day``, as in the real files."""
     first = first_day - pd.Timedelta(days=28)
-    first -= pd.Timedelta(days=(first.dayofweek + 1) % 7)
+    first -= pd.Timedelta(days=(first.day_of_week + 1) % 7)
     last = last_day + pd.Timedelta(days=14)
     return pd.date_range(first, last, freq="7D")
 
@@ -112,7 +112,7 @@ def make_googletrend(sundays: pd.DatetimeIndex, rng: np.random.Generator) -> pd.
     files = [TREND_PREFIX] + [f"{TREND_PREFIX}_{code}" for code in TREND_STATES]
     n_weeks, n_files = len(sundays), len(files)
     # interest climbs through December and drops in the week between Christmas and New Year
-    day = sundays.dayofyear.values[:, None]
+    day = sundays.day_of_year.values[:, None]
     december = np.where(day >= 335, np.where(day >= 357, -12.0, (day - 335) / 22 * 30.0), 0.0)
     national = _ar1(rng, (n_weeks, 1), 0.7, 4.0)
     level = (rng.uniform(50, 70, n_files) + december + 3 * _season(sundays, 120)

@@ -85,7 +85,7 @@ def rossmann_features(tables: Mapping[str, pd.DataFrame]) -> tuple[pd.DataFrame,
         joined["CompetitionMonthsOpen"] = _capped_periods(
             joined["Date"], joined.pop("CompetitionOpenSince"), 30, _MONTHS_CAP)
         joined["Promo2Weeks"] = _capped_periods(joined["Date"], joined.pop("Promo2Since"), 7, _WEEKS_CAP)
-        joined["week_start"] = joined["Date"] - pd.to_timedelta((joined["Date"].dt.dayofweek + 1) % 7, "D")
+        joined["week_start"] = joined["Date"] - pd.to_timedelta((joined["Date"].dt.day_of_week + 1) % 7, "D")
         joined = joined.merge(trends, how="left", on=["State", "week_start"])
         joined = joined.merge(national, how="left", on="week_start").drop(columns="week_start")
         joined = joined.merge(weather, how="left", on=["State", "Date"])

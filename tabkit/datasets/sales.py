@@ -74,7 +74,7 @@ def simulate_days(
     """Return ``(open, sales, customers)`` int64 arrays of shape (days, stores)."""
     n_days, n_stores = len(dates), len(store)
     days = _day_numbers(dates)[:, None]
-    weekday = dates.dayofweek.values
+    weekday = dates.day_of_week.values
     distance = store["CompetitionDistance"].to_numpy(float)
 
     # which stores open when

@@ -88,7 +88,7 @@ def make_rossmann(
     n_train = int((dates <= last).sum())
     panel = {
         "Store": np.broadcast_to(np.arange(1, n_stores + 1), sales.shape),
-        "DayOfWeek": np.broadcast_to(dates.dayofweek.values[:, None] + 1, sales.shape),
+        "DayOfWeek": np.broadcast_to(dates.day_of_week.values[:, None] + 1, sales.shape),
         "Date": np.broadcast_to(dates.values[:, None], sales.shape),
         "Sales": sales, "Customers": customers, "Open": is_open,
         "Promo": np.broadcast_to(promo[:, None], sales.shape),
