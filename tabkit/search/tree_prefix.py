@@ -35,10 +35,10 @@ _SKLEARN_FORESTS = (
 
 
 def _tabkit_forests() -> tuple[type, ...]:
-    try:
-        from tabkit.forest.estimators import ForestClassifier, ForestRegressor
-    except ModuleNotFoundError:  # TEMP until the forest estimators land
-        return ()
+    # Imported on use: the forest module imports the preprocessing, which a search of
+    # other estimators (nets) does not need.
+    from tabkit.forest.estimators import ForestClassifier, ForestRegressor
+
     return (ForestClassifier, ForestRegressor)
 
 
