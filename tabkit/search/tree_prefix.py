@@ -26,20 +26,14 @@ from sklearn.ensemble import (
     RandomForestRegressor,
 )
 
+from tabkit.forest.estimators import ForestClassifier, ForestRegressor
+
 _SKLEARN_FORESTS = (
     RandomForestClassifier,
     RandomForestRegressor,
     ExtraTreesClassifier,
     ExtraTreesRegressor,
 )
-
-
-def _tabkit_forests() -> tuple[type, ...]:
-    # Imported on use: the forest module imports the preprocessing, which a search of
-    # other estimators (nets) does not need.
-    from tabkit.forest.estimators import ForestClassifier, ForestRegressor
-
-    return (ForestClassifier, ForestRegressor)
 
 
 @dataclass
@@ -59,7 +53,7 @@ def _is_count(value: Any) -> bool:
 
 
 def _sliceable(estimator: Any) -> bool:
-    return isinstance(estimator, _SKLEARN_FORESTS + _tabkit_forests())
+    return isinstance(estimator, _SKLEARN_FORESTS + (ForestClassifier, ForestRegressor))
 
 
 def _prefix_eligible(defaults: dict[str, Any], candidate: dict[str, Any]) -> bool:
