@@ -1,0 +1,168 @@
+"""Build self-contained HTML reports of pipeline runs, one or many at once.
+
+A report is one HTML file with its CSS and images inline (no network requests), written
+to ``<out>/<spec>/<run>/index.html``; ``<out>/index.html`` lists every report with its
+scores.
+"""
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from joblib import Parallel, delayed
+
+import tabkit
+from tabkit.report.blocks import Section
+from tabkit.report.index import run_summary, write_index, write_summary
+from tabkit.report.model_sections import MODEL_SECTIONS
+from tabkit.report.rendering import render, write_atomic
+from tabkit.report.run_sections import CLOSING_SECTIONS, RUN_SECTIONS
+from tabkit.report.rundata import RunFolder
+
+DEFAULT_OUT = Path("reports")
+
+
+class ReportWarning(UserWarning):
+    """A report section could not be drawn; the report says so in its place."""
+
+
+class ReportError(RuntimeError):
+    """Some reports of a batch failed; the others were written and indexed."""
+
+
+def _section(title: str, anchor: str, builder: Callable[..., Section], run: RunFolder, *args) -> Section:
+    """Build one section; a failure becomes a note in its place and a :class:`ReportWarning`."""
+    section = Section(title, anchor)
+    try:
+        return builder(run, *args, section)
+    except Exception as error:  # one broken section must not cost the whole report
+        warnings.warn(f"report of {run.path}: section {title!r} failed: {error!r}", ReportWarning,
+                      stacklevel=2)
+        return Section(title, anchor).omitted(
+            f"This section could not be drawn: {type(error).__name__}: {error}")
+
+
+def report_sections(run: RunFolder) -> list[Section]:
+    """Every section of a run's report, in page order."""
+    sections = [_section(title, anchor, builder, run) for title, anchor, builder in RUN_SECTIONS]
+    for number, name in enumerate(run.model_names, start=1):
+        model = Section(f"Model: {name}", f"model-{number}")
+        model.subsections = [_section(title, f"model-{number}-{suffix}", builder, run, name)
+                             for title, suffix, builder in MODEL_SECTIONS]
+        sections.append(model)
+    if not run.model_names:
+        sections.append(Section("Models", "models").omitted("No model finished in this run."))
+    sections += [_section(title, anchor, builder, run) for title, anchor, builder in CLOSING_SECTIONS]
+    return sections
+
+
+def _root(out: str | Path | None) -> Path:
+    """The reports' root as an absolute path (worker processes may have another cwd)."""
+    return Path(DEFAULT_OUT if out is None else out).resolve()
+
+
+def _report_folder(run: RunFolder, root: Path) -> Path:
+    return root / run.spec_name / run.run_id
+
+
+def _render_run(run_dir: str | Path, root: Path) -> Path:
+    """Write one run's report and summary; the index is left to the caller."""
+    run = RunFolder(run_dir)
+    folder = _report_folder(run, root)
+    html = render("report.html", run=run, status=run.status.get("status", "unknown"),
+                  sections=report_sections(run), version=tabkit.__version__)
+    path = write_atomic(folder / "index.html", html)
+    write_summary(folder, run_summary(run))
+    return path
+
+
+def build_report(run_dir: str | Path, *, out: str | Path | None = None) -> Path:
+    """Build the HTML report of one pipeline run and refresh the reports index.
+
+    Parameters
+    ----------
+    run_dir : path-like
+        A run folder, ``runs/<spec>/<run>/``, as written by :func:`tabkit.run_pipeline`
+        (a failed or unfinished run too: absent parts are left out with a note).
+    out : path-like, optional
+        Root folder of the reports (default ``./reports``). The report is written to
+        ``<out>/<spec>/<run>/index.html`` and ``<out>/index.html`` lists every report
+        found under ``out``.
+
+    Returns
+    -------
+    Path
+        The report's ``index.html``.
+
+    Raises
+    ------
+    ValueError
+        If ``run_dir`` is not a run folder (no ``status.json`` or ``metrics.json``).
+    """
+    root = _root(out)
+    path = _render_run(run_dir, root)
+    write_index(root)
+    return path
+
+
+def _render_or_error(run_dir: Path, root: Path) -> Path | str:
+    try:
+        return _render_run(run_dir, root)
+    except Exception as error:  # reported together after the batch
+        return f"{run_dir}: {type(error).__name__}: {error}"
+
+
+def build_reports(run_dirs: Iterable[str | Path], *, out: str | Path | None = None,
+                  n_jobs: int | None = -1, verbose: bool = False) -> list[Path]:
+    """Build the reports of many runs in parallel, then the index.
+
+    Parameters
+    ----------
+    run_dirs : iterable of path-like
+        Run folders (duplicates are rendered once).
+    out : path-like, optional
+        Root folder of the reports (default ``./reports``).
+    n_jobs : int or None, default -1
+        Worker processes through joblib; -1 uses every core. A ``joblib.parallel_config``
+        backend set by the caller is honoured.
+    verbose : bool, default False
+        Show a progress bar over the runs.
+
+    Returns
+    -------
+    list of Path
+        Each run's ``index.html``, in the order given.
+
+    Raises
+    ------
+    ValueError
+        Before any work, if a path is not a run folder or two runs would share a report
+        folder.
+    ReportError
+        If some reports failed; the others are written and listed in the index.
+    """
+    runs = [RunFolder(d) for d in run_dirs]
+    runs = list({run.path: run for run in runs}.values())
+    if not runs:
+        raise ValueError("build_reports: no run folders given")
+    root = _root(out)
+    targets: dict[Path, Path] = {}
+    for run in runs:
+        target = _report_folder(run, root)
+        if target in targets:
+            raise ValueError(f"runs {str(targets[target])!r} and {str(run.path)!r} would both be "
+                             f"reported in {str(target)!r}")
+        targets[target] = run.path
+    results = Parallel(n_jobs=n_jobs, return_as="generator")(
+        delayed(_render_or_error)(run.path, root) for run in runs)
+    if verbose:
+        from tqdm.auto import tqdm
+
+        results = tqdm(results, total=len(runs), desc="reports", unit="run")
+    results = list(results)
+    write_index(root)
+    failures = [r for r in results if isinstance(r, str)]
+    if failures:
+        raise ReportError(f"{len(failures)} of {len(runs)} reports failed:\n" + "\n".join(failures))
+    return results

@@ -1,0 +1,238 @@
+"""Report sections about one model: its importance, redundant features, explained rows
+and their confidence, search, training curves, embeddings and partial dependence."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+from sklearn.base import is_classifier, is_regressor
+
+from tabkit.report.blocks import Figure, Section, Table, facts, fmt, table_from_frame
+from tabkit.report.figures import figure_of, new_figure, to_data_uri
+from tabkit.report.partial_dependence import dependence_features, partial_dependences
+from tabkit.report.run_plots import plot_confidence, plot_learning_rate, plot_partial_dependence
+from tabkit.report.rundata import RunFolder
+
+EMBEDDED_COLUMNS = ("Store", "State", "DayOfWeek")
+MAX_WATERFALLS = 8
+DENDROGRAM_FEATURES = 30
+REDUNDANCY_THRESHOLD = 0.9
+ROW_COLUMNS = ("row", "reason", "actual", "prediction", "bias", "prediction_std")
+
+
+def summary_section(run: RunFolder, name: str, section: Section) -> Section:
+    """Kind, validation score, timings, row counts and parameters."""
+    info = run.model_info(name)
+    if not info:
+        return section.omitted("This model has no entry in metrics.json (its fit did not finish).")
+    section.blocks.append(facts([
+        ("kind", info.get("kind")), (f"validation {run.metrics.get('metric', 'score')}", info.get("score")),
+        ("fit seconds", info.get("fit_seconds")), ("predict seconds", info.get("predict_seconds")),
+        ("training rows", info.get("n_train")), ("validation rows", info.get("n_valid")),
+    ]))
+    for key, caption in (("params", "parameters"), ("best_params", "best parameters found by the search")):
+        if info.get(key):
+            rows = [[str(k), json.dumps(v) if isinstance(v, (list, dict)) else fmt(v)]
+                    for k, v in info[key].items()]
+            section.blocks.append(Table(["parameter", "value"], rows, caption))
+    return section
+
+
+def importance_section(run: RunFolder, name: str, section: Section) -> Section:
+    """Permutation importance on the validation set: bars and the full table."""
+    from tabkit.report.forest_plots import plot_importance
+
+    importance = run.csv(f"{name}/importance.csv")
+    if importance is None:
+        return section.omitted("No importance.csv for this model.")
+    fig, ax = new_figure(7, 0.28 * min(len(importance), 25) + 1.2)
+    plot_importance(importance, ax=ax)
+    section.blocks.append(Figure(to_data_uri(figure_of(ax)), "permutation importance of each feature"))
+    shown = [c for c in importance.columns if c in ("feature", "importance", "std")] or list(importance.columns)
+    section.blocks.append(table_from_frame(importance[shown], caption="mean drop in the validation score "
+                                           "when the feature is shuffled", max_rows=40))
+    return section
+
+
+def dendrogram_section(run: RunFolder, name: str, section: Section) -> Section:
+    """Spearman rank-correlation dendrogram of the model's most important features."""
+    from tabkit.report.forest_plots import plot_dendrogram
+
+    sample = run.parquet("valid_sample.parquet")
+    if sample is None:
+        return section.omitted("No valid_sample.parquet in this run folder.")
+    X = sample.drop(columns=["actual"], errors="ignore")
+    importance = run.csv(f"{name}/importance.csv")
+    if importance is not None:
+        top = [f for f in importance["feature"].astype(str) if f in X.columns][:DENDROGRAM_FEATURES]
+        X = X[top] if len(top) >= 2 else X
+    fig, ax = new_figure(7, 0.25 * X.shape[1] + 1.5)
+    plot_dendrogram(X, threshold=REDUNDANCY_THRESHOLD, ax=ax)
+    section.blocks.append(Figure(to_data_uri(figure_of(ax)), "dendrogram of rank correlations between features",
+                                 caption="features that merge near distance 0 rank the rows alike; the dashed line is "
+                                         f"a correlation of {REDUNDANCY_THRESHOLD}"))
+    return section
+
+
+def _explanation(run: RunFolder, name: str, rows: pd.DataFrame):
+    """An :class:`tabkit.forest.attribution.Explanation` rebuilt from the saved tables."""
+    from tabkit.forest.attribution import Explanation
+
+    values = rows.drop(columns=[c for c in ROW_COLUMNS if c in rows.columns]).astype(float)
+    raw = run.csv(f"{name}/explained_rows.csv")
+    data = pd.DataFrame(index=rows.index, columns=values.columns, dtype=object)
+    if raw is not None:
+        raw = raw.set_index("row").reindex(rows["row"]).set_axis(rows.index)
+        processor = getattr(run.model(name), "processor_", None)
+        labelled = raw
+        if processor is not None:
+            inputs = raw.reindex(columns=processor.feature_names_in_)
+            labelled = processor.inverse_transform(processor.transform(inputs))
+        for column in values.columns:
+            if column in labelled.columns:
+                data[column] = labelled[column]
+    return Explanation(prediction=rows["prediction"].astype(float), bias=float(rows["bias"].iloc[0]),
+                       values=values, data=data)
+
+
+def _scale_note(run: RunFolder) -> str:
+    if run.metrics.get("target_transform") == "log":
+        return " Values are in log units (the model was trained on the log of the target)."
+    return ""
+
+
+def waterfall_section(run: RunFolder, name: str, section: Section) -> Section:
+    """Waterfall charts of the chosen rows (worst errors and random rows)."""
+    from tabkit.report.forest_plots import plot_waterfall
+
+    rows = run.csv(f"{name}/contributions.csv")
+    if rows is None or rows.empty:
+        return section.omitted("No contributions.csv for this model (only tree models are explained).")
+    rows = rows.head(MAX_WATERFALLS).reset_index(drop=True)
+    explanation = _explanation(run, name, rows)
+    section.blocks.append(Table(["row", "reason", "actual", "prediction"],
+                                [[fmt(r.row), str(r.reason), fmt(r.actual), fmt(r.prediction)]
+                                 for r in rows.itertuples()],
+                                "each chart starts at the bias and adds one contribution per feature."
+                                + _scale_note(run)))
+    for i, r in enumerate(rows.itertuples()):
+        fig, ax = new_figure(7, 4.5)
+        plot_waterfall(explanation, row=i, ax=ax, horizontal=True)
+        ax.set_title(f"validation row {fmt(r.row)} ({r.reason})")
+        section.blocks.append(Figure(to_data_uri(figure_of(ax)), f"waterfall of validation row {r.row}",
+                                     caption=f"validation row {fmt(r.row)} ({r.reason}): actual "
+                                             f"{fmt(r.actual)}, predicted {fmt(r.prediction)}"))
+    return section
+
+
+def confidence_section(run: RunFolder, name: str, section: Section) -> Section:
+    """Standard deviation of the trees' predictions for the explained rows."""
+    rows = run.csv(f"{name}/contributions.csv")
+    if rows is None or rows.empty:
+        return section.omitted("No explained rows for this model.")
+    if "prediction_std" not in rows or rows["prediction_std"].isna().all():
+        return section.omitted("Not a forest: no per-tree standard deviation.")
+    table = rows[["row", "reason", "actual", "prediction", "prediction_std"]].copy()
+    table["relative std"] = table["prediction_std"] / table["prediction"].abs()
+    section.blocks.append(table_from_frame(table, caption="a wide spread of the trees' predictions "
+                                           "means the forest is unsure." + _scale_note(run)))
+    fig, ax = new_figure(7, 0.35 * len(rows) + 1.4)
+    plot_confidence(rows, ax)
+    section.blocks.append(Figure(to_data_uri(fig), "predictions with two tree standard deviations"))
+    return section
+
+
+def search_section(run: RunFolder, name: str, section: Section) -> Section:
+    """Validation score of every searched candidate."""
+    from tabkit.report.search_plots import plot_search
+    from tabkit.search.validation_search import ValidationSearch
+
+    results = run.csv(f"{name}/search.csv")
+    if results is None or results.empty:
+        return section.omitted("This model was not searched.")
+    params = [c for c in results.columns if c.startswith("param_")] or [
+        c for c in results.columns if c not in {"score", "fit_time", "score_time", "rank", "error"}]
+    varying = [p for p in params if results[p].astype(str).nunique() > 1] or params[:1]
+    # plot_search reads a fitted search's results_; the run folder keeps only that table
+    search = ValidationSearch(run.model(name), param_grid=[])
+    search.results_ = results
+    fig, ax = new_figure(7, 4)
+    plot_search(search, x=varying[0], hue=varying[1] if len(varying) > 1 else None, ax=ax)
+    section.blocks.append(Figure(to_data_uri(figure_of(ax)), f"search score against {varying[0]}"))
+    section.blocks.append(table_from_frame(results.sort_values("rank") if "rank" in results else results,
+                                           caption="every candidate, best first", max_rows=50))
+    return section
+
+
+def history_section(run: RunFolder, name: str, section: Section) -> Section:
+    """A net's loss, metric and learning rate per epoch."""
+    from tabkit.report.nn_plots import plot_history
+
+    history = run.csv(f"{name}/history.csv")
+    if history is None or history.empty:
+        return section.omitted("Not a net: no training history.")
+    fig, (losses, rates) = new_figure(10, 3.6, ncols=2, width_ratios=(2, 1))
+    plot_history(history, ax=losses)
+    if "lr" in history:
+        plot_learning_rate(history, rates)
+    else:
+        rates.set_visible(False)
+    section.blocks.append(Figure(to_data_uri(fig), "loss, metric and learning rate per epoch"))
+    section.blocks.append(table_from_frame(history))
+    return section
+
+
+def embeddings_section(run: RunFolder, name: str, section: Section) -> Section:
+    """2-D maps of the learned embeddings of the main categorical columns."""
+    from tabkit.report.nn_plots import plot_embeddings
+
+    model = run.model(name)
+    embeddings = getattr(model, "embeddings_", None) if model is not None else None
+    if not embeddings:
+        return section.omitted("No learned embeddings (not a net, or its model file is absent).")
+    columns = [c for c in EMBEDDED_COLUMNS if c in embeddings] or [
+        c for c, table in embeddings.items() if table.shape[1] >= 2][:3]
+    for column in columns:
+        fig, ax = new_figure(6, 5)
+        plot_embeddings(model, column, ax=ax)
+        section.blocks.append(Figure(to_data_uri(figure_of(ax)), f"embedding map of {column}"))
+    return section
+
+
+def dependence_section(run: RunFolder, name: str, section: Section) -> Section:
+    """scikit-learn partial dependence of the most important features."""
+    model, sample = run.model(name), run.parquet("valid_sample.parquet")
+    importance = run.csv(f"{name}/importance.csv")
+    if model is None or sample is None or importance is None:
+        return section.omitted("Needs the saved model, valid_sample.parquet and importance.csv.")
+    if not (is_regressor(model) or is_classifier(model)):
+        return section.omitted(f"{type(model).__name__} is not tagged as a scikit-learn regressor or "
+                               "classifier, so scikit-learn cannot compute its partial dependence.")
+    curves = partial_dependences(model, sample, dependence_features(importance, sample))
+    if not curves:
+        return section.omitted("None of the most important features is a column of the sample.")
+    fig, axes = new_figure(10, 3.2 * int(np.ceil(len(curves) / 2)), nrows=int(np.ceil(len(curves) / 2)), ncols=2)
+    axes = axes if isinstance(axes, list) else [axes]
+    for ax, curve in zip(axes, curves):
+        plot_partial_dependence(curve.grid, curve.average, curve.feature, curve.categorical, ax)
+    for ax in axes[len(curves):]:
+        ax.set_visible(False)
+    section.blocks.append(Figure(to_data_uri(fig), "partial dependence of the top features",
+                                 caption="average prediction over validation rows as one feature is "
+                                         "set to each value (scikit-learn partial_dependence)"))
+    return section
+
+
+MODEL_SECTIONS = (
+    ("Summary", "summary", summary_section),
+    ("Permutation importance", "importance", importance_section),
+    ("Redundant features", "dendrogram", dendrogram_section),
+    ("Explained predictions", "waterfall", waterfall_section),
+    ("Tree-variance confidence", "confidence", confidence_section),
+    ("Hyperparameter search", "search", search_section),
+    ("Training curves", "history", history_section),
+    ("Embedding maps", "embeddings", embeddings_section),
+    ("Partial dependence", "dependence", dependence_section),
+)
+"""(title, anchor suffix, builder) of each part of a model's report, in page order."""
