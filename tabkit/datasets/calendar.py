@@ -77,16 +77,14 @@ def school_holidays(
     flags = np.zeros((len(dates), len(states)), dtype=np.int64)
     day_numbers = dates.values.astype("datetime64[D]")
     for year in range(dates.year.min() - 1, dates.year.max() + 1):
-        sunday = easter(year)
         summer = pd.Timestamp(year, 6, 20) + pd.to_timedelta(rng.integers(0, 45, len(states)), "D")
         autumn = pd.Timestamp(year, 10, 1) + pd.to_timedelta(rng.integers(0, 21, len(states)), "D")
-        easter_start = sunday - pd.to_timedelta(rng.integers(5, 10, len(states)), "D")
+        easter_start = easter(year) - pd.to_timedelta(rng.integers(5, 10, len(states)), "D")
         breaks = [
             (easter_start, 14),
             (summer, 42),
             (autumn, rng.integers(5, 12, len(states))),
-            (pd.DatetimeIndex([pd.Timestamp(year, 12, 21)] * len(states))
-             + pd.to_timedelta(rng.integers(0, 3, len(states)), "D"), 14),
+            (pd.Timestamp(year, 12, 21) + pd.to_timedelta(rng.integers(0, 3, len(states)), "D"), 14),
         ]
         for starts, lengths in breaks:
             begin = pd.DatetimeIndex(starts).values.astype("datetime64[D]")

@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from tabkit.datasets.schema import DATE, STATE_HOLIDAY_CODES
+from tabkit.datasets.schema import DATE, STATE_HOLIDAY_CODES, STR
 
 _DOMAINS = {"StateHoliday": frozenset(STATE_HOLIDAY_CODES)}
 _PATTERNS = {"week": (r"\d{4}-\d{2}-\d{2} - \d{4}-\d{2}-\d{2}", "not a 'YYYY-MM-DD - YYYY-MM-DD' week")}
@@ -55,7 +55,7 @@ def read_table(
     if missing:
         raise ValueError(f"load_rossmann: file {label} has no column(s) {missing}; it has {header}")
     sep = sniff_separator(path)
-    read_as = {on_disk[c]: (str if d in (DATE, "str") else d) for c, d in dtypes.items()}
+    read_as = {on_disk[c]: (str if d in (DATE, STR) else d) for c, d in dtypes.items()}
     try:
         raw = pd.read_csv(path, sep=sep, usecols=list(read_as), dtype=read_as)
     except (ValueError, TypeError, OverflowError):

@@ -51,7 +51,7 @@ def make_weather(dates: pd.DatetimeIndex, rng: np.random.Generator) -> pd.DataFr
     hail = thunder & (rng.random(shape) < 0.05)
     mask = sum(flag.astype(np.int64) << bit for bit, flag in enumerate((fog, rain, snow, hail, thunder)))
     labels = np.array(
-        [None] + ["-".join(e for bit, e in enumerate(_EVENTS) if code >> bit & 1) for code in range(1, 32)],
+        [np.nan] + ["-".join(e for bit, e in enumerate(_EVENTS) if code >> bit & 1) for code in range(1, 32)],
         dtype=object,
     )
     # the Events column orders its words Fog-Rain-Snow-Hail-Thunderstorm as the real files do

@@ -49,13 +49,13 @@ def _promo2_months(intervals: np.ndarray) -> np.ndarray:
     return months
 
 
-def _neighbour_closed(closed: np.ndarray, shift: int) -> np.ndarray:
-    """Whether the day ``shift`` days later (negative: earlier) is a closed holiday."""
-    result = np.zeros_like(closed)
+def _shifted(flags: np.ndarray, shift: int) -> np.ndarray:
+    """Each day's flag of the day ``shift`` days later (negative: earlier), False past the ends."""
+    result = np.zeros_like(flags)
     if shift > 0:
-        result[:-shift] = closed[shift:]
+        result[:-shift] = flags[shift:]
     else:
-        result[-shift:] = closed[:shift]
+        result[-shift:] = flags[:shift]
     return result
 
 
@@ -107,8 +107,8 @@ def simulate_days(
     uplift = 0.28 + rng.normal(0, 0.06, n_stores)
     log_sales += promo[:, None] * (uplift + 0.05 * (weekday == 0)[:, None])
     log_sales += school * rng.normal(0.03, 0.04, n_stores)
-    log_sales += 0.1 * (_neighbour_closed(holiday, 1) & ~holiday)
-    log_sales += 0.08 * (_neighbour_closed(holiday, -1) & ~holiday)
+    log_sales += 0.1 * (_shifted(holiday, 1) & ~holiday)
+    log_sales += 0.08 * (_shifted(holiday, -1) & ~holiday)
 
     # a competitor opening nearby takes a share that fades with distance, over ~two months
     opened = _month_start_days(store["CompetitionOpenSinceYear"].to_numpy(float),

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pandas as pd
 
 DATE = "datetime64[ns]"
-STR = "str"
+STR = str(pd.Series(["x"]).dtype)  # pandas' string dtype: "str" from pandas 3, "object" before
 
 SCHEMAS: dict[str, dict[str, str]] = {
     "train": {
@@ -46,7 +46,7 @@ SCHEMAS: dict[str, dict[str, str]] = {
         "CloudCover": "float64", "Events": STR, "WindDirDegrees": "int64",
     },
 }
-"""Table name -> column -> dtype (``"str"`` is pandas' string dtype, object before pandas 3)."""
+"""Table name -> column -> dtype."""
 
 REQUIRED_TABLES = ("train", "test", "store")
 EXTERNAL_TABLES = ("store_states", "state_names", "googletrend", "weather")

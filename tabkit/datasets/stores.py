@@ -52,7 +52,7 @@ def make_store_table(n_stores: int, last_day: pd.Timestamp, rng: np.random.Gener
     no_promo2 = promo2 == 0
     since_year[no_promo2] = np.nan
     since_week[no_promo2] = np.nan
-    interval[no_promo2] = None
+    interval[no_promo2] = np.nan
 
     frame = pd.DataFrame({
         "Store": np.arange(1, n_stores + 1),
