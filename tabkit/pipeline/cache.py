@@ -1,0 +1,87 @@
+"""The feature cache: built feature frames kept as parquet, keyed by what they came from.
+
+The key is a SHA-256 of the builder, the feature options, the data options, the bytes of
+every input file (or the synthetic generator's parameters) and ``CACHE_VERSION``, so any
+change to the inputs or options builds afresh. An entry is
+``<cache>/<key>/{train,test}.parquet`` plus ``meta.json`` (the column roles), and counts
+only once ``meta.json``, written last, exists.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+
+import tabkit
+from tabkit.pipeline.artifacts import write_json, write_parquet
+from tabkit.pipeline.features import FeatureSet
+from tabkit.prep.lineage import add_lineage
+
+CACHE_VERSION = 1
+_FEATURE_OPTIONS = ("builder", "drop", "cat_names", "cont_names", "max_card", "date_time")
+
+
+def file_digest(path: Path) -> str:
+    """SHA-256 of a file's bytes."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def input_files(data: dict) -> list[Path]:
+    """The files a ``[data]`` section reads (none for synthetic data)."""
+    if data["source"] == "rossmann":
+        root = Path(data["path"])
+        return sorted(p for p in root.rglob("*.csv") if p.is_file())
+    if data["source"] == "csv":
+        return [Path(data[k]) for k in ("train", "test") if data[k] is not None]
+    return []
+
+
+def cache_key(data: dict, features: dict) -> str:
+    """The cache key of the features a spec's ``[data]`` and ``[features]`` describe."""
+    files = input_files(data)
+    root = Path(data["path"]) if data["source"] == "rossmann" else None
+    described = {
+        "version": CACHE_VERSION,
+        "tabkit": tabkit.__version__,
+        "features": {k: features[k] for k in _FEATURE_OPTIONS},
+        "data": {k: v for k, v in data.items() if k not in ("path", "train", "test")},
+        "files": {str(p.relative_to(root) if root else p.name): file_digest(p) for p in files},
+    }
+    text = json.dumps(described, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:24]
+
+
+def cached_features(cache_dir: Path, key: str, build: Callable[[], FeatureSet]) -> tuple[FeatureSet, bool]:
+    """The cached features under ``key``, or ``build()`` them and store them.
+
+    Returns
+    -------
+    features : FeatureSet
+    hit : bool
+        Whether they came from the cache.
+    """
+    entry = Path(cache_dir) / key
+    meta_path = entry / "meta.json"
+    if meta_path.is_file():
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        train = pd.read_parquet(entry / "train.parquet")
+        test = pd.read_parquet(entry / "test.parquet") if meta["has_test"] else None
+        lineage = meta["roles"].pop("lineage")
+        for frame in (train, test):
+            if frame is not None:
+                frame.attrs.clear()
+                add_lineage(frame, lineage)
+        return FeatureSet(train=train, test=test, **meta["roles"]), True
+    features = build()
+    write_parquet(entry / "train.parquet", features.train)
+    if features.test is not None:
+        write_parquet(entry / "test.parquet", features.test)
+    write_json(meta_path, {"key": key, "has_test": features.test is not None, "roles": features.roles()})
+    return features, False

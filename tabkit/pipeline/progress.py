@@ -1,0 +1,56 @@
+"""A run's log (``log.txt`` and the terminal) and the leaderboard table printed at the end."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from tabkit.pipeline.artifacts import utc_now
+
+
+class RunLog:
+    """Append timestamped lines to a log file, echoing them to the terminal.
+
+    Parameters
+    ----------
+    path : Path
+        The log file (appended to, line by line).
+    echo : bool
+        Also print each line on standard output.
+    """
+
+    def __init__(self, path: Path, *, echo: bool = True):
+        self.path = Path(path)
+        self.echo = echo
+
+    def __call__(self, message: str) -> None:
+        stamp = utc_now().strftime("%H:%M:%S")
+        lines = [f"{stamp} {line}" for line in str(message).splitlines() or [""]]
+        with open(self.path, "a", encoding="utf-8") as handle:
+            handle.write("\n".join(lines) + "\n")
+        if self.echo:
+            print("\n".join(lines), file=sys.stdout, flush=True)
+
+
+def format_leaderboard(table: pd.DataFrame, metric: str) -> str:
+    """The leaderboard as an aligned text table."""
+    rows = [("rank", "model", "kind", metric, "fit s", "predict s")]
+    for rank, row in enumerate(table.itertuples(index=False), start=1):
+        rows.append((
+            str(rank), row.model, row.kind, f"{row.score:.5f}",
+            _seconds(row.fit_seconds), _seconds(row.predict_seconds),
+        ))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    right = {0, 3, 4, 5}
+    lines = []
+    for n, row in enumerate(rows):
+        cells = [c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths))]
+        lines.append("  ".join(cells).rstrip())
+        if n == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def _seconds(value: float) -> str:
+    return "" if pd.isna(value) else f"{value:.1f}"
