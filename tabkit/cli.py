@@ -12,7 +12,7 @@ from importlib import import_module
 
 import tabkit
 
-COMMAND_MODULES = ("tabkit.datasets.command",)
+COMMAND_MODULES = ("tabkit.datasets.command", "tabkit.pipeline.command", "tabkit.report.command")
 
 
 def build_parser() -> argparse.ArgumentParser:
