@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 
@@ -29,7 +30,7 @@ def _write_rossmann(args: argparse.Namespace) -> int:
     from tabkit.datasets import load_rossmann, make_rossmann, rossmann_features, write_rossmann
 
     if args.stores < 1:
-        print(f"tabkit data: --stores must be at least 1, got {args.stores}")
+        print(f"tabkit data: --stores must be at least 1, got {args.stores}", file=sys.stderr)
         return 2
     tables = make_rossmann(args.stores, seed=args.seed)
     folder = write_rossmann(tables, args.out)
