@@ -116,6 +116,9 @@ def waterfall_section(run: RunFolder, name: str, section: Section) -> Section:
                                  for r in rows.itertuples()],
                                 "each chart starts at the bias and adds one contribution per feature."
                                 + _scale_note(run)))
+    raw = run.csv(f"{name}/explained_rows.csv")
+    if raw is not None:
+        section.blocks.append(table_from_frame(raw, caption="the explained rows' feature values"))
     for i, r in enumerate(rows.itertuples()):
         fig, ax = new_figure(7, 4.5)
         plot_waterfall(explanation, row=i, ax=ax, horizontal=True)

@@ -8,7 +8,7 @@ import pandas as pd
 from pandas.api import types
 from sklearn.inspection import partial_dependence
 
-MAX_CATEGORIES = 20
+MAX_CATEGORIES = 12
 
 
 @dataclass
@@ -21,7 +21,7 @@ class Dependence:
     categorical: bool
 
 
-def is_categorical(values: pd.Series, max_card: int = MAX_CATEGORIES) -> bool:
+def is_categorical(values: pd.Series, max_card: int = 20) -> bool:
     """Text, categories, booleans and integers with few distinct values are categorical."""
     if types.is_bool_dtype(values) or not types.is_numeric_dtype(values):
         return True
@@ -31,7 +31,7 @@ def is_categorical(values: pd.Series, max_card: int = MAX_CATEGORIES) -> bool:
 def _grid(values: pd.Series, categorical: bool, resolution: int) -> np.ndarray:
     present = values.dropna()
     if categorical:
-        # the most frequent categories, in their natural order
+        # the most frequent categories (one prediction pass each), in their natural order
         common = present.value_counts().index[:MAX_CATEGORIES]
         return np.array(sorted(common, key=lambda v: (str(type(v)), v)), dtype=object)
     quantiles = np.nanpercentile(present.astype(float), np.linspace(5, 95, resolution))
@@ -46,7 +46,7 @@ def dependence_features(importance: pd.DataFrame, sample: pd.DataFrame, k: int =
 
 
 def partial_dependences(model, sample: pd.DataFrame, features: list[str], *,
-                        max_rows: int = 400, resolution: int = 20,
+                        max_rows: int = 300, resolution: int = 12,
                         random_state: int = 0) -> list[Dependence]:
     """scikit-learn's ``partial_dependence`` (brute force, averaged) for each feature.
 
@@ -59,9 +59,9 @@ def partial_dependences(model, sample: pd.DataFrame, features: list[str], *,
         Validation features; a column named ``actual`` is dropped.
     features : list of str
         Columns of ``sample`` to vary.
-    max_rows : int, default 400
+    max_rows : int, default 300
         Rows of the sample the average is taken over (a seeded random subset).
-    resolution : int, default 20
+    resolution : int, default 12
         Grid points of a continuous feature (between its 5th and 95th percentiles).
     """
     X = sample.drop(columns=["actual"], errors="ignore")

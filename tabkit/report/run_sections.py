@@ -97,11 +97,14 @@ def _columns(frame: pd.DataFrame, models: list[str]) -> tuple[str | None, str | 
 
 
 def chosen_groups(frame: pd.DataFrame, group: str, n: int = N_STORES_SHOWN) -> list:
-    """``n`` groups spread evenly over those with the most validation rows (deterministic)."""
+    """``n`` groups spread evenly over those with most validation rows (deterministic)."""
     counts = frame[group].value_counts()
-    full = sorted(counts.index[counts == counts.max()], key=lambda v: (str(type(v)), v))
-    picks = sorted({round(i * (len(full) - 1) / max(n - 1, 1)) for i in range(min(n, len(full)))})
-    return [full[i] for i in picks]
+    candidates = counts.index[counts >= 0.8 * counts.max()]
+    if len(candidates) < n:
+        candidates = counts.index[:n]
+    ordered = sorted(candidates, key=lambda v: (str(type(v)), v))
+    picks = sorted({round(i * (len(ordered) - 1) / max(n - 1, 1)) for i in range(min(n, len(ordered)))})
+    return [ordered[i] for i in picks]
 
 
 def predictions_section(run: RunFolder, section: Section) -> Section:
@@ -125,8 +128,7 @@ def predictions_section(run: RunFolder, section: Section) -> Section:
     for ax, value in zip(axes if len(shown) > 1 else [axes], shown):
         plot_series(frame[frame[group] == value], date, models, ax, f"{group} {fmt(value)}")
     (axes[0] if len(shown) > 1 else axes).legend(fontsize=8, ncols=min(len(models) + 1, 4), loc="upper left")
-    section.blocks.append(Figure(to_data_uri(fig), f"actual and predicted values for {len(shown)} "
-                                 f"values of {group}", caption=f"{group}: "
+    section.blocks.append(Figure(to_data_uri(fig), f"actual and predicted values per {group}", caption=f"{group}: "
                                  + ", ".join(fmt(v) for v in shown)))
     return section
 

@@ -1,0 +1,88 @@
+"""Read a rendered report back: its sections, images, links and text."""
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+
+
+@dataclass
+class Part:
+    """What one ``<section>`` holds (its subsections included)."""
+
+    text: list[str] = field(default_factory=list)
+    images: list[dict] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def joined(self) -> str:
+        return " ".join(self.text)
+
+
+class Page(HTMLParser):
+    """Sections by id, every src/href, tag counts and figure captions of an HTML page."""
+
+    def __init__(self, html: str):
+        super().__init__(convert_charrefs=True)
+        self.sections: dict[str, Part] = {}
+        self.links: list[str] = []
+        self.tags: dict[str, int] = {}
+        self.ids: set[str] = set()
+        self.text: list[str] = []
+        self._open: list[str] = []
+        self._in_note = False
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        self.tags[tag] = self.tags.get(tag, 0) + 1
+        if "id" in attrs:
+            self.ids.add(attrs["id"])
+        self.links += [attrs[a] for a in ("src", "href") if a in attrs]
+        if tag == "section":
+            self._open.append(attrs.get("id", ""))
+            self.sections[self._open[-1]] = Part()
+        elif tag == "img":
+            for name in self._open:
+                self.sections[name].images.append(attrs)
+        elif tag == "p" and "note" in attrs.get("class", ""):
+            self._in_note = True
+
+    def handle_endtag(self, tag):
+        if tag == "section":
+            self._open.pop()
+        elif tag == "p":
+            self._in_note = False
+
+    def handle_data(self, data):
+        if not data.strip():
+            return
+        self.text.append(data.strip())
+        for name in self._open:
+            self.sections[name].text.append(data.strip())
+            if self._in_note:
+                self.sections[name].notes.append(data.strip())
+
+    @property
+    def joined(self) -> str:
+        """All the page's text."""
+        return " ".join(self.text)
+
+    def part(self, anchor: str) -> Part:
+        return self.sections[anchor]
+
+
+def read_page(path: Path) -> Page:
+    return Page(path.read_text(encoding="utf-8"))
+
+
+def decoded_images(page: Page) -> list[bytes]:
+    """The bytes of every ``data:`` image of the page."""
+    images = []
+    for link in page.links:
+        if link.startswith("data:"):
+            header, payload = link.split(",", 1)
+            assert header.endswith(";base64"), header
+            images.append(base64.b64decode(payload))
+    return images
