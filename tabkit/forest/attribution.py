@@ -3,8 +3,10 @@
 Saabas attribution starts each tree at its root value (the bias) and credits every split
 on a row's path with ``value(child) - value(parent)``, on the split's feature; averaged over
 the trees, ``bias + sum(contributions)`` is exactly the prediction. Here it is vectorised:
-one sparse matrix holds each node's delta in the column of its parent's feature, so the
-contributions of a chunk of rows are ``decision_path(rows) @ deltas``.
+each node's delta and its parent's split feature are precomputed for all trees at once;
+for a chunk of rows, each tree's (sparse) decision path lists the visited nodes, and one
+weighted ``bincount`` per output adds their deltas into the (row, feature) cells. There
+is no Python loop over rows or nodes, only over trees and chunks.
 """
 from __future__ import annotations
 
@@ -13,7 +15,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import sparse
 from sklearn.base import is_classifier
 from sklearn.ensemble import (
     ExtraTreesClassifier,
@@ -156,11 +157,11 @@ def contributions(
         # features were checked by name above; the trees themselves take a plain array
         warnings.filterwarnings("ignore", message="X does not have valid feature names")
         if method == "saabas":
-            bias, values = _saabas(trees_model, features, chunk_size)
+            bias, values, prediction = _saabas(trees_model, features, chunk_size)
         else:
             bias, values = _treeshap(trees_model, features)
-        prediction = trees_model.predict_proba(features) if classifier else trees_model.predict(features)
-    prediction = prediction.reshape(len(features), -1)
+            prediction = trees_model.predict_proba(features) if classifier else trees_model.predict(features)
+            prediction = prediction.reshape(len(features), -1)
 
     data = _feature_data(model, features, names, index)
     if by == "column":
@@ -197,7 +198,7 @@ def _model_inputs(model, X) -> tuple[object, np.ndarray, list[str], pd.Index]:
     if isinstance(model, (ForestRegressor, ForestClassifier)):
         check_is_fitted(model, "forest_")
         frame, _ = model._frame(X, fitting=False)
-        return model.forest_, encode(model.processor_, frame), list(model.processor_.get_feature_names_out()), frame.index
+        return model.forest_, np.ascontiguousarray(encode(model.processor_, frame)), list(model.processor_.get_feature_names_out()), frame.index
     check_is_fitted(model)
     names = list(getattr(model, "feature_names_in_", generated_names(model.n_features_in_)))
     if isinstance(X, pd.DataFrame):
@@ -209,7 +210,7 @@ def _model_inputs(model, X) -> tuple[object, np.ndarray, list[str], pd.Index]:
         index = X.index
     else:
         index = None
-    array = check_array(X, dtype=FEATURE_DTYPE, ensure_all_finite="allow-nan")
+    array = check_array(X, dtype=FEATURE_DTYPE, order="C", ensure_all_finite="allow-nan")
     if array.shape[1] != model.n_features_in_:
         raise ValueError(f"X has {array.shape[1]} features, but the model was fitted on {model.n_features_in_}")
     return model, array, names, pd.RangeIndex(len(array)) if index is None else index
@@ -243,54 +244,56 @@ def _trees(model) -> list:
     return list(getattr(model, "estimators_", [model]))
 
 
-def _node_tables(trees: list, n_features: int, classifier: bool) -> tuple[np.ndarray, sparse.csr_matrix]:
-    """Mean root value of the trees, and the stacked per-node deltas.
+def _node_tables(trees: list, classifier: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per-node tables of all trees, stacked (tree ``i``'s nodes start at ``offsets[i]``).
 
-    The delta matrix has one row per node of every tree (in decision-path order) and
-    ``n_features * n_outputs`` columns: the row of a non-root node holds
-    ``value(node) - value(parent)`` in the block of the parent's split feature.
+    Returns ``offsets``; ``values`` (n_nodes x n_outputs; class fractions for
+    classifiers); ``deltas``, ``values[node] - values[parent]`` (0 at the roots); and
+    ``split``, the feature the node's parent splits on (0 at the roots, whose delta is 0).
     """
-    roots, rows, cols, data = [], [], [], []
-    offset = 0
-    for tree in trees:
-        structure = tree.tree_
-        values = structure.value[:, 0, :].astype(np.float64)
-        if classifier:
-            values = values / values.sum(axis=1, keepdims=True)
-        n_nodes, n_outputs = values.shape
-        internal = np.flatnonzero(structure.children_left >= 0)
-        parent = np.empty(n_nodes, dtype=np.int64)
-        parent[structure.children_left[internal]] = internal
-        parent[structure.children_right[internal]] = internal
-        child = np.arange(1, n_nodes)
-        split_feature = structure.feature[parent[child]]
-        delta = values[child] - values[parent[child]]
-        rows.append(np.repeat(child + offset, n_outputs))
-        cols.append((split_feature[:, None] * n_outputs + np.arange(n_outputs)).ravel())
-        data.append(delta.ravel())
-        roots.append(values[0])
-        offset += n_nodes
-    n_outputs = len(roots[0])
-    deltas = sparse.csr_matrix(
-        (np.concatenate(data), (np.concatenate(rows), np.concatenate(cols))),
-        shape=(offset, n_features * n_outputs),
-    )
-    return np.mean(roots, axis=0), deltas
+    offsets = np.cumsum([0] + [tree.tree_.node_count for tree in trees])
+    left = np.concatenate([tree.tree_.children_left for tree in trees])
+    right = np.concatenate([tree.tree_.children_right for tree in trees])
+    feature = np.concatenate([tree.tree_.feature for tree in trees])
+    values = np.concatenate([tree.tree_.value[:, 0, :] for tree in trees]).astype(np.float64)
+    if classifier:
+        values /= values.sum(axis=1, keepdims=True)
+    internal = np.flatnonzero(left >= 0)
+    tree_start = np.repeat(offsets[:-1], np.diff(offsets))[internal]
+    parent = np.arange(len(left))
+    parent[left[internal] + tree_start] = internal
+    parent[right[internal] + tree_start] = internal
+    return offsets, values, values - values[parent], np.maximum(feature[parent], 0)
 
 
-def _saabas(model, features: np.ndarray, chunk_size: int) -> tuple[np.ndarray, np.ndarray]:
+def _saabas(model, features: np.ndarray, chunk_size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Bias, contributions (rows x features x outputs) and predictions (rows x outputs).
+
+    For each chunk of rows and each tree, the decision path lists the nodes each row
+    visits; every visited node adds its delta to (row, its parent's split feature).
+    """
     trees = _trees(model)
-    n_features = features.shape[1]
-    bias, deltas = _node_tables(trees, n_features, is_classifier(model))
-    n_outputs = len(bias)
-    values = np.empty((len(features), n_features, n_outputs))
-    for start in range(0, len(features), chunk_size):
+    offsets, values, deltas, split = _node_tables(trees, is_classifier(model))
+    n_rows, n_features = features.shape
+    n_outputs = values.shape[1]
+    contributions = np.empty((n_rows, n_features, n_outputs))
+    prediction = np.empty((n_rows, n_outputs))
+    for start in range(0, n_rows, chunk_size):
         chunk = features[start : start + chunk_size]
-        paths = model.decision_path(chunk)
-        indicator = paths[0] if isinstance(paths, tuple) else paths
-        summed = (indicator.astype(np.float64) @ deltas).toarray()
-        values[start : start + len(chunk)] = summed.reshape(len(chunk), n_features, n_outputs) / len(trees)
-    return bias, values
+        n_chunk = len(chunk)
+        summed = np.zeros((n_outputs, n_chunk * n_features))
+        leaf_sum = np.zeros((n_chunk, n_outputs))
+        row_key = np.arange(n_chunk) * n_features
+        for tree, offset in zip(trees, offsets):
+            path = tree.tree_.decision_path(chunk)
+            nodes = path.indices + offset
+            key = np.repeat(row_key, np.diff(path.indptr)) + split[nodes]
+            for output in range(n_outputs):
+                summed[output] += np.bincount(key, weights=deltas[nodes, output], minlength=n_chunk * n_features)
+            leaf_sum += values[nodes[path.indptr[1:] - 1]]  # a path's last node is its leaf
+        contributions[start : start + n_chunk] = np.moveaxis(summed.reshape(n_outputs, n_chunk, n_features), 0, -1) / len(trees)
+        prediction[start : start + n_chunk] = leaf_sum / len(trees)
+    return values[offsets[:-1]].mean(axis=0), contributions, prediction
 
 
 def _treeshap(model, features: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -113,6 +113,8 @@ def _feature_label(name: str, data: pd.DataFrame, row: int) -> str:
     if name not in data.columns:
         return str(name)
     value = data[name].iloc[row]
+    if pd.isna(value):
+        return str(name)
     if isinstance(value, (float, np.floating)) and not float(value).is_integer():
         return f"{name} = {value:.4g}"
     if isinstance(value, (float, np.floating)):

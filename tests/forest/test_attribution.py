@@ -113,7 +113,7 @@ def test_tabkit_regressor_explanation(regressor, sales_valid):
     features = regressor.processor_.transform(X).to_numpy(np.float32)
     bias, expected = slow_saabas(regressor.forest_.estimators_, features)
     np.testing.assert_allclose(explanation.values.to_numpy(), expected, rtol=1e-9, atol=1e-9)
-    np.testing.assert_array_equal(explanation.prediction, regressor.predict(X))
+    np.testing.assert_allclose(explanation.prediction, regressor.predict(X), rtol=1e-12)
     assert explanation.prediction.index.equals(X.index) and explanation.values.index.equals(X.index)
     assert_sums_to_prediction(explanation)
     assert explanation.by == "feature" and explanation.method == "saabas" and explanation.classes is None

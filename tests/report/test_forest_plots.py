@@ -87,6 +87,9 @@ def test_waterfall_of_real_forest(promo_data):
     classifier = ForestClassifier(n_estimators=5, random_state=0).fit(X, pd.cut(y, 3, labels=["low", "mid", "high"]).astype(str))
     ax = plot_waterfall(contributions(regressor, X.iloc[:3]), row=2, top_k=4)
     assert any(label.startswith("Promo = ") for label in tick_labels(ax))
+    unknown = contributions(regressor, X.iloc[:3])
+    unknown.data["Promo"] = np.nan
+    assert "Promo" in tick_labels(plot_waterfall(unknown, top_k=4))  # no "= nan" when the value is unknown
     by_class = contributions(classifier, X.iloc[:3])
     ax = plot_waterfall(by_class, row=0, label="high")
     assert "Contributions" in ax.get_title()
