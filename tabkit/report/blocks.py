@@ -75,18 +75,19 @@ class Section:
 
 
 def fmt(value) -> str:
-    """Format one value for a table cell or fact: numbers to 4 significant digits."""
+    """Format one value for a table cell or fact: numbers to 4 significant digits,
+    thousands separated from 10,000 on (so years stay ``2015``)."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return str(value)
     if isinstance(value, numbers.Integral):
-        return f"{int(value):,}"
+        return f"{int(value):,}" if abs(value) >= 10_000 else str(int(value))
     if isinstance(value, numbers.Real):
         value = float(value)
         if math.isnan(value):
             return ""
-        if abs(value) >= 1000:
+        if abs(value) >= 10_000:
             return f"{value:,.0f}"
         if value != 0 and abs(value) < 1e-3:
             return f"{value:.3e}"
