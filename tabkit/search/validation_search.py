@@ -96,6 +96,13 @@ class ValidationSearch(MetaEstimatorMixin, BaseEstimator):
     refit_time_ : float
         Seconds spent on the refit (0 when the kept model was reused or ``refit`` is off).
 
+    Notes
+    -----
+    Bit-identical scores (across ``n_jobs``, backends, and against separate fits) also
+    need the forest's own ``n_jobs`` left at ``None`` or 1: with more threads,
+    scikit-learn adds the trees' predictions in whatever order the threads finish, so
+    even two predictions of one forest can differ in the last bits.
+
     Examples
     --------
     >>> from sklearn.ensemble import RandomForestRegressor

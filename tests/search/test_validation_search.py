@@ -301,3 +301,10 @@ def test_progress_bar_over_candidates_when_verbose(regression, capsys, verbose):
         assert "ValidationSearch" in err and "4/4" in err and "candidate" in err
     else:
         assert err == ""
+
+
+def test_public_names_resolve():
+    from tabkit.report.search_plots import plot_search
+
+    assert tk.ValidationSearch is ValidationSearch
+    assert tk.plot_search is plot_search
