@@ -185,13 +185,12 @@ class ValidationSearch(MetaEstimatorMixin, BaseEstimator):
                     results[result.index] = result
                 bar.update(len(task_results))
 
-        self.results_ = self._results_frame(candidates, results)
-        failed = self.results_["error"].notna()
+        frame = self._results_frame(candidates, results)
+        failed = frame["error"].notna()
         if failed.all():
-            first = int(np.flatnonzero(failed)[0])
             raise ValueError(
-                f"all {len(candidates)} candidates failed; the first, {candidates[first]}, "
-                f"raised {self.results_['error'].iloc[first]}"
+                f"all {len(candidates)} candidates failed; the first, {candidates[0]}, "
+                f"raised {frame['error'].iloc[0]}"
             )
         if failed.any():
             warnings.warn(
@@ -200,6 +199,7 @@ class ValidationSearch(MetaEstimatorMixin, BaseEstimator):
                 FitFailedWarning,
                 stacklevel=2,
             )
+        self.results_ = frame
         self.best_index_ = int(np.flatnonzero(self.results_["rank"].to_numpy() == 1)[0])
         self.best_params_ = dict(candidates[self.best_index_])
         self.best_score_ = float(self.results_["score"].iloc[self.best_index_])

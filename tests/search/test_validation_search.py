@@ -254,7 +254,9 @@ def test_error_score_raise_stops_the_search(regression):
 def test_when_every_candidate_fails_the_first_error_is_raised(regression):
     grid = {"max_depth": [-1, -2]}
     with pytest.raises(ValueError, match=r"all 2 candidates failed; the first, \{'max_depth': -1\}, raised .*-1"):
-        ValidationSearch(DecisionTreeRegressor(), grid).fit(**regression.fit_args)
+        search = ValidationSearch(DecisionTreeRegressor(), grid)
+        search.fit(**regression.fit_args)
+    assert not hasattr(search, "results_")
 
 
 @pytest.mark.parametrize(
