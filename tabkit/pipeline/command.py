@@ -30,6 +30,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from tabkit.pipeline.progress import format_leaderboard
     from tabkit.pipeline.runner import PipelineError, run_pipeline
     from tabkit.pipeline.spec import SpecError
 
@@ -45,6 +46,7 @@ def _run(args: argparse.Namespace) -> int:
         print("tabkit run: interrupted; the run folder is marked interrupted", file=sys.stderr)
         return 130
     if args.quiet:
+        print(format_leaderboard(result.leaderboard, result.metric))
         print(f"run complete: {result.run_dir}")
     if result.error:
         print(f"tabkit run: {result.error}", file=sys.stderr)

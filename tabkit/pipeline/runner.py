@@ -184,7 +184,7 @@ class _Run:
         for entry in spec.models:
             self._fit_model(entry)
             self.folder.step_done(f"model:{entry['name']}")
-            if entry["explain"] and (spec.output["importance"] or self._explains_rows(entry)):
+            if entry["explain"] and (spec.output["importance"] or self._wants_rows(entry)):
                 self._explain(entry)
                 self.folder.step_done(f"explain:{entry['name']}")
         if self.features.test is not None and spec.output["submission"] != "none":
@@ -366,7 +366,7 @@ class _Run:
         return make_estimator(entry["kind"], self.spec.task, entry["params"], cat_names=cat_names,
                               cont_names=cont_names, seed=self.spec.seed, y_range_auto=y_range)
 
-    def _explains_rows(self, entry: dict) -> bool:
+    def _wants_rows(self, entry: dict) -> bool:
         output = self.spec.output
         return (output["explain_worst"] + output["explain_random"]) > 0 and entry["kind"] != "embedding_net"
 
@@ -382,7 +382,7 @@ class _Run:
             artifacts.write_csv(out / "importance.csv", table)
             top = ", ".join(table["feature"].head(3).astype(str))
             self.log(f"model {name}: permutation importance done, top features {top}")
-        if explain.explains_rows(model) and self._explains_rows(entry):
+        if explain.explains_rows(model) and self._wants_rows(entry):
             predicted = self.predictions[name].to_numpy()
             rows = explain.choose_rows(row_errors(self.metric, self.y_valid, predicted),
                                        output["explain_worst"], output["explain_random"], self.spec.seed)

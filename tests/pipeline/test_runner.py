@@ -133,13 +133,15 @@ def test_overrides_apply_to_the_run(tmp_path, tiny_forest_spec):
 def test_cli_set_overrides(tmp_path, tiny_forest_spec):
     path = write_spec(tmp_path / "tiny.toml", tiny_forest_spec)
     done = run_cli("run", str(path), "--set", "data.n_stores=3", "--set", "model.0.params.n_estimators=2",
-                   "--set", "name=renamed", "--out", str(tmp_path / "runs"), cwd=tmp_path)
+                   "--set", "name=renamed", "--out", str(tmp_path / "runs"), "--quiet", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
+    assert "features:" not in done.stdout and "run complete: " in done.stdout
+    assert done.stdout.splitlines()[0].split() == ["rank", "model", "kind", "exp_rmspe", "fit", "s", "predict", "s"]
     run = only_run(tmp_path / "runs", "renamed")
     metrics = read_json(run / "metrics.json")
     assert metrics["spec_name"] == "renamed" and metrics["data"]["source"].endswith("(n_stores=3, seed=1)")
     assert metrics["models"]["forest"]["params"]["n_estimators"] == 2
-    assert "with data.n_stores=3" in done.stdout
+    assert "with data.n_stores=3" in (run / "log.txt").read_text()
 
 
 @pytest.mark.parametrize("split", [{"by": "days", "days": 10}, {"by": "fraction", "fraction": 0.2}])
