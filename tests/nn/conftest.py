@@ -1,0 +1,40 @@
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+import tabkit as tk
+
+SMALL = dict(layers=(16, 8), dropout=0.0, emb_dropout=0.0, epochs=2, batch_size=64, verbose=0, device="cpu")
+
+
+@pytest.fixture(autouse=True, scope="package")
+def one_torch_thread():
+    """Tiny nets run fastest on one thread, and do not slow to a crawl on a busy machine."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope="session")
+def frame():
+    """Sales-like data: a store effect, a day-of-week effect, a continuous driver with
+    missing values, and a text category; y is positive."""
+    rng = np.random.default_rng(0)
+    n = 600
+    store = rng.integers(1, 16, n)
+    dow = rng.integers(1, 8, n)
+    x = rng.normal(size=n)
+    kind = rng.choice(["a", "b", "c"], n)
+    log_y = 7 + 0.3 * np.sin(store) + 0.1 * dow + 0.2 * x + (kind == "a") * 0.3 + rng.normal(scale=0.05, size=n)
+    X = pd.DataFrame({"Store": store, "DayOfWeek": dow, "Kind": kind, "x": np.where(rng.random(n) < 0.05, np.nan, x)})
+    return X, np.exp(log_y)
+
+
+@pytest.fixture(scope="session")
+def fitted(frame):
+    """A small regressor fitted with validation data (shared, do not modify)."""
+    X, y = frame
+    model = tk.EmbeddingNetRegressor(**SMALL, log_target=True, random_state=0)
+    return model.fit(X.iloc[:500], y[:500], X_val=X.iloc[500:], y_val=y[500:], metric="rmspe")
