@@ -462,7 +462,8 @@ class EmbeddingNetClassifier(ClassifierMixin, _EmbeddingNet):
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:
         """The most probable class of each row."""
-        return self.classes_[np.argmax(self._predict_raw(X), axis=1)]
+        raw = self._predict_raw(X)
+        return self.classes_[np.argmax(raw, axis=1)]
 
     def _check_target_settings(self) -> None:
         return None

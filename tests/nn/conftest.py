@@ -5,7 +5,6 @@ import torch
 
 import tabkit as tk
 
-SMALL = dict(layers=(16, 8), dropout=0.0, emb_dropout=0.0, epochs=2, batch_size=64, verbose=0, device="cpu")
 
 
 @pytest.fixture(autouse=True, scope="package")
@@ -33,8 +32,14 @@ def frame():
 
 
 @pytest.fixture(scope="session")
-def fitted(frame):
+def small():
+    """Settings for a tiny, quick net on the CPU, silent."""
+    return dict(layers=(16, 8), dropout=0.0, emb_dropout=0.0, epochs=2, batch_size=64, verbose=0, device="cpu")
+
+
+@pytest.fixture(scope="session")
+def fitted(frame, small):
     """A small regressor fitted with validation data (shared, do not modify)."""
     X, y = frame
-    model = tk.EmbeddingNetRegressor(**SMALL, log_target=True, random_state=0)
+    model = tk.EmbeddingNetRegressor(**small, log_target=True, random_state=0)
     return model.fit(X.iloc[:500], y[:500], X_val=X.iloc[500:], y_val=y[500:], metric="rmspe")
