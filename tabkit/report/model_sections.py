@@ -75,25 +75,30 @@ def dendrogram_section(run: RunFolder, name: str, section: Section) -> Section:
     return section
 
 
+def _feature_values(raw: pd.DataFrame | None, features: pd.Index, index: pd.Index) -> pd.DataFrame:
+    """The explained rows' raw value of each feature, for labels such as ``Promo = 1``;
+    a ``<col>_na`` flag shows whether ``col`` was missing."""
+    data = pd.DataFrame(index=index, columns=features, dtype=object)
+    if raw is None:
+        return data
+    for feature in features:
+        if feature in raw.columns:
+            data[feature] = raw[feature].to_numpy()
+        elif feature.endswith("_na") and feature[:-3] in raw.columns:
+            data[feature] = raw[feature[:-3]].isna().to_numpy()
+    return data
+
+
 def _explanation(run: RunFolder, name: str, rows: pd.DataFrame):
     """An :class:`tabkit.forest.attribution.Explanation` rebuilt from the saved tables."""
     from tabkit.forest.attribution import Explanation
 
     values = rows.drop(columns=[c for c in ROW_COLUMNS if c in rows.columns]).astype(float)
     raw = run.csv(f"{name}/explained_rows.csv")
-    data = pd.DataFrame(index=rows.index, columns=values.columns, dtype=object)
     if raw is not None:
         raw = raw.set_index("row").reindex(rows["row"]).set_axis(rows.index)
-        processor = getattr(run.model(name), "processor_", None)
-        labelled = raw
-        if processor is not None:
-            inputs = raw.reindex(columns=processor.feature_names_in_)
-            labelled = processor.inverse_transform(processor.transform(inputs))
-        for column in values.columns:
-            if column in labelled.columns:
-                data[column] = labelled[column]
     return Explanation(prediction=rows["prediction"].astype(float), bias=float(rows["bias"].iloc[0]),
-                       values=values, data=data)
+                       values=values, data=_feature_values(raw, values.columns, rows.index))
 
 
 def _scale_note(run: RunFolder) -> str:
@@ -190,10 +195,11 @@ def embeddings_section(run: RunFolder, name: str, section: Section) -> Section:
     """2-D maps of the learned embeddings of the main categorical columns."""
     from tabkit.report.nn_plots import plot_embeddings
 
-    model = run.model(name)
+    kind = run.model_info(name).get("kind")
+    model = run.model(name) if kind in (None, "embedding_net") else None
     embeddings = getattr(model, "embeddings_", None) if model is not None else None
     if not embeddings:
-        return section.omitted("No learned embeddings (not a net, or its model file is absent).")
+        return section.omitted("No learned embeddings: not a net, or its model file is absent.")
     columns = [c for c in EMBEDDED_COLUMNS if c in embeddings] or [
         c for c, table in embeddings.items() if table.shape[1] >= 2][:3]
     for column in columns:

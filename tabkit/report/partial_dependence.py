@@ -46,7 +46,7 @@ def dependence_features(importance: pd.DataFrame, sample: pd.DataFrame, k: int =
 
 
 def partial_dependences(model, sample: pd.DataFrame, features: list[str], *,
-                        max_rows: int = 300, resolution: int = 12,
+                        max_rows: int = 200, resolution: int = 10,
                         random_state: int = 0) -> list[Dependence]:
     """scikit-learn's ``partial_dependence`` (brute force, averaged) for each feature.
 
@@ -59,9 +59,9 @@ def partial_dependences(model, sample: pd.DataFrame, features: list[str], *,
         Validation features; a column named ``actual`` is dropped.
     features : list of str
         Columns of ``sample`` to vary.
-    max_rows : int, default 300
+    max_rows : int, default 200
         Rows of the sample the average is taken over (a seeded random subset).
-    resolution : int, default 12
+    resolution : int, default 10
         Grid points of a continuous feature (between its 5th and 95th percentiles).
     """
     X = sample.drop(columns=["actual"], errors="ignore")
