@@ -229,7 +229,8 @@ def dependence_section(run: RunFolder, name: str, section: Section) -> Section:
         ax.set_visible(False)
     section.blocks.append(Figure(to_data_uri(fig), "partial dependence of the top features",
                                  caption="average prediction over validation rows as one feature is "
-                                         "set to each value (scikit-learn partial_dependence)"))
+                                         "set to each value (scikit-learn partial_dependence)."
+                                         + _scale_note(run)))
     return section
 
 
