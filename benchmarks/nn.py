@@ -20,7 +20,6 @@ import argparse
 import copy
 import time
 
-import numpy as np
 import torch
 from torch.nn import functional as F
 from torch.utils.data import DataLoader, TensorDataset
