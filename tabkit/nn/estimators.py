@@ -56,10 +56,9 @@ class _EmbeddingNet(BaseEstimator):
                 self.module_, train, epochs=self.epochs, batch_size=self.batch_size, lr=self.lr,
                 weight_decay=self.weight_decay, optimizer=self.optimizer, schedule=self.schedule,
                 loss_fn=self._loss, generator=generator, amp=self.mixed_precision_, evaluate=evaluate,
-                early_stopping=stopping, verbose=self.verbose,
+                early_stopping=stopping, loss_scale=self._loss_scale(), verbose=self.verbose,
             )
         self.history_ = pd.DataFrame(history)
-        self.history_["train_loss"] *= self._loss_scale()
         self.best_epoch_ = None if stopping is None else stopping.best_epoch
         return self
 

@@ -148,12 +148,14 @@ def fit(
     amp: bool,
     evaluate: Callable[[nn.Module], dict[str, float]] | None = None,
     early_stopping: EarlyStopping | None = None,
+    loss_scale: float = 1.0,
     verbose: int = 0,
 ) -> list[dict[str, float]]:
     """Train ``module`` for ``epochs`` epochs and return one history row per epoch.
 
     ``evaluate(module)`` scores the validation data after each epoch (its keys become
-    history columns); ``early_stopping`` then keeps the best epoch's weights.
+    history columns); ``early_stopping`` then keeps the best epoch's weights. The
+    recorded training loss is multiplied by ``loss_scale`` (for a standardised target).
     """
     steps_per_epoch = len(batch_starts(len(data), batch_size))
     n_steps = epochs * steps_per_epoch
@@ -172,7 +174,7 @@ def fit(
             module, data, opt, loss_fn, lrs[window], momenta[window],
             batch_size=batch_size, generator=generator, amp=amp, progress=progress,
         )
-        row = {"epoch": epoch + 1, "train_loss": train_loss}
+        row = {"epoch": epoch + 1, "train_loss": train_loss * loss_scale}
         if evaluate is not None:
             row.update(evaluate(module))
         row["lr"] = float(lrs[window][-1])

@@ -284,3 +284,13 @@ def test_cpu_and_auto_devices_agree_on_cpu_machine(small, frame):
     cpu = tk.EmbeddingNetRegressor(**small, random_state=0).fit(X, y)
     auto = tk.EmbeddingNetRegressor(**{**small, "device": "auto"}, random_state=0).fit(X, y)
     np.testing.assert_array_equal(cpu.predict(X), auto.predict(X))
+
+
+def test_losses_are_on_the_target_scale(small, frame):
+    # the target is standardised inside; both losses are reported as MSE of log(y)
+    X, y = frame
+    model = tk.EmbeddingNetRegressor(**{**small, "epochs": 4}, log_target=True, random_state=0)
+    model.fit(X, y, X_val=X, y_val=y)
+    last = model.history_.iloc[-1]
+    assert 0.3 < last["train_loss"] / last["valid_loss"] < 3
+    assert last["valid_loss"] == pytest.approx(np.mean((np.log(y) - np.log(model.predict(X))) ** 2), rel=1e-4)
