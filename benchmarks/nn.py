@@ -123,10 +123,13 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=None, help="batches per loop (default: one full epoch)")
     parser.add_argument("--batch-size", type=int, default=512)
     parser.add_argument("--device", default="auto")
+    parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
     parser.add_argument("--rossmann", metavar="DIR", help="train on Kaggle's Rossmann data in DIR instead")
     parser.add_argument("--y-range", choices=("standardised", "fastai"), default="standardised")
     parser.add_argument("--lr", type=float, default=1e-3, help="peak learning rate for --rossmann")
     args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
     if args.rossmann:
         rossmann_quality(args.rossmann, args.y_range, args.lr, args.device)
         return
