@@ -10,7 +10,7 @@ INSTALL_INPUTS := setup.cfg pyproject.toml constraints.txt
 .PHONY: run test clean
 
 run: $(VENV)/.installed-run
-	$(VENV)/bin/tabkit data rossmann --synthetic --out data/synthetic/rossmann --stores 50 --summary
+	$(VENV)/bin/tabkit run pipelines/rossmann-synthetic.toml
 
 test: $(VENV)/.installed-dev
 	$(PY) -m pytest -q

@@ -407,15 +407,10 @@ class _Run:
         self.log(f"submission: {len(submission):,} rows from model {choice} -> {path}")
 
     def build_report(self) -> None:
+        from tabkit.report.builder import build_report
+
         try:
-            from tabkit.report.builder import build_report
-        except ModuleNotFoundError as exc:
-            if exc.name != "tabkit.report.builder":
-                raise
-            self.log("report: skipped (tabkit.report.builder is not available)")
-            return
-        try:
-            self.result.report = Path(build_report(self.folder.path))
+            self.result.report = Path(build_report(self.folder.path, out=self.spec.output["reports"]))
         except Exception as exc:  # the run itself is complete; the report can be rebuilt
             self.result.error = f"report failed: {type(exc).__name__}: {exc}"
             self.log(f"{self.result.error}\n{traceback.format_exc()}")

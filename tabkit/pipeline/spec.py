@@ -134,6 +134,7 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "cache": _key(str, doc="feature cache folder (default <runs>/.cache)"),
         "submission": _key(str, "best", doc='"best", "none", "baseline" or a model name'),
         "report": _key(bool, True, doc="build the HTML report at the end"),
+        "reports": _key(str, "reports", doc="folder of the HTML reports"),
         "explain_worst": _key(int, 5, doc="validation rows with the largest errors to explain"),
         "explain_random": _key(int, 5, doc="random validation rows to explain"),
         "importance": _key(bool, True, doc="permutation importance on the validation set"),

@@ -17,7 +17,8 @@ import tabkit as tk
 from tabkit.datasets import make_rossmann, write_rossmann
 from tabkit.report.builder import ReportWarning, build_report
 
-EVIL = "<script>alert(1)</script>"
+from report_pages import EVIL
+
 SMALL_OUTPUT = {"report": False, "explain_worst": 3, "explain_random": 2, "importance_repeats": 2,
                 "importance_rows": 300, "sample_rows": 300}
 FOREST = {"name": "forest", "kind": "forest", "params": {"n_estimators": 8, "min_samples_leaf": 5},

@@ -6,6 +6,9 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 
+EVIL = "<script>alert(1)</script>"
+"""A category label that must come out escaped in every report."""
+
 
 @dataclass
 class Part:

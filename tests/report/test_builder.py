@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import EVIL
-from report_pages import decoded_images, read_page
+from report_pages import EVIL, decoded_images, read_page
 
 from tabkit.report.blocks import fmt
 from tabkit.report.builder import ReportError, ReportWarning, build_report, build_reports
