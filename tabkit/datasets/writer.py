@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
 import pandas as pd
 
 from tabkit.datasets.schema import REQUIRED_TABLES, SCHEMAS
+from tabkit.files import atomic_write
 
 LAYOUTS = ("per_state", "combined")
 
@@ -87,11 +87,5 @@ def _write_trend_files(frame: pd.DataFrame, folder: Path) -> None:
 
 
 def _write_csv(frame: pd.DataFrame, path: Path, *, sep: str = ",", na_rep: str = "") -> None:
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", newline="", encoding="utf-8") as stream:
-            frame.to_csv(stream, sep=sep, na_rep=na_rep, index=False, date_format="%Y-%m-%d")
-        os.replace(temporary, path)
-    except BaseException:
-        os.unlink(temporary)
-        raise
+    atomic_write(path, lambda temporary: frame.to_csv(temporary, sep=sep, na_rep=na_rep, index=False,
+                                                        date_format="%Y-%m-%d"))

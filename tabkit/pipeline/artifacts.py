@@ -49,9 +49,6 @@ Two runs of one spec started within the same second get ``<timestamp>-2``, ``-3`
 from __future__ import annotations
 
 import json
-import os
-import tempfile
-from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -59,36 +56,14 @@ from typing import Any
 import joblib
 import pandas as pd
 
+from tabkit.files import atomic_write, write_text
+
 STATUSES = ("running", "complete", "failed", "interrupted")
 
 
 def utc_now() -> datetime:
     """The current time in UTC."""
     return datetime.now(timezone.utc)
-
-
-def atomic_write(path: Path, write: Callable[[Path], Any]) -> Path:
-    """Call ``write(tmp_path)`` on a temporary file next to ``path``, then rename it.
-
-    The temporary file is removed when ``write`` raises, so nothing half-written is left.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return path
-
-
-def write_text(path: Path, text: str) -> Path:
-    """Write ``text`` (UTF-8) atomically."""
-    return atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
 def write_json(path: Path, data: Any) -> Path:

@@ -16,7 +16,8 @@ import tabkit
 from tabkit.report.blocks import Section
 from tabkit.report.index import run_summary, write_index, write_summary
 from tabkit.report.model_sections import MODEL_SECTIONS
-from tabkit.report.rendering import render, write_atomic
+from tabkit.files import write_text
+from tabkit.report.rendering import render
 from tabkit.report.run_sections import CLOSING_SECTIONS, RUN_SECTIONS
 from tabkit.report.rundata import RunFolder
 
@@ -72,7 +73,7 @@ def _render_run(run_dir: str | Path, root: Path) -> Path:
     folder = _report_folder(run, root)
     html = render("report.html", run=run, status=run.status.get("status", "unknown"),
                   sections=report_sections(run), version=tabkit.__version__)
-    path = write_atomic(folder / "index.html", html)
+    path = write_text(folder / "index.html", html)
     write_summary(folder, run_summary(run))
     return path
 

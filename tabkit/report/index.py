@@ -10,7 +10,8 @@ from pathlib import Path
 from urllib.parse import quote
 
 from tabkit.report.blocks import fmt
-from tabkit.report.rendering import render, write_atomic
+from tabkit.files import write_text
+from tabkit.report.rendering import render
 from tabkit.report.rundata import RunFolder
 from tabkit.report.run_sections import leaderboard_frame
 
@@ -37,7 +38,7 @@ def run_summary(run: RunFolder) -> dict:
 
 def write_summary(folder: Path, summary: dict) -> Path:
     """Save a run's summary beside its report."""
-    return write_atomic(folder / SUMMARY, json.dumps(summary, indent=1))
+    return write_text(folder / SUMMARY, json.dumps(summary, indent=1))
 
 
 def write_index(root: Path) -> Path:
@@ -52,4 +53,4 @@ def write_index(root: Path) -> Path:
     specs: dict[str, list[dict]] = {}
     for summary in runs:
         specs.setdefault(summary["spec"], []).insert(0, summary)
-    return write_atomic(root / "index.html", render("index.html", specs=specs, n_runs=len(runs)))
+    return write_text(root / "index.html", render("index.html", specs=specs, n_runs=len(runs)))

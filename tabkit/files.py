@@ -1,0 +1,56 @@
+"""Atomic file writes: nothing half-written ever looks complete.
+
+Every artefact tabkit writes (data files, run artefacts, reports) goes to a temporary file
+beside its destination and is renamed into place only once it is whole.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def atomic_write(path: str | Path, write: Callable[[Path], Any]) -> Path:
+    """Call ``write(tmp_path)`` on a temporary file next to ``path``, then rename it.
+
+    The file gets the usual permissions for new files (``0o666`` less the umask; the
+    temporary file starts private), and it is removed when ``write`` raises.
+
+    Parameters
+    ----------
+    path : str or Path
+        The destination; its folder is created when missing.
+    write : callable
+        Writes the whole content to the path it is given.
+
+    Returns
+    -------
+    Path
+        ``path``.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(handle)
+    temporary = Path(name)
+    try:
+        write(temporary)
+        temporary.chmod(0o666 & ~_umask())
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    return path
+
+
+def write_text(path: str | Path, text: str) -> Path:
+    """Write ``text`` as UTF-8, atomically (see :func:`atomic_write`)."""
+    return atomic_write(path, lambda temporary: temporary.write_text(text, encoding="utf-8"))
