@@ -175,7 +175,6 @@ def test_kaggle_layout_run(kaggle_run):
 def test_shipped_specs_are_valid(tmp_path):
     from tabkit.datasets import make_rossmann, write_rossmann
     from tabkit.pipeline.spec import load_spec
-    from pipeline_helpers import synthetic_bulldozers
 
     synthetic = load_spec(REPO / "pipelines" / "rossmann-synthetic.toml")
     assert synthetic.data["source"] == "synthetic" and len(synthetic.models) == 3
@@ -184,7 +183,7 @@ def test_shipped_specs_are_valid(tmp_path):
     assert [m["kind"] for m in real.models] == ["forest", "embedding_net", "embedding_forest"]
     net = real.model("net")["params"]
     assert net["layers"] == [1000, 500] and net["dropout"] == [0.001, 0.01] and net["emb_dropout"] == 0.04
-    assert (net["epochs"], net["lr"], net["weight_decay"], net["batch_size"]) == (5, 1e-3, 0.2, 512)
+    assert (net["epochs"], net["lr"], net["weight_decay"], net["batch_size"]) == (5, 3e-3, 0.2, 512)
     train, test = synthetic_bulldozers(tmp_path / "bulldozers", n_train=50, n_test=10)
     bulldozers = load_spec(REPO / "pipelines" / "bulldozers.toml", [f"data.train={train}", f"data.test={test}"])
     assert (bulldozers.metric, bulldozers.data["target"], bulldozers.data["date"]) == ("rmsle", "SalePrice", "saledate")
