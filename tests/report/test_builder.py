@@ -5,7 +5,6 @@ import json
 import re
 import shutil
 import warnings
-from pathlib import Path
 
 import pandas as pd
 import pytest
