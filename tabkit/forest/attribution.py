@@ -6,7 +6,8 @@ the trees, ``bias + sum(contributions)`` is exactly the prediction. Here it is v
 each node's delta and its parent's split feature are precomputed for all trees at once;
 for a chunk of rows, each tree's (sparse) decision path lists the visited nodes, and one
 weighted ``bincount`` per output adds their deltas into the (row, feature) cells. There
-is no Python loop over rows or nodes, only over trees and chunks.
+is no Python loop over rows or nodes, only over trees and chunks; the trees are shared
+among the forest's ``n_jobs`` threads.
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from joblib import Parallel, delayed, effective_n_jobs
 from sklearn.base import is_classifier
 from sklearn.ensemble import (
     ExtraTreesClassifier,
@@ -270,30 +272,43 @@ def _saabas(model, features: np.ndarray, chunk_size: int) -> tuple[np.ndarray, n
     """Bias, contributions (rows x features x outputs) and predictions (rows x outputs).
 
     For each chunk of rows and each tree, the decision path lists the nodes each row
-    visits; every visited node adds its delta to (row, its parent's split feature).
+    visits; every visited node adds its delta to (row, its parent's split feature). Like
+    the forest's own ``predict``, the trees are split among ``model.n_jobs`` threads
+    (tree traversal releases the GIL); each thread sums its trees, then the sums are added.
     """
     trees = _trees(model)
     offsets, values, deltas, split = _node_tables(trees, is_classifier(model))
     deltas = np.ascontiguousarray(deltas.T)  # one contiguous row per output: faster gathers
     n_rows, n_features = features.shape
     n_outputs = values.shape[1]
-    contributions = np.empty((n_rows, n_features, n_outputs))
-    prediction = np.empty((n_rows, n_outputs))
-    for start in range(0, n_rows, chunk_size):
-        chunk = features[start : start + chunk_size]
+    n_threads = min(effective_n_jobs(getattr(model, "n_jobs", None)), len(trees))
+    tree_groups = np.array_split(np.arange(len(trees)), n_threads)
+
+    def attribute(chunk: np.ndarray, group: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         n_chunk = len(chunk)
         summed = np.zeros((n_outputs, n_chunk * n_features))
         leaf_sum = np.zeros((n_chunk, n_outputs))
         row_key = np.arange(n_chunk) * n_features
-        for tree, offset in zip(trees, offsets):
-            path = tree.tree_.decision_path(chunk)
-            nodes = path.indices + offset
+        for i in group:
+            path = trees[i].tree_.decision_path(chunk)
+            nodes = path.indices + offsets[i]
             key = np.repeat(row_key, np.diff(path.indptr)) + split[nodes]
             for output in range(n_outputs):
                 summed[output] += np.bincount(key, weights=deltas[output][nodes], minlength=n_chunk * n_features)
             leaf_sum += values[nodes[path.indptr[1:] - 1]]  # a path's last node is its leaf
-        contributions[start : start + n_chunk] = np.moveaxis(summed.reshape(n_outputs, n_chunk, n_features), 0, -1) / len(trees)
-        prediction[start : start + n_chunk] = leaf_sum / len(trees)
+        return summed, leaf_sum
+
+    contributions = np.empty((n_rows, n_features, n_outputs))
+    prediction = np.empty((n_rows, n_outputs))
+    with Parallel(n_jobs=n_threads, require="sharedmem") as parallel:
+        for start in range(0, n_rows, chunk_size):
+            chunk = features[start : start + chunk_size]
+            parts = parallel(delayed(attribute)(chunk, group) for group in tree_groups)
+            summed = sum(part[0] for part in parts)
+            leaf_sum = sum(part[1] for part in parts)
+            contributions[start : start + len(chunk)] = np.moveaxis(
+                summed.reshape(n_outputs, len(chunk), n_features), 0, -1) / len(trees)
+            prediction[start : start + len(chunk)] = leaf_sum / len(trees)
     return values[offsets[:-1]].mean(axis=0), contributions, prediction
 
 

@@ -1,6 +1,8 @@
 """contributions: Saabas attribution (vs treeinterpreter, shap and a slow reference), folding, TreeSHAP."""
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -124,6 +126,21 @@ def test_tabkit_regressor_explanation(regressor, sales_valid):
     # the promo flag moves sales the way the data were made
     promo = explanation.values["Promo"]
     assert promo[explanation.data["Promo"] == 1].mean() > 0 > promo[explanation.data["Promo"] == 0].mean()
+
+
+@pytest.mark.parametrize("fixture", ["regressor", "classifier"])
+def test_threads_do_not_change_results(fixture, request, sales_valid):
+    X, _ = sales_valid
+    model = request.getfixturevalue(fixture)
+    single = contributions(model, X)
+    threaded_model = copy.deepcopy(model)
+    threaded_model.forest_.n_jobs = 2  # contributions shares the trees among the forest's threads
+    threaded = contributions(threaded_model, X)
+    for label in single.classes or [None]:
+        one = single.for_class(label) if label is not None else single
+        two = threaded.for_class(label) if label is not None else threaded
+        np.testing.assert_allclose(two.values, one.values, rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(two.prediction, one.prediction, rtol=1e-12, atol=1e-12)
 
 
 @pytest.mark.parametrize("chunk_size", [1, 7, 10_000])
