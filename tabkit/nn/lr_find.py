@@ -10,9 +10,8 @@ import pandas as pd
 import torch
 from torch import nn
 
-from tabkit.nn.device import autocast
 from tabkit.nn.schedule import exponential
-from tabkit.nn.training import Tensors, batch_starts, make_optimizer, set_hyper
+from tabkit.nn.training import Tensors, batch_starts, make_optimizer, optimizer_step, set_hyper
 
 
 @dataclass
@@ -65,13 +64,7 @@ def find_lr(
                 break
             batch = data.rows(order[start : start + batch_size])
             set_hyper(opt, float(lrs[step]), 0.9)
-            with autocast(device, amp):
-                out = module(batch.cat, batch.cont)
-            loss = loss_fn(out.float(), batch.y)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            value = float(loss.detach())
+            value = float(optimizer_step(module, batch, opt, loss_fn, amp=amp))
             avg = 0.98 * avg + 0.02 * value
             smoothed = avg / (1 - 0.98 ** (step + 1))
             rows.append({"lr": float(lrs[step]), "loss": value, "smoothed_loss": smoothed})

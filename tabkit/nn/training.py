@@ -63,6 +63,18 @@ def batch_starts(n_rows: int, batch_size: int) -> range:
     return range(0, n_batches * batch_size, batch_size)
 
 
+def optimizer_step(module: nn.Module, batch: Tensors, optimizer: torch.optim.Optimizer,
+                   loss_fn: Callable, *, amp: bool) -> torch.Tensor:
+    """Forward, backward and one optimiser step on a batch; returns the (detached) loss."""
+    with autocast(batch.cat.device, amp):
+        out = module(batch.cat, batch.cont)
+    loss = loss_fn(out.float(), batch.y)
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    optimizer.step()
+    return loss.detach()
+
+
 def train_steps(
     module: nn.Module,
     data: Tensors,
@@ -86,13 +98,8 @@ def train_steps(
     for step, start in enumerate(batch_starts(len(data), batch_size)):
         batch = data.rows(order[start : start + batch_size])
         set_hyper(optimizer, float(lrs[step]), float(momenta[step]))
-        with autocast(device, amp):
-            out = module(batch.cat, batch.cont)
-        loss = loss_fn(out.float(), batch.y)
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
-        total += loss.detach() * len(batch)
+        loss = optimizer_step(module, batch, optimizer, loss_fn, amp=amp)
+        total += loss * len(batch)
         n_seen += len(batch)
         if progress is not None:
             progress.update(1)
