@@ -107,9 +107,13 @@ def test_max_samples_is_rows_per_tree(sales_data):
 
 def test_random_state_repeats(sales_data, sales_valid):
     X, y = sales_data
-    first = ForestRegressor(n_estimators=5, random_state=7).fit(X, y).predict(sales_valid[0])
-    second = ForestRegressor(n_estimators=5, random_state=7, n_jobs=2).fit(X, y).predict(sales_valid[0])
-    np.testing.assert_array_equal(first, second)
+    first = ForestRegressor(n_estimators=5, random_state=7).fit(X, y)
+    second = ForestRegressor(n_estimators=5, random_state=7, n_jobs=2).fit(X, y)
+    for one, two in zip(first.forest_.estimators_, second.forest_.estimators_):  # the same trees
+        np.testing.assert_array_equal(one.tree_.threshold, two.tree_.threshold)
+        np.testing.assert_array_equal(one.tree_.value, two.tree_.value)
+    # with threads, scikit-learn adds the trees' predictions in the order they finish
+    np.testing.assert_allclose(second.predict(sales_valid[0]), first.predict(sales_valid[0]), rtol=1e-12)
 
 
 def test_clone_and_params():
