@@ -3,7 +3,6 @@ submission, and models that beat the naive baseline; on generated data and on a
 Kaggle-layout folder written by ``tabkit data rossmann --synthetic``."""
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 
 import joblib
@@ -14,6 +13,11 @@ import pytest
 from tabkit.datasets import load_rossmann
 from tabkit.pipeline.spec import validate
 from pipeline_helpers import REPO, only_run, read_json, run_cli, spec_dict, synthetic_bulldozers, write_spec
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib
 
 RUN_FILES = ["spec.toml", "status.json", "metrics.json", "leaderboard.csv", "log.txt", "submission.csv",
              "valid_predictions.parquet", "valid_sample.parquet"]

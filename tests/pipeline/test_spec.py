@@ -1,13 +1,16 @@
 """Spec validation (every problem reported before any work), overrides, and the TOML writer."""
 from __future__ import annotations
 
-import tomllib
-
 import pytest
 from pipeline_helpers import REPO, run_cli, spec_dict, write_spec
 
 from tabkit.pipeline import toml_writer
 from tabkit.pipeline.spec import SpecError, apply_overrides, load_spec, parse_override, validate
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib
 
 
 def _with(path: str, value):
