@@ -12,10 +12,14 @@ from pathlib import Path
 from typing import Any
 
 
-def _umask() -> int:
+def _read_umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+# Read once: os.umask can only be read by setting it, which must not race with other threads.
+_FILE_MODE = 0o666 & ~_read_umask()
 
 
 def atomic_write(path: str | Path, write: Callable[[Path], Any]) -> Path:
@@ -43,7 +47,7 @@ def atomic_write(path: str | Path, write: Callable[[Path], Any]) -> Path:
     temporary = Path(name)
     try:
         write(temporary)
-        temporary.chmod(0o666 & ~_umask())
+        temporary.chmod(_FILE_MODE)
         os.replace(temporary, path)
     except BaseException:
         temporary.unlink(missing_ok=True)
