@@ -246,11 +246,11 @@ def _trees(model) -> list:
     return list(getattr(model, "estimators_", [model]))
 
 
-def _node_tables(trees: list, classifier: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _node_tables(trees: list) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Per-node tables of all trees, stacked (tree ``i``'s nodes start at ``offsets[i]``).
 
-    Returns ``offsets``; ``values`` (n_nodes x n_outputs; class fractions for
-    classifiers); ``deltas``, ``values[node] - values[parent]`` (0 at the roots); and
+    Returns ``offsets``; ``values`` (n_nodes x n_outputs; for classifiers the class
+    fractions, which scikit-learn >= 1.4 stores in ``tree_.value``); ``deltas``, ``values[node] - values[parent]`` (0 at the roots); and
     ``split``, the feature the node's parent splits on (0 at the roots, whose delta is 0).
     """
     offsets = np.cumsum([0] + [tree.tree_.node_count for tree in trees])
@@ -258,8 +258,6 @@ def _node_tables(trees: list, classifier: bool) -> tuple[np.ndarray, np.ndarray,
     right = np.concatenate([tree.tree_.children_right for tree in trees])
     feature = np.concatenate([tree.tree_.feature for tree in trees])
     values = np.concatenate([tree.tree_.value[:, 0, :] for tree in trees]).astype(np.float64)
-    if classifier:
-        values /= values.sum(axis=1, keepdims=True)
     internal = np.flatnonzero(left >= 0)
     tree_start = np.repeat(offsets[:-1], np.diff(offsets))[internal]
     parent = np.arange(len(left))
@@ -275,26 +273,29 @@ def _saabas(model, features: np.ndarray, chunk_size: int) -> tuple[np.ndarray, n
     visits; every visited node adds its delta to (row, its parent's split feature). Like
     the forest's own ``predict``, the trees are split among ``model.n_jobs`` threads
     (tree traversal releases the GIL); each thread sums its trees, then the sums are added.
+    A classifier's class fractions sum to 1 in every node, so each delta sums to 0 over
+    the classes: the last class's contributions are minus the sum of the others'.
     """
     trees = _trees(model)
-    offsets, values, deltas, split = _node_tables(trees, is_classifier(model))
-    deltas = np.ascontiguousarray(deltas.T)  # one contiguous row per output: faster gathers
+    offsets, values, deltas, split = _node_tables(trees)
     n_rows, n_features = features.shape
     n_outputs = values.shape[1]
+    n_summed = n_outputs - 1 if is_classifier(model) else n_outputs
+    deltas = np.ascontiguousarray(deltas[:, :n_summed].T)  # one contiguous row per output: faster gathers
     n_threads = min(effective_n_jobs(getattr(model, "n_jobs", None)), len(trees))
     tree_groups = np.array_split(np.arange(len(trees)), n_threads)
 
     def attribute(chunk: np.ndarray, group: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        n_chunk = len(chunk)
-        summed = np.zeros((n_outputs, n_chunk * n_features))
-        leaf_sum = np.zeros((n_chunk, n_outputs))
-        row_key = np.arange(n_chunk) * n_features
+        n_cells = len(chunk) * n_features
+        summed = np.zeros((n_summed, n_cells))
+        leaf_sum = np.zeros((len(chunk), n_outputs))
+        row_key = np.arange(len(chunk)) * n_features
         for i in group:
             path = trees[i].tree_.decision_path(chunk)
             nodes = path.indices + offsets[i]
             key = np.repeat(row_key, np.diff(path.indptr)) + split[nodes]
-            for output in range(n_outputs):
-                summed[output] += np.bincount(key, weights=deltas[output][nodes], minlength=n_chunk * n_features)
+            for output in range(n_summed):
+                summed[output] += np.bincount(key, weights=deltas[output][nodes], minlength=n_cells)
             leaf_sum += values[nodes[path.indptr[1:] - 1]]  # a path's last node is its leaf
         return summed, leaf_sum
 
@@ -303,12 +304,14 @@ def _saabas(model, features: np.ndarray, chunk_size: int) -> tuple[np.ndarray, n
     with Parallel(n_jobs=n_threads, require="sharedmem") as parallel:
         for start in range(0, n_rows, chunk_size):
             chunk = features[start : start + chunk_size]
+            rows = slice(start, start + len(chunk))
             parts = parallel(delayed(attribute)(chunk, group) for group in tree_groups)
             summed = sum(part[0] for part in parts)
-            leaf_sum = sum(part[1] for part in parts)
-            contributions[start : start + len(chunk)] = np.moveaxis(
-                summed.reshape(n_outputs, len(chunk), n_features), 0, -1) / len(trees)
-            prediction[start : start + len(chunk)] = leaf_sum / len(trees)
+            contributions[rows, :, :n_summed] = np.moveaxis(
+                summed.reshape(n_summed, len(chunk), n_features), 0, -1) / len(trees)
+            prediction[rows] = sum(part[1] for part in parts) / len(trees)
+    if n_summed < n_outputs:
+        contributions[:, :, -1] = -contributions[:, :, :-1].sum(axis=2)
     return values[offsets[:-1]].mean(axis=0), contributions, prediction
 
 
