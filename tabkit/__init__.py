@@ -18,6 +18,7 @@ _PUBLIC_NAMES = {
     "add_datepart": "tabkit.prep.dates",
     "add_elapsed": "tabkit.prep.elapsed",
     "time_split": "tabkit.prep.split",
+    "TargetMeans": "tabkit.prep.target_means",
     "ForestRegressor": "tabkit.forest.estimators",
     "ForestClassifier": "tabkit.forest.estimators",
     "permutation_importance": "tabkit.forest.importance",

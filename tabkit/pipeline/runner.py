@@ -31,6 +31,7 @@ from tabkit.pipeline.scoring import (
 )
 from tabkit.pipeline.spec import Spec, load_spec
 from tabkit.prep.split import time_split
+from tabkit.prep.target_means import TargetMeans
 
 LEADERBOARD_COLUMNS = ["model", "kind", "score", "fit_seconds", "predict_seconds"]
 
@@ -237,13 +238,14 @@ class _Run:
         self.valid = train.iloc[valid_pos].reset_index(drop=True)
         for frame in (self.train, self.valid):
             frame.attrs = dict(train.attrs)
-        names = fs.feature_names
-        self.X_train, self.X_valid = self.train[names], self.valid[names]
-        self.X_test = fs.test[names] if fs.test is not None else None
         self.y_train = self.train[fs.target].to_numpy()
         self.y_valid = self.valid[fs.target].to_numpy()
         self.y_train_model = self.transform.forward(self.y_train)
         self.y_valid_model = self.transform.forward(self.y_valid)
+        test = self._add_target_means(fs.test)
+        names = [*fs.cat_names, *self.cont_names]
+        self.X_train, self.X_valid = self.train[names], self.valid[names]
+        self.X_test = test[names] if test is not None else None
 
         predictions = {fs.date: self.valid[fs.date].to_numpy()}
         if fs.group is not None:
@@ -268,7 +270,20 @@ class _Run:
         }
         self.log(f"split: {len(self.train):,} training rows {dates(self.train)[0]}..{dates(self.train)[1]}, "
                  f"{len(self.valid):,} validation rows {dates(self.valid)[0]}..{dates(self.valid)[1]}, "
-                 f"{n_test:,} test rows; {len(fs.cat_names)} categorical + {len(fs.cont_names)} continuous features")
+                 f"{n_test:,} test rows; {len(fs.cat_names)} categorical + {len(self.cont_names)} continuous features")
+
+    def _add_target_means(self, test: pd.DataFrame | None) -> pd.DataFrame | None:
+        """Add ``[features] target_means`` (fitted on the training rows) to every frame; the test frame."""
+        self.cont_names = list(self.features.cont_names)
+        groups = self.spec.features["target_means"]
+        if not groups:
+            return test
+        means = TargetMeans(groups).fit(self.train, self.y_train_model)
+        self.train, self.valid = means.transform(self.train), means.transform(self.valid)
+        self.cont_names += means.names_
+        artifacts.write_joblib(self.folder.file("target_means.joblib"), means)
+        self.log(f"target means: added {', '.join(means.names_)} (from the training rows)")
+        return means.transform(test) if test is not None else None
 
     def _baseline(self) -> None:
         fs = self.features
@@ -337,7 +352,7 @@ class _Run:
             estimator = self._estimator(entry, cat_names=[], cont_names=None)
             X_fit, X_val = Z_train, Z_valid
         else:
-            estimator = self._estimator(entry, cat_names=fs.cat_names, cont_names=fs.cont_names)
+            estimator = self._estimator(entry, cat_names=fs.cat_names, cont_names=self.cont_names)
             X_fit, X_val = self.X_train, self.X_valid
         search = None
         if entry["search"]:

@@ -109,6 +109,8 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "cont_names": _key(list, doc="continuous columns (default: the builder's)"),
         "max_card": _key(int, 20, doc="auto: integer columns with at most this many values are categorical"),
         "date_time": _key(bool, False, doc="auto: also add Hour, Minute, Second"),
+        "target_means": _key(list, [], doc="key columns of groups whose mean (model-scale) training "
+                                           "target becomes a feature, e.g. [[\"Store\"], [\"Store\", \"DayOfWeek\"]]"),
     },
     "split": {
         "by": _key(str, "test", SPLITS,
@@ -324,6 +326,7 @@ def validate(raw: Mapping, *, default_name: str = "pipeline") -> Spec:
     data, features, split, output = (sections[k] for k in ("data", "features", "split", "output"))
     _check_data(data, problems)
     _check_features(data, features, problems)
+    _check_target_means(features["target_means"], top.get("metric"), problems)
     _check_split(split, data, problems)
     _check_models(models, top.get("metric"), problems)
     _check_output(output, models, problems)
@@ -442,6 +445,16 @@ def _check_features(data: dict, features: dict, problems: _Problems) -> None:
             problems.add(f"features.{key}", "must be a list of column names")
     if features["max_card"] < 1:
         problems.add("features.max_card", f"must be at least 1, got {features['max_card']}")
+
+
+def _check_target_means(groups: list, metric: str | None, problems: _Problems) -> None:
+    for group in groups:
+        keys = [group] if isinstance(group, str) else group
+        if not isinstance(keys, list) or not keys or not all(isinstance(k, str) for k in keys):
+            problems.add("features.target_means", f"each group must be a column name or a list of them, got {_describe(group)}")
+            return
+    if groups and metric == "accuracy":
+        problems.add("features.target_means", "needs a regression target (metric 'accuracy' is a classification)")
 
 
 def _check_split(split: dict, data: dict, problems: _Problems) -> None:

@@ -15,7 +15,9 @@ import pytest
 from pipeline_helpers import REPO, TINY_FOREST, TINY_NET, only_run, read_json, run_cli, spec_dict, synthetic_bulldozers, write_spec
 
 from tabkit.pipeline.artifacts import read_status
+from tabkit.pipeline.features import build_features
 from tabkit.pipeline.runner import PipelineError, run_pipeline
+from tabkit.pipeline.spec import SpecError, validate
 
 
 def test_second_run_reads_features_from_cache(tmp_path, tiny_forest_spec):
@@ -210,3 +212,31 @@ def test_classification_with_accuracy(tmp_path):
     assert list(result.leaderboard["model"]) == ["forest", "baseline"]
     assert set(pd.read_csv(result.run_dir / "submission.csv")["Expensive"]) <= {"yes", "no"}
     assert not (result.run_dir / "forest" / "contributions.csv").exists()
+
+
+def test_target_means_come_from_training_rows_only(tmp_path, tiny_forest_spec):
+    spec = dict(tiny_forest_spec, features={"log_target": True, "target_means": [["Store"], ["Store", "DayOfWeek"]]})
+    result = run_pipeline(spec, out_dir=tmp_path, verbose=False)
+    means = joblib.load(result.run_dir / "target_means.joblib")
+    assert means.names_ == ["Store_mean", "Store_DayOfWeek_mean"]
+    forest = joblib.load(result.run_dir / "models" / "forest.joblib")
+    assert forest.processor_.cont_names_[-2:] == ["Store_mean", "Store_DayOfWeek_mean"]
+    first_valid_date = pd.Timestamp(read_json(result.run_dir / "metrics.json")["data"]["valid_dates"][0])
+    validated = validate(spec)
+    features = build_features(validated.data, validated.features).train
+    train = features.loc[features["Date"] < first_valid_date]
+    store = train["Store"].iloc[0]
+    log_sales = np.log(train.loc[train["Store"] == store, "Sales"])
+    overall = np.log(train["Sales"]).mean()
+    assert means.overall_mean_ == pytest.approx(overall)
+    assert means.means_["Store_mean"][store] == pytest.approx((log_sales.sum() + 10 * overall) / (len(log_sales) + 10))
+    sample = pd.read_parquet(result.run_dir / "valid_sample.parquet")
+    assert {"Store_mean", "Store_DayOfWeek_mean"} <= set(sample.columns)
+    assert "target means: added Store_mean, Store_DayOfWeek_mean" in (result.run_dir / "log.txt").read_text()
+    assert len(pd.read_csv(result.run_dir / "submission.csv")) > 0
+
+
+def test_target_means_need_a_regression(tmp_path):
+    spec = spec_dict(metric="accuracy", features={"target_means": [["Store"]]})
+    with pytest.raises(SpecError, match="features.target_means: needs a regression target"):
+        run_pipeline(spec, out_dir=tmp_path, verbose=False)

@@ -51,6 +51,8 @@ _DELETE = object()
     ("split.fraction", 0.2, "split.fraction: applies only to by = 'fraction'"),
     ("output.submission", "forst", "did you mean 'forest'?"),
     ("model.1.name", "forest", "two models are named 'forest'"),
+    ("features.target_means", [["Store"], [1]], "features.target_means: each group must be a column name or a list of them, got list [1]"),
+    ("features.target_means", "Store", "features.target_means: must be a list"),
 ])
 def test_invalid_specs_are_reported(path, value, message):
     with pytest.raises(SpecError) as info:
