@@ -5,7 +5,8 @@ on a row's path with ``value(child) - value(parent)``, on the split's feature; a
 the trees, ``bias + sum(contributions)`` is exactly the prediction. Here it is vectorised:
 each node's delta and its parent's split feature are precomputed for all trees at once;
 for a chunk of rows, each tree's (sparse) decision path lists the visited nodes, and one
-weighted ``bincount`` per output adds their deltas into the (row, feature) cells. There
+weighted ``bincount`` per output (a classifier's last class needs none: its contributions are
+minus the others') adds their deltas into the (row, feature) cells. There
 is no Python loop over rows or nodes, only over trees and chunks; the trees are shared
 among the forest's ``n_jobs`` threads.
 """
