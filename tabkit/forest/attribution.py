@@ -247,24 +247,27 @@ def _trees(model) -> list:
     return list(getattr(model, "estimators_", [model]))
 
 
-def _node_tables(trees: list) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _node_tables(trees: list, n_summed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Per-node tables of all trees, stacked (tree ``i``'s nodes start at ``offsets[i]``).
 
     Returns ``offsets``; ``values`` (n_nodes x n_outputs; for classifiers the class
-    fractions, which scikit-learn >= 1.4 stores in ``tree_.value``); ``deltas``, ``values[node] - values[parent]`` (0 at the roots); and
-    ``split``, the feature the node's parent splits on (0 at the roots, whose delta is 0).
+    fractions, which scikit-learn >= 1.4 stores in ``tree_.value``); ``deltas``
+    (n_summed x n_nodes), ``values[node] - values[parent]`` of the first ``n_summed``
+    outputs (0 at the roots); and ``split``, the feature the node's parent splits on (0 at
+    the roots, whose delta is 0).
     """
     offsets = np.cumsum([0] + [tree.tree_.node_count for tree in trees])
     left = np.concatenate([tree.tree_.children_left for tree in trees])
     right = np.concatenate([tree.tree_.children_right for tree in trees])
     feature = np.concatenate([tree.tree_.feature for tree in trees])
-    values = np.concatenate([tree.tree_.value[:, 0, :] for tree in trees]).astype(np.float64)
+    values = np.concatenate([tree.tree_.value[:, 0, :] for tree in trees], dtype=np.float64)
     internal = np.flatnonzero(left >= 0)
     tree_start = np.repeat(offsets[:-1], np.diff(offsets))[internal]
     parent = np.arange(len(left))
     parent[left[internal] + tree_start] = internal
     parent[right[internal] + tree_start] = internal
-    return offsets, values, values - values[parent], np.maximum(feature[parent], 0)
+    summed = np.ascontiguousarray(values[:, :n_summed].T)  # one contiguous row per output: faster gathers
+    return offsets, values, summed - summed[:, parent], np.maximum(feature[parent], 0)
 
 
 def _saabas(model, features: np.ndarray, chunk_size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -278,11 +281,10 @@ def _saabas(model, features: np.ndarray, chunk_size: int) -> tuple[np.ndarray, n
     the classes: the last class's contributions are minus the sum of the others'.
     """
     trees = _trees(model)
-    offsets, values, deltas, split = _node_tables(trees)
-    n_rows, n_features = features.shape
-    n_outputs = values.shape[1]
+    n_outputs = trees[0].tree_.value.shape[2]
     n_summed = n_outputs - 1 if is_classifier(model) else n_outputs
-    deltas = np.ascontiguousarray(deltas[:, :n_summed].T)  # one contiguous row per output: faster gathers
+    offsets, values, deltas, split = _node_tables(trees, n_summed)
+    n_rows, n_features = features.shape
     n_threads = min(effective_n_jobs(getattr(model, "n_jobs", None)), len(trees))
     tree_groups = np.array_split(np.arange(len(trees)), n_threads)
 
@@ -293,11 +295,11 @@ def _saabas(model, features: np.ndarray, chunk_size: int) -> tuple[np.ndarray, n
         row_key = np.arange(len(chunk)) * n_features
         for i in group:
             path = trees[i].tree_.decision_path(chunk)
-            nodes = path.indices + offsets[i]
-            key = np.repeat(row_key, np.diff(path.indptr)) + split[nodes]
+            nodes, tree_nodes = path.indices, slice(offsets[i], offsets[i + 1])
+            key = np.repeat(row_key, np.diff(path.indptr)) + split[tree_nodes][nodes]
             for output in range(n_summed):
-                summed[output] += np.bincount(key, weights=deltas[output][nodes], minlength=n_cells)
-            leaf_sum += values[nodes[path.indptr[1:] - 1]]  # a path's last node is its leaf
+                summed[output] += np.bincount(key, weights=deltas[output, tree_nodes][nodes], minlength=n_cells)
+            leaf_sum += values[tree_nodes][nodes[path.indptr[1:] - 1]]  # a path's last node is its leaf
         return summed, leaf_sum
 
     contributions = np.empty((n_rows, n_features, n_outputs))
