@@ -242,6 +242,7 @@ class _Run:
         self.y_valid = self.valid[fs.target].to_numpy()
         self.y_train_model = self.transform.forward(self.y_train)
         self.y_valid_model = self.transform.forward(self.y_valid)
+        self.cont_names = list(fs.cont_names)
         test = self._add_target_means(fs.test)
         names = [*fs.cat_names, *self.cont_names]
         self.X_train, self.X_valid = self.train[names], self.valid[names]
@@ -273,8 +274,8 @@ class _Run:
                  f"{n_test:,} test rows; {len(fs.cat_names)} categorical + {len(self.cont_names)} continuous features")
 
     def _add_target_means(self, test: pd.DataFrame | None) -> pd.DataFrame | None:
-        """Add ``[features] target_means`` (fitted on the training rows) to every frame; the test frame."""
-        self.cont_names = list(self.features.cont_names)
+        """Fit ``[features] target_means`` on the training rows, add its columns to the training
+        and validation frames and to the continuous inputs; return the test frame with them."""
         groups = self.spec.features["target_means"]
         if not groups:
             return test

@@ -1,8 +1,9 @@
 """Target means by group: the training target's average per store, per store and weekday...
 
 A forest cannot order 1,115 store codes by how much they sell; a column holding each
-store's mean (log) sales on the training rows gives it that order in one split. Fitted on
-training rows only, so validation and test rows see nothing of their own targets.
+store's mean (log) sales on the training rows gives it that order in one split (this
+helps small or row-sampled trees most). Fitted on training rows only, so validation and
+test rows see nothing of their own targets.
 """
 from __future__ import annotations
 
@@ -12,14 +13,12 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 
-
 class TargetMeans(TransformerMixin, BaseEstimator):
     """Add, per group of key columns, the mean training target of each row's group.
 
     A group's mean is shrunk toward the overall mean, ``(sum + smoothing * mean) /
-    (count + smoothing)``, so small groups say little; groups never seen in training
-    (and missing keys at transform, as at fit, form their own group) get the overall mean
-    when unseen.
+    (count + smoothing)``, so small groups say little. Missing key values form a group of
+    their own; groups never seen in training get the overall mean.
 
     Parameters
     ----------
@@ -65,6 +64,9 @@ class TargetMeans(TransformerMixin, BaseEstimator):
         target = _check_target(y, len(X))
         self.overall_mean_ = float(target.mean())
         self.names_ = ["_".join(keys) + "_mean" for keys in keys_per_group]
+        taken = [name for name in self.names_ if name in X.columns]
+        if taken:
+            raise ValueError(f"TargetMeans.fit: X already has column(s) {taken}")
         self.means_ = {}
         for name, keys in zip(self.names_, keys_per_group):
             stats = pd.Series(target, index=X.index).groupby([X[k] for k in keys], dropna=False, observed=True).agg(["sum", "count"])

@@ -60,6 +60,8 @@ def test_bad_input_is_named(shops):
         TargetMeans([[]]).fit(X, y)
     with pytest.raises(ValueError, match="smoothing must be a finite number"):
         TargetMeans(["shop"], smoothing=-1).fit(X, y)
+    with pytest.raises(ValueError, match=r"X already has column\(s\) \['shop_mean'\]"):
+        TargetMeans(["shop"]).fit(X.assign(shop_mean=0.0), y)
     with pytest.raises(TypeError, match="expects a pandas DataFrame"):
         TargetMeans(["shop"]).fit(X.to_numpy(), y)
     with pytest.raises(NotFittedError):
