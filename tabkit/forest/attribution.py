@@ -251,7 +251,7 @@ def _node_tables(trees: list, n_summed: int) -> tuple[np.ndarray, np.ndarray, np
     """Per-node tables of all trees, stacked (tree ``i``'s nodes start at ``offsets[i]``).
 
     Returns ``offsets``; ``values`` (n_nodes x n_outputs; for classifiers the class
-    fractions, which scikit-learn >= 1.4 stores in ``tree_.value``); ``deltas``
+    fractions, which scikit-learn >= 1.4.1 stores in ``tree_.value``); ``deltas``
     (n_summed x n_nodes), ``values[node] - values[parent]`` of the first ``n_summed``
     outputs (0 at the roots); and ``split``, the feature the node's parent splits on (0 at
     the roots, whose delta is 0).
