@@ -296,10 +296,12 @@ def _saabas(model, features: np.ndarray, chunk_size: int) -> tuple[np.ndarray, n
         for i in group:
             path = trees[i].tree_.decision_path(chunk)
             nodes, tree_nodes = path.indices, slice(offsets[i], offsets[i + 1])
-            key = np.repeat(row_key, np.diff(path.indptr)) + split[tree_nodes][nodes]
+            key = np.repeat(row_key, np.diff(path.indptr)) + np.take(split[tree_nodes], nodes)
             for output in range(n_summed):
-                summed[output] += np.bincount(key, weights=deltas[output, tree_nodes][nodes], minlength=n_cells)
-            leaf_sum += values[tree_nodes][nodes[path.indptr[1:] - 1]]  # a path's last node is its leaf
+                weights = np.take(deltas[output, tree_nodes], nodes)
+                summed[output] += np.bincount(key, weights=weights, minlength=n_cells)
+            # a path's last node is its leaf (np.take: a much faster row gather than [])
+            leaf_sum += np.take(values[tree_nodes], nodes[path.indptr[1:] - 1], axis=0)
         return summed, leaf_sum
 
     contributions = np.empty((n_rows, n_features, n_outputs))
