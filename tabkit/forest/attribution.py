@@ -267,7 +267,7 @@ def _node_tables(trees: list, n_summed: int) -> tuple[np.ndarray, np.ndarray, np
     parent[left[internal] + tree_start] = internal
     parent[right[internal] + tree_start] = internal
     summed = np.ascontiguousarray(values[:, :n_summed].T)  # one contiguous row per output: faster gathers
-    return offsets, values, summed - summed[:, parent], np.maximum(feature[parent], 0)
+    return offsets, values, summed - np.take(summed, parent, axis=1), np.maximum(np.take(feature, parent), 0)
 
 
 def _saabas(model, features: np.ndarray, chunk_size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -296,7 +296,8 @@ def _saabas(model, features: np.ndarray, chunk_size: int) -> tuple[np.ndarray, n
         for i in group:
             path = trees[i].tree_.decision_path(chunk)
             nodes, tree_nodes = path.indices, slice(offsets[i], offsets[i + 1])
-            key = np.repeat(row_key, np.diff(path.indptr)) + np.take(split[tree_nodes], nodes)
+            key = np.repeat(row_key, np.diff(path.indptr))
+            key += np.take(split[tree_nodes], nodes)
             for output in range(n_summed):
                 weights = np.take(deltas[output, tree_nodes], nodes)
                 summed[output] += np.bincount(key, weights=weights, minlength=n_cells)
