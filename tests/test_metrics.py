@@ -44,3 +44,48 @@ def test_get_scorer_signs():
     assert metrics.get_scorer(custom) is custom
     with pytest.raises(ValueError, match="scoring must be"):
         metrics.get_scorer(3)
+
+
+def test_declared_scales_and_needs():
+    assert metrics.exp_rmspe.scale == "log" and metrics.rmspe.scale == "original"
+    assert metrics.logloss.needs == "probabilities" and metrics.accuracy.needs == "labels"
+    assert metrics.f1.task == "classification" and metrics.rmse.task == "regression"
+    actual, predicted = np.array([100.0, 250.0, 40.0]), np.array([90.0, 260.0, 50.0])
+    assert metrics.score("exp_rmspe", actual, predicted) == pytest.approx(metrics.rmspe(actual, predicted), rel=1e-12)
+    with pytest.raises(ValueError, match="unknown metric 'rmspee'"):
+        metrics.score("rmspee", actual, predicted)
+
+
+def test_classification_metrics_equal_scikit_learn():
+    from sklearn import metrics as sk
+
+    rng = np.random.default_rng(0)
+    y = rng.choice(["cat", "dog", "eel"], 300)
+    proba = rng.dirichlet([1, 1, 1], 300)
+    labels = np.array(["cat", "dog", "eel"])[proba.argmax(1)]
+    assert metrics.logloss(y, proba) == pytest.approx(sk.log_loss(y, proba))
+    assert metrics.roc_auc(y, proba) == pytest.approx(sk.roc_auc_score(y, proba, multi_class="ovr"))
+    assert metrics.f1(y, labels) == pytest.approx(sk.f1_score(y, labels, average="macro"))
+    binary = (y == "dog").astype(int)
+    assert metrics.roc_auc(binary, proba[:, 1]) == pytest.approx(sk.roc_auc_score(binary, proba[:, 1]))
+    assert metrics.f1(binary, binary[::-1]) == pytest.approx(sk.f1_score(binary, binary[::-1]))
+    assert metrics.score("logloss", y, proba, classes=["cat", "dog", "eel"]) == pytest.approx(sk.log_loss(y, proba))
+
+
+def test_probability_metrics_check_their_inputs():
+    with pytest.raises(ValueError, match="3 columns but there are 2 classes"):
+        metrics.logloss(["a", "b"], np.full((2, 3), 1 / 3))
+    with pytest.raises(ValueError, match="single class"):
+        metrics.roc_auc([1, 1], [0.2, 0.9], classes=[0, 1])
+    with pytest.raises(ValueError, match=r"label\(s\) \['z'\] not among the classes"):
+        metrics.logloss(["a", "z"], [[0.5, 0.5], [0.5, 0.5]], classes=["a", "b"])
+
+
+def test_probability_scorer_reads_predict_proba():
+    from sklearn.linear_model import LogisticRegression
+
+    X = np.arange(20.0).reshape(-1, 1)
+    y = np.array(["lo"] * 10 + ["hi"] * 10)
+    model = LogisticRegression().fit(X, y)
+    scorer = metrics.get_scorer("logloss")
+    assert scorer(model, X, y) == pytest.approx(-metrics.logloss(y, model.predict_proba(X), classes=model.classes_))

@@ -24,13 +24,13 @@ from tabkit.pipeline.progress import RunLog, format_leaderboard
 from tabkit.pipeline.scoring import (
     MeanBaseline,
     OriginalScaleScorer,
-    TargetTransform,
     greater_is_better,
     row_errors,
     score,
 )
 from tabkit.pipeline.spec import Spec, load_spec
 from tabkit.prep.split import time_split
+from tabkit.prep.target import TargetTransform, target_transform
 from tabkit.prep.target_means import TargetMeans
 
 LEADERBOARD_COLUMNS = ["model", "kind", "score", "fit_seconds", "predict_seconds"]
@@ -160,7 +160,7 @@ class _Run:
         self.log = log
         self.root = root
         self.metric = spec.metric
-        self.transform = TargetTransform(spec.features["log_target"])
+        self.transform = target_transform(spec.features["log_target"])
         self.scorer = OriginalScaleScorer(self.metric, self.transform)
         self.result = RunResult(run_dir=folder.path, status="running", metric=self.metric)
         self.models: dict[str, Any] = {}
@@ -217,7 +217,7 @@ class _Run:
     def _split(self) -> None:
         fs, spec = self.features, self.spec
         train = fs.train
-        if self.transform.log:
+        if not self.transform.is_identity:
             keep = train[fs.target].to_numpy(dtype=float) > 0
             if not keep.all():
                 self.log(f"log target: dropped {int((~keep).sum())} training row(s) with {fs.target} <= 0")
@@ -263,7 +263,7 @@ class _Run:
         dates = lambda frame: [frame[fs.date].min().date().isoformat(), frame[fs.date].max().date().isoformat()]  # noqa: E731
         self.metrics = {
             "spec_name": spec.name, "run_id": self.folder.run_id, "metric": self.metric,
-            "target": fs.target, "target_transform": self.transform.name,
+            "target": fs.target, "target_transform": None if self.transform.is_identity else self.transform.name,
             "data": {"source": _describe_source(spec.data), "n_train": len(self.train),
                      "n_valid": len(self.valid), "n_test": n_test,
                      "train_dates": dates(self.train), "valid_dates": dates(self.valid)},
@@ -373,7 +373,7 @@ class _Run:
         y = self.y_train_model
         if self.spec.task == "regression":
             y = y.astype(float)
-            if self.transform.log:
+            if not self.transform.is_identity:
                 y_range = (min(0.0, float(y.min())), float(y.max()) + float(np.log(1.2)))
             else:
                 y_range = (min(0.0, 1.2 * float(y.min())), 1.2 * float(y.max()))

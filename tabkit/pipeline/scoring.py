@@ -1,10 +1,10 @@
 """Scores on the original scale, the log-target transform, and the naive mean baseline.
 
-Models may learn ``log(target)`` (``features.log_target``); every score the pipeline
-reports is computed on predictions turned back into the target's original units, so all
-models, the baseline included, are compared on one scale. ``exp_rmspe`` is by definition
-the RMSPE of the exponentiated log values, so on original units it is computed as
-``rmspe``: the two metric names give the same number for the same predictions.
+Models may learn ``log(target)`` (``features.log_target``, through
+:class:`tabkit.prep.target.TargetTransform`); every score the pipeline reports is computed
+on predictions turned back into the target's original units, so all models, the baseline
+included, are compared on one scale (:func:`tabkit.metrics.score` applies a metric's own
+``scale``: ``exp_rmspe`` and ``rmspe`` give the same number for the same predictions).
 """
 from __future__ import annotations
 
@@ -15,14 +15,14 @@ import pandas as pd
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
-from tabkit.metrics import METRICS, rmspe
+from tabkit import metrics
+from tabkit.metrics import METRICS
+from tabkit.prep.target import TargetTransform
 
 
 def score(metric: str, actual, predicted) -> float:
     """The spec's metric of predictions in the target's original units."""
-    if metric == "exp_rmspe":
-        return rmspe(actual, predicted)
-    return METRICS[metric](actual, predicted)
+    return metrics.score(metric, actual, predicted)
 
 
 def greater_is_better(metric: str) -> bool:
@@ -44,27 +44,6 @@ def row_errors(metric: str, actual, predicted) -> np.ndarray:
     if metric == "rmsle":
         return np.abs(np.log1p(np.clip(actual, 0, None)) - np.log1p(np.clip(predicted, 0, None)))
     return np.abs(actual - predicted)
-
-
-class TargetTransform:
-    """``log`` or identity between the target's units and the units models learn."""
-
-    def __init__(self, log: bool):
-        self.log = log
-
-    @property
-    def name(self) -> str | None:
-        """``"log"`` or None."""
-        return "log" if self.log else None
-
-    def forward(self, y) -> np.ndarray:
-        """Original units -> model units."""
-        y = np.asarray(y, dtype=float) if self.log else np.asarray(y)
-        return np.log(y) if self.log else y
-
-    def inverse(self, y) -> np.ndarray:
-        """Model units -> original units."""
-        return np.exp(np.asarray(y, dtype=float)) if self.log else np.asarray(y)
 
 
 class OriginalScaleScorer:
