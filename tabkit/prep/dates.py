@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import warnings
 
 import pandas as pd
 
@@ -36,7 +37,8 @@ def add_datepart(
     df : DataFrame
         The frame; it is not modified.
     column : str
-        The date column (datetime, or strings pandas can parse).
+        The date column (datetime, or strings pandas can parse; see :func:`as_dates` for
+        time zones and numbers).
     prefix : str, optional
         Prefix of the new columns. By default the column name with a trailing
         ``Date``/``date`` removed, so ``"Date"`` gives ``Year`` and ``"saledate"`` gives
@@ -54,11 +56,11 @@ def add_datepart(
     Raises
     ------
     ValueError
-        If ``column`` is missing or holds values that are not dates.
+        If ``column`` is missing or holds values that are not dates (numbers included).
     """
     if column not in df.columns:
         raise ValueError(f"add_datepart: column {column!r} is not in the frame")
-    dates = _as_datetime(df[column], column)
+    dates = as_dates(df[column], column, "add_datepart")
     if prefix is None:
         prefix = re.sub("[Dd]ate$", "", column)
     parts: dict[str, pd.Series] = {}
@@ -86,14 +88,36 @@ def add_datepart(
     return add_lineage(result, {name: column for name in parts})
 
 
-def _as_datetime(values: pd.Series, column: str) -> pd.Series:
+def as_dates(values: pd.Series, column: str, who: str) -> pd.Series:
+    """``values`` as time-zone-naive datetimes, the one conversion every date helper uses.
+
+    Time-zone-aware values (and strings with offsets) are converted to UTC and the zone is
+    dropped, so ``add_datepart``, ``add_elapsed`` and ``time_split`` agree on every row;
+    strings are parsed by pandas (without its format-guessing warning). Numbers are refused:
+    pandas would read them as nanoseconds since 1970.
+
+    Raises
+    ------
+    ValueError
+        Naming ``who`` and ``column``, for numbers or values that are not dates.
+    """
     if pd.api.types.is_datetime64_any_dtype(values):
+        if getattr(values.dt, "tz", None) is not None:
+            return values.dt.tz_convert("UTC").dt.tz_localize(None)
         return values
-    converted = pd.to_datetime(values, errors="coerce")
+    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+        raise ValueError(
+            f"{who}: column {column!r} holds numbers (e.g. {first_value(values.dropna())}), not dates; "
+            "convert them first, e.g. pd.to_datetime(values, unit='s') or format='%Y%m%d' "
+            "(in a spec: data.date_format)"
+        )
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Could not infer format")
+        converted = pd.to_datetime(values, errors="coerce", utc=True).dt.tz_localize(None)
     bad = converted.isna() & values.notna()
     if bad.any():
         raise ValueError(
-            f"add_datepart: column {column!r} has {int(bad.sum())} value(s) that are not "
+            f"{who}: column {column!r} has {int(bad.sum())} value(s) that are not "
             f"dates, e.g. {first_value(values[bad])}"
         )
     return converted

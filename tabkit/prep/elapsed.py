@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from tabkit.prep.checks import first_value
+from tabkit.prep.dates import as_dates
 from tabkit.prep.lineage import add_lineage
 
 WINDOW_DAYS = 7
@@ -104,7 +105,7 @@ def _event_flags(values: pd.Series, column: str) -> np.ndarray:
 
 
 def _day_numbers(values: pd.Series, column: str) -> np.ndarray:
-    dates = pd.to_datetime(values, errors="coerce")
+    dates = as_dates(values, column, "add_elapsed")
     if dates.isna().any():
         bad = dates.isna()
         raise ValueError(

@@ -6,6 +6,8 @@ import numbers
 import numpy as np
 import pandas as pd
 
+from tabkit.prep.dates import as_dates
+
 
 def time_split(df: pd.DataFrame, *, date: str, valid_size: float) -> tuple[np.ndarray, np.ndarray]:
     """Split rows into train and validation by date, the latest dates going to validation.
@@ -18,7 +20,9 @@ def time_split(df: pd.DataFrame, *, date: str, valid_size: float) -> tuple[np.nd
     df : DataFrame
         The rows to split.
     date : str
-        The date column (anything pandas can order: datetimes, date strings, numbers).
+        The date column (anything pandas can order: datetimes, date strings, numbers);
+        time-zone-aware datetimes are compared in UTC, as :func:`tabkit.prep.dates.as_dates`
+        converts them.
     valid_size : int or float
         Validation rows: a count (int >= 1) or a fraction of the rows (0 < float < 1).
 
@@ -40,6 +44,8 @@ def time_split(df: pd.DataFrame, *, date: str, valid_size: float) -> tuple[np.nd
         raise ValueError("time_split: the frame has no rows")
     n_valid = _valid_rows(valid_size, n_rows)
     dates = df[date]
+    if pd.api.types.is_datetime64_any_dtype(dates):
+        dates = as_dates(dates, date, "time_split")
     if dates.isna().any():
         raise ValueError(
             f"time_split: column {date!r} has {int(dates.isna().sum())} missing value(s)"

@@ -71,3 +71,29 @@ def test_records_lineage(dates):
 def test_bad_input(frame, message):
     with pytest.raises(ValueError, match=message):
         tk.add_datepart(frame, "Date")
+
+
+def test_time_zones_are_converted_to_utc_everywhere():
+    naive = pd.Series(pd.date_range("2015-03-28 20:00", periods=6, freq="7h"))
+    aware = naive.dt.tz_localize("UTC").dt.tz_convert("Europe/Berlin")
+    frame = pd.DataFrame({"when": aware, "Promo": [1, 0, 0, 1, 0, 0], "Store": 1})
+    expected = tk.add_datepart(pd.DataFrame({"when": naive}), "when", time=True)
+    got = tk.add_datepart(frame[["when"]], "when", time=True)
+    pd.testing.assert_frame_equal(got, expected)
+    as_text = frame.assign(when=aware.astype(str))  # strings with +01:00 / +02:00 offsets
+    pd.testing.assert_frame_equal(tk.add_datepart(as_text[["when"]], "when", time=True), expected)
+    elapsed = tk.add_elapsed(frame, ["Promo"], date="when", by="Store")
+    same = tk.add_elapsed(frame.assign(when=naive), ["Promo"], date="when", by="Store")
+    pd.testing.assert_frame_equal(elapsed.drop(columns="when"), same.drop(columns="when"))
+    train, valid = tk.time_split(frame, date="when", valid_size=2)
+    assert valid.tolist() == [4, 5] and train.tolist() == [0, 1, 2, 3]
+
+
+@pytest.mark.parametrize("helper", ["add_datepart", "add_elapsed"])
+def test_numbers_are_not_read_as_nanoseconds(helper):
+    frame = pd.DataFrame({"day": [20150731, 20150801], "Promo": [1, 0], "Store": [1, 1]})
+    with pytest.raises(ValueError, match=f"{helper}: column 'day' holds numbers \\(e.g. 20150731\\), not dates"):
+        if helper == "add_datepart":
+            tk.add_datepart(frame, "day")
+        else:
+            tk.add_elapsed(frame, ["Promo"], date="day", by="Store")
