@@ -33,10 +33,14 @@ _PUBLIC_NAMES = {
     "EmbeddingNetRegressor": "tabkit.nn.estimators",
     "EmbeddingNetClassifier": "tabkit.nn.estimators",
     "plot_embeddings": "tabkit.report.nn_plots",
+    "EmbeddingForest": "tabkit.forest.embedding_forest",
+    "EmbeddingForestRegressor": "tabkit.forest.embedding_forest",
+    "EmbeddingForestClassifier": "tabkit.forest.embedding_forest",
     "run_pipeline": "tabkit.pipeline.runner",
+    "load_run": "tabkit.pipeline.predict",
     "build_report": "tabkit.report.builder",
 }
-_SUBMODULES = {"datasets", "metrics", "prep", "forest", "search", "nn", "pipeline", "report"}
+_SUBMODULES = {"datasets", "metrics", "prep", "forest", "search", "nn", "pipeline", "report", "runs"}
 
 __all__ = sorted(_PUBLIC_NAMES) + sorted(_SUBMODULES) + ["__version__"]
 

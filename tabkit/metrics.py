@@ -7,7 +7,10 @@ Each metric checks its inputs (same length, no NaN) and declares, as attributes:
   (``exp_rmspe`` takes log values, as fastai's does);
 - ``needs``: what it compares the truth with, ``"values"``, ``"labels"`` or
   ``"probabilities"`` (one column per class, classes sorted);
-- ``task``: ``"regression"`` or ``"classification"``.
+- ``task``: ``"regression"`` or ``"classification"``;
+- ``row_error``: how far one prediction is off in the metric's terms (absolute,
+  relative or log difference; 1 - probability of the true class), for picking the worst
+  rows.
 
 :func:`score` scores predictions given in the target's original units whatever the
 metric's scale, so ``score("exp_rmspe", y, p) == score("rmspe", y, p)``.
@@ -22,10 +25,33 @@ from sklearn.metrics import get_scorer as sklearn_get_scorer
 from sklearn.metrics import make_scorer
 
 
-def _declare(greater_is_better: bool, *, scale: str = "original", needs: str = "values",
-             task: str = "regression") -> Callable[[Callable], Callable]:
+def _absolute(true: np.ndarray, pred: np.ndarray) -> np.ndarray:
+    return np.abs(true.astype(float) - pred.astype(float))
+
+
+def _relative(true: np.ndarray, pred: np.ndarray) -> np.ndarray:
+    true, pred = true.astype(float), pred.astype(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(true != 0, np.abs((true - pred) / true), 0.0)
+
+
+def _log_difference(true: np.ndarray, pred: np.ndarray) -> np.ndarray:
+    return np.abs(np.log1p(np.clip(true.astype(float), 0, None)) - np.log1p(np.clip(pred.astype(float), 0, None)))
+
+
+def _mismatch(true: np.ndarray, pred: np.ndarray) -> np.ndarray:
+    return (true != pred).astype(float)
+
+
+def _missed_probability(true: np.ndarray, proba: np.ndarray, classes) -> np.ndarray:
+    return 1.0 - proba[np.arange(len(true)), np.searchsorted(np.asarray(classes), true)]
+
+
+def _declare(greater_is_better: bool, row_error: Callable, *, scale: str = "original",
+             needs: str = "values", task: str = "regression") -> Callable[[Callable], Callable]:
     def mark(func: Callable) -> Callable:
         func.greater_is_better = greater_is_better
+        func.row_error = row_error
         func.scale = scale
         func.needs = needs
         func.task = task
@@ -48,21 +74,21 @@ def _pair(y_true, y_pred, name: str) -> tuple[np.ndarray, np.ndarray]:
     return true, pred
 
 
-@_declare(False)
+@_declare(False, _absolute)
 def rmse(y_true, y_pred) -> float:
     """Root mean squared error."""
     true, pred = _pair(y_true, y_pred, "rmse")
     return float(np.sqrt(np.mean((true - pred) ** 2)))
 
 
-@_declare(False)
+@_declare(False, _absolute)
 def mae(y_true, y_pred) -> float:
     """Mean absolute error."""
     true, pred = _pair(y_true, y_pred, "mae")
     return float(np.mean(np.abs(true - pred)))
 
 
-@_declare(False)
+@_declare(False, _relative)
 def rmspe(y_true, y_pred) -> float:
     """Root mean squared percentage error, as Kaggle's Rossmann scored it.
 
@@ -81,14 +107,14 @@ def rmspe(y_true, y_pred) -> float:
     return float(np.sqrt(np.mean(ratio**2)))
 
 
-@_declare(False, scale="log")
+@_declare(False, _relative, scale="log")
 def exp_rmspe(y_true, y_pred) -> float:
     """RMSPE of ``exp(y_true)`` and ``exp(y_pred)``: takes log values (``scale = "log"``)."""
     true, pred = _pair(y_true, y_pred, "exp_rmspe")
     return rmspe(np.exp(true), np.exp(pred))
 
 
-@_declare(False)
+@_declare(False, _log_difference)
 def rmsle(y_true, y_pred) -> float:
     """Root mean squared error of ``log1p`` values (Kaggle's Blue Book metric).
 
@@ -116,14 +142,14 @@ def _labels(y_true, y_pred, name: str) -> tuple[np.ndarray, np.ndarray]:
     return true, pred
 
 
-@_declare(True, needs="labels", task="classification")
+@_declare(True, _mismatch, needs="labels", task="classification")
 def accuracy(y_true, y_pred) -> float:
     """Fraction of exact matches (labels of any type)."""
     true, pred = _labels(y_true, y_pred, "accuracy")
     return float(np.mean(true == pred))
 
 
-@_declare(True, needs="labels", task="classification")
+@_declare(True, _mismatch, needs="labels", task="classification")
 def f1(y_true, y_pred, *, classes=None) -> float:
     """F1 score: of the last class (sorted) for two classes, the unweighted mean over
     classes (macro) for more."""
@@ -156,7 +182,7 @@ def _probabilities(y_true, y_proba, classes, name: str) -> tuple[np.ndarray, np.
     return true, proba, classes
 
 
-@_declare(False, needs="probabilities", task="classification")
+@_declare(False, _missed_probability, needs="probabilities", task="classification")
 def logloss(y_true, y_proba, *, classes=None) -> float:
     """Mean negative log-likelihood of the true classes (probabilities clipped at 1e-15).
 
@@ -168,7 +194,7 @@ def logloss(y_true, y_proba, *, classes=None) -> float:
     return float(-np.mean(np.log(np.clip(picked, 1e-15, 1.0))))
 
 
-@_declare(True, needs="probabilities", task="classification")
+@_declare(True, _missed_probability, needs="probabilities", task="classification")
 def roc_auc(y_true, y_proba, *, classes=None) -> float:
     """Area under the ROC curve: of the second class for two classes, the macro average of
     one-vs-rest areas for more.
@@ -219,6 +245,16 @@ def score(metric: str | Callable, y_true, y_pred, *, classes=None) -> float:
     if getattr(func, "needs", "values") == "probabilities":
         return float(func(y_true, y_pred, classes=classes))
     return float(func(y_true, y_pred))
+
+
+def row_errors(metric: str | Callable, y_true, y_pred, *, classes=None) -> np.ndarray:
+    """Each row's error in the metric's terms, for predictions in the target's original
+    units (class probabilities for a probability metric, columns in ``classes`` order)."""
+    func = get_metric(metric)
+    true, pred = np.asarray(y_true).ravel(), np.asarray(y_pred)
+    if func.needs == "probabilities":
+        return func.row_error(true, pred.reshape(len(true), -1), classes)
+    return func.row_error(true, pred.ravel())
 
 
 def get_scorer(scoring) -> Callable | None:

@@ -16,21 +16,13 @@ from pathlib import Path
 import pandas as pd
 
 import tabkit
-from tabkit.pipeline.artifacts import write_json, write_parquet
-from tabkit.pipeline.features import FeatureSet
+from tabkit.files import atomic_write
+from tabkit.pipeline.builders import FeatureSet
 from tabkit.prep.lineage import add_lineage
+from tabkit.runs import file_digest, write_json
 
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 _FEATURE_OPTIONS = ("builder", "drop", "cat_names", "cont_names", "max_card", "date_time")
-
-
-def file_digest(path: Path) -> str:
-    """SHA-256 of a file's bytes."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def input_files(data: dict) -> list[Path]:
@@ -80,8 +72,8 @@ def cached_features(cache_dir: Path, key: str, build: Callable[[], FeatureSet]) 
                 add_lineage(frame, lineage)
         return FeatureSet(train=train, test=test, **meta["roles"]), True
     features = build()
-    write_parquet(entry / "train.parquet", features.train)
-    if features.test is not None:
-        write_parquet(entry / "test.parquet", features.test)
+    for name, frame in (("train", features.train), ("test", features.test)):
+        if frame is not None:
+            atomic_write(entry / f"{name}.parquet", lambda tmp, frame=frame: frame.to_parquet(tmp, index=False))
     write_json(meta_path, {"key": key, "has_test": features.test is not None, "roles": features.roles()})
     return features, False

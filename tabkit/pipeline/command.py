@@ -1,7 +1,10 @@
-"""``tabkit run SPEC [--set key=value ...] [--out DIR]``: run a pipeline spec.
+"""``tabkit run SPEC [--set key=value ...] [--out DIR]`` runs a pipeline spec;
+``tabkit predict RUN_DIR --data PATH [--model NAME] [-o FILE]`` scores new data with a
+finished run.
 
-Exit status: 0 when the run completes, 2 for an invalid spec (nothing is written), 1 when
-a step (or the report) fails, 130 when interrupted.
+Exit status: 0 on success, 2 for bad input (an invalid spec, a run that cannot predict;
+nothing is written), 1 when a step (or the report) fails, 130 when interrupted (Ctrl-C),
+143 when terminated (SIGTERM).
 """
 from __future__ import annotations
 
@@ -9,15 +12,18 @@ import argparse
 import sys
 from pathlib import Path
 
+TRUST_NOTE = ("Loading a run unpickles its models, which can run code stored in the files: load only "
+              "runs you trust. Each file is checked against the SHA-256 in the run's manifest first.")
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    """Add the ``run`` subcommand."""
+    """Add the ``run`` and ``predict`` subcommands."""
     run = subparsers.add_parser(
         "run",
         help="run a pipeline spec (TOML): features, validation split, models, submission",
         description="Run a Kaggle-style pipeline spec. Each run writes runs/<spec name>/<UTC timestamp>/ "
         "(spec.toml, status.json, metrics.json, leaderboard.csv, submission.csv, models, "
-        "importance and contribution tables, log.txt).",
+        "importance and contribution tables, log.txt). Every spec key: docs/spec.md.",
     )
     run.add_argument("spec", type=Path, help="the spec file, e.g. pipelines/rossmann-synthetic.toml")
     run.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
@@ -28,10 +34,30 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     run.add_argument("--quiet", action="store_true", help="print only the final summary")
     run.set_defaults(handler=_run)
 
+    predict = subparsers.add_parser(
+        "predict",
+        help="score new data with a finished run",
+        description="Build the run's features for new data and predict them with one of its models, "
+        "writing a submission-style CSV (the id column, then the prediction or one probability "
+        "column per class). " + TRUST_NOTE,
+    )
+    predict.add_argument("run_dir", type=Path, metavar="RUN_DIR", help="a finished run, runs/<spec>/<run>/")
+    predict.add_argument("--data", type=Path, required=True, metavar="PATH",
+                         help="the new rows as the run read its data: a CSV file (csv runs) or a folder "
+                              "of Kaggle's files (Rossmann runs)")
+    predict.add_argument("--model", default=None, metavar="NAME",
+                         help="which model predicts (default: the one that made the run's submission)")
+    predict.add_argument("-o", "--output", type=Path, default=Path("predictions.csv"), metavar="FILE",
+                         help="where to write the predictions (default: predictions.csv)")
+    predict.add_argument("--probabilities", action=argparse.BooleanOptionalAction, default=None,
+                         help="classification: one probability column per class (default: as the run)")
+    predict.set_defaults(handler=_predict)
+
 
 def _run(args: argparse.Namespace) -> int:
     from tabkit.pipeline.progress import format_leaderboard
     from tabkit.pipeline.runner import PipelineError, run_pipeline
+    from tabkit.pipeline.signals import Terminated
     from tabkit.pipeline.spec import SpecError
 
     try:
@@ -42,6 +68,9 @@ def _run(args: argparse.Namespace) -> int:
     except PipelineError as exc:
         print(f"tabkit run: {exc}", file=sys.stderr)
         return 1
+    except Terminated:
+        print("tabkit run: terminated; the run folder is marked interrupted", file=sys.stderr)
+        return 143
     except KeyboardInterrupt:
         print("tabkit run: interrupted; the run folder is marked interrupted", file=sys.stderr)
         return 130
@@ -51,4 +80,24 @@ def _run(args: argparse.Namespace) -> int:
     if result.error:
         print(f"tabkit run: {result.error}", file=sys.stderr)
         return 1
+    return 0
+
+
+def _predict(args: argparse.Namespace) -> int:
+    from tabkit.files import atomic_write
+    from tabkit.pipeline.predict import load_run
+
+    try:
+        run = load_run(args.run_dir)
+        if not args.data.exists():
+            raise ValueError(f"--data: {args.data} does not exist (resolved: {args.data.resolve()})")
+        predictions = run.predict(args.data, model=args.model, probabilities=args.probabilities)
+    except (ValueError, FileNotFoundError, KeyError) as exc:
+        print(f"tabkit predict: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("tabkit predict: interrupted; nothing was written", file=sys.stderr)
+        return 130
+    atomic_write(args.output, lambda tmp: predictions.to_csv(tmp, index=False))
+    print(f"wrote {len(predictions):,} predictions of model {args.model or run.default_model} to {args.output}")
     return 0

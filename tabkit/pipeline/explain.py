@@ -1,12 +1,19 @@
-"""Explain a fitted model on the validation set: permutation importance, and per-row
-contributions for the rows with the worst errors and a few at random."""
+"""Explain the run's models on the validation rows: permutation importance, and per-row
+contributions of one shared set of rows (the best model's worst errors and a few at
+random), so every model is explained on the same rows."""
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
 
-from tabkit.pipeline.models import EmbeddingForest
+from tabkit.pipeline.fitted import FittedModel
 from tabkit.pipeline.scoring import OriginalScaleScorer
+
+ROW_COLUMNS = ("row", "reason", "class", "actual", "prediction", "bias", "prediction_std")
+"""The columns of ``contributions.csv`` before the features (``class`` only for a
+classification)."""
 
 
 def choose_rows(errors: np.ndarray, n_worst: int, n_random: int, seed: int) -> pd.DataFrame:
@@ -28,60 +35,69 @@ def choose_rows(errors: np.ndarray, n_worst: int, n_random: int, seed: int) -> p
     })
 
 
-def importance(model, X: pd.DataFrame, y_model: np.ndarray, scorer: OriginalScaleScorer, *,
+def importance(model: FittedModel, X: pd.DataFrame, y: np.ndarray, metric: str, *,
                n_repeats: int, max_rows: int, seed: int) -> pd.DataFrame:
     """``tk.permutation_importance`` on (a sample of) the validation rows, scored on the
-    original scale."""
+    target's original units; ``y`` in its original units."""
     from tabkit.forest.importance import permutation_importance
 
+    scorer = OriginalScaleScorer(metric, model.fit_transform)
+    y_fit = y if model.task == "classification" else model.fit_transform.forward(y)
     return permutation_importance(
-        model, X, y_model, scoring=scorer, n_repeats=n_repeats,
+        model.estimator, X, y_fit, scoring=scorer, n_repeats=n_repeats,
         max_samples=min(max_rows, len(X)), n_jobs=1, random_state=seed,
     )
 
 
-def explains_rows(model) -> bool:
-    """Whether per-row contributions exist for this model (tree ensembles)."""
-    from sklearn.base import is_regressor
+def fold_explanation(explanation, source_of: Callable[[str], str]):
+    """Sum the contributions of features that come from one source column (embedding
+    dimensions of a category) onto that column; returns a new Explanation."""
+    from dataclasses import replace
 
-    from tabkit.forest.attribution import SUPPORTED_MODELS
+    def fold(values: pd.DataFrame) -> pd.DataFrame:
+        sources = list(dict.fromkeys(source_of(c) for c in values.columns))
+        return values.T.groupby(source_of).sum().T[sources]
 
-    inner = model.forest_ if isinstance(model, EmbeddingForest) else model
-    return isinstance(inner, SUPPORTED_MODELS) and is_regressor(inner)
-
-
-def contributions_table(model, X: pd.DataFrame, y_model: np.ndarray, rows: pd.DataFrame) -> pd.DataFrame:
-    """One row per chosen validation row: row, reason, actual, prediction, bias,
-    prediction_std, then one contribution per feature, on the model's training scale.
-
-    A forest on embeddings has its embedding dimensions summed onto their source column.
-    """
-    from tabkit.forest.attribution import contributions
-
-    chosen = X.iloc[rows["row"].to_numpy()]
-    if isinstance(model, EmbeddingForest):
-        explanation = contributions(model.forest_, model.transform(chosen))
-        values = explanation.values.T.groupby(model.source_of).sum().T
-        values = values[list(dict.fromkeys(model.source_of(c) for c in explanation.values.columns))]
-    else:
-        explanation = contributions(model, chosen)
-        values = explanation.values
-    if explanation.classes is not None:
-        raise ValueError("contributions tables are written for regressors only")
-    std = model.predict_std(chosen) if hasattr(model, "predict_std") else np.full(len(chosen), np.nan)
-    head = pd.DataFrame({
-        "row": rows["row"].to_numpy(),
-        "reason": rows["reason"].to_numpy(),
-        "actual": np.asarray(y_model)[rows["row"].to_numpy()],
-        "prediction": explanation.prediction.to_numpy(),
-        "bias": explanation.bias,
-        "prediction_std": std,
-    })
-    return pd.concat([head, values.reset_index(drop=True)], axis=1)
+    values = explanation.values
+    folded = {k: fold(v) for k, v in values.items()} if isinstance(values, dict) else fold(values)
+    columns = (next(iter(folded.values())) if isinstance(folded, dict) else folded).columns
+    data = explanation.data.reindex(columns=columns)
+    return replace(explanation, values=folded, data=data, by="column")
 
 
-def explained_rows(X: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
-    """The raw feature values of the chosen rows, ``row`` first."""
-    values = X.iloc[rows["row"].to_numpy()].reset_index(drop=True)
-    return pd.concat([rows[["row"]].reset_index(drop=True), values], axis=1)
+def contributions_table(model: FittedModel, X: pd.DataFrame, y: np.ndarray, rows: pd.DataFrame) -> pd.DataFrame:
+    """One line per chosen row (and class, for a classification): row, reason, [class],
+    actual, prediction, bias, prediction_std, then one contribution per feature, on the
+    scale the model learns (log units for a log target), so ``bias + contributions =
+    prediction``. The rows' key columns are in :func:`explained_rows`."""
+    positions = rows["row"].to_numpy()
+    chosen = X.iloc[positions]
+    explanation = model.kind.explain_rows(model.estimator, chosen)
+    std = model.estimator.predict_std(chosen) if hasattr(model.estimator, "predict_std") else np.full(len(chosen), np.nan)
+    head = rows.reset_index(drop=True)
+    if explanation.classes is None:
+        head["actual"] = model.fit_transform.forward(np.asarray(y)[positions])
+        head["prediction"] = explanation.prediction.to_numpy()
+        head["bias"] = explanation.bias
+        head["prediction_std"] = std
+        return pd.concat([head, explanation.values.reset_index(drop=True)], axis=1)
+    parts = []
+    for label in explanation.classes:
+        single = explanation.for_class(label)
+        part = head.copy()
+        part.insert(2, "class", label)
+        part["actual"] = np.asarray(y)[positions]
+        part["prediction"] = single.prediction.to_numpy()
+        part["bias"] = single.bias
+        part["prediction_std"] = np.nan
+        parts.append(pd.concat([part, single.values.reset_index(drop=True)], axis=1))
+    return pd.concat(parts, ignore_index=True)
 
+
+def explained_rows(X: pd.DataFrame, rows: pd.DataFrame, keys: pd.DataFrame) -> pd.DataFrame:
+    """The key columns (Store and Date for Rossmann), ``row``, ``reason`` and the raw
+    feature values of the chosen rows."""
+    positions = rows["row"].to_numpy()
+    values = X.iloc[positions].reset_index(drop=True)
+    values = values.drop(columns=[c for c in keys.columns if c in values.columns])
+    return pd.concat([keys.iloc[positions].reset_index(drop=True), rows.reset_index(drop=True), values], axis=1)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from tabkit.pipeline.artifacts import utc_now
+from tabkit.runs import utc_now
 
 
 class RunLog:
@@ -35,14 +35,14 @@ class RunLog:
 
 def format_leaderboard(table: pd.DataFrame, metric: str) -> str:
     """The leaderboard as an aligned text table."""
-    rows = [("rank", "model", "kind", metric, "fit s", "predict s")]
+    rows = [("rank", "model", "kind", metric, "fit s", "predict s", "explain s")]
     for rank, row in enumerate(table.itertuples(index=False), start=1):
         rows.append((
-            str(rank), row.model, row.kind, f"{row.score:.5f}",
-            _seconds(row.fit_seconds), _seconds(row.predict_seconds),
+            str(rank), row.model, row.kind, f"{row.score:.5f}", _seconds(row.fit_seconds),
+            _seconds(row.predict_seconds), _seconds(getattr(row, "explain_seconds", float("nan"))),
         ))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    right = {0, 3, 4, 5}
+    right = {0, 3, 4, 5, 6}
     lines = []
     for n, row in enumerate(rows):
         cells = [c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths))]
@@ -50,6 +50,11 @@ def format_leaderboard(table: pd.DataFrame, metric: str) -> str:
         if n == 0:
             lines.append("  ".join("-" * w for w in widths))
     return "\n".join(lines)
+
+
+def format_steps(steps: dict[str, float]) -> str:
+    """Seconds per step on one line (``features 3.1s, split 0.2s, ...``)."""
+    return ", ".join(f"{name} {seconds:.1f}s" for name, seconds in steps.items())
 
 
 def _seconds(value: float) -> str:

@@ -76,7 +76,7 @@ class TabularProcessor(TransformerMixin, BaseEstimator):
         self.max_card = max_card
         self.fill = fill
 
-    def fit(self, X: pd.DataFrame, y=None) -> "TabularProcessor":
+    def fit(self, X: pd.DataFrame, y=None) -> TabularProcessor:
         """Learn column roles, categories, fill values and scaling from ``X``.
 
         Parameters

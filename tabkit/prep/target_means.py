@@ -43,7 +43,7 @@ class TargetMeans(TransformerMixin, BaseEstimator):
         self.groups = groups
         self.smoothing = smoothing
 
-    def fit(self, X: pd.DataFrame, y) -> "TargetMeans":
+    def fit(self, X: pd.DataFrame, y) -> TargetMeans:
         """Compute each group's smoothed mean of ``y``.
 
         Parameters

@@ -66,9 +66,9 @@ class Section:
     title: str
     anchor: str
     blocks: list = field(default_factory=list)
-    subsections: list["Section"] = field(default_factory=list)
+    subsections: list[Section] = field(default_factory=list)
 
-    def omitted(self, reason: str) -> "Section":
+    def omitted(self, reason: str) -> Section:
         """Record why this section has no content and return it."""
         self.blocks.append(Note(reason))
         return self

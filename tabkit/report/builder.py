@@ -13,13 +13,13 @@ from pathlib import Path
 from joblib import Parallel, delayed
 
 import tabkit
+from tabkit.files import write_text
 from tabkit.report.blocks import Section
 from tabkit.report.index import run_summary, write_index, write_summary
 from tabkit.report.model_sections import MODEL_SECTIONS
-from tabkit.files import write_text
 from tabkit.report.rendering import render
 from tabkit.report.run_sections import CLOSING_SECTIONS, RUN_SECTIONS
-from tabkit.report.rundata import RunFolder
+from tabkit.runs import RunReader
 
 DEFAULT_OUT = Path("reports")
 
@@ -32,7 +32,7 @@ class ReportError(RuntimeError):
     """Some reports of a batch failed; the others were written and indexed."""
 
 
-def _section(title: str, anchor: str, builder: Callable[..., Section], run: RunFolder, *args) -> Section:
+def _section(title: str, anchor: str, builder: Callable[..., Section], run: RunReader, *args) -> Section:
     """Build one section; a failure becomes a note in its place and a :class:`ReportWarning`."""
     section = Section(title, anchor)
     try:
@@ -44,7 +44,7 @@ def _section(title: str, anchor: str, builder: Callable[..., Section], run: RunF
             f"This section could not be drawn: {type(error).__name__}: {error}")
 
 
-def report_sections(run: RunFolder) -> list[Section]:
+def report_sections(run: RunReader) -> list[Section]:
     """Every section of a run's report, in page order."""
     sections = [_section(title, anchor, builder, run) for title, anchor, builder in RUN_SECTIONS]
     for number, name in enumerate(run.model_names, start=1):
@@ -63,13 +63,13 @@ def _root(out: str | Path | None) -> Path:
     return Path(DEFAULT_OUT if out is None else out).resolve()
 
 
-def _report_folder(run: RunFolder, root: Path) -> Path:
+def _report_folder(run: RunReader, root: Path) -> Path:
     return root / run.spec_name / run.run_id
 
 
 def _render_run(run_dir: str | Path, root: Path) -> Path:
     """Write one run's report and summary; the index is left to the caller."""
-    run = RunFolder(run_dir)
+    run = RunReader(run_dir)
     folder = _report_folder(run, root)
     html = render("report.html", run=run, status=run.status.get("status", "unknown"),
                   sections=report_sections(run), version=tabkit.__version__)
@@ -143,7 +143,7 @@ def build_reports(run_dirs: Iterable[str | Path], *, out: str | Path | None = No
     ReportError
         If some reports failed; the others are written and listed in the index.
     """
-    runs = [RunFolder(d) for d in run_dirs]
+    runs = [RunReader(d) for d in run_dirs]
     runs = list({run.path: run for run in runs}.values())
     if not runs:
         raise ValueError("build_reports: no run folders given")

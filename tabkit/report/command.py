@@ -26,7 +26,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def _report(args: argparse.Namespace) -> int:
     from tabkit.report.builder import ReportError, build_reports
-    from tabkit.report.rundata import find_runs
+    from tabkit.runs import find_runs
 
     if args.jobs == 0 or args.jobs < -1:
         print(f"tabkit report: --jobs must be a positive number or -1, got {args.jobs}")

@@ -9,16 +9,16 @@ import json
 from pathlib import Path
 from urllib.parse import quote
 
-from tabkit.report.blocks import fmt
 from tabkit.files import write_text
+from tabkit.report.blocks import fmt
 from tabkit.report.rendering import render
-from tabkit.report.rundata import RunFolder
 from tabkit.report.run_sections import leaderboard_frame
+from tabkit.runs import RunReader
 
 SUMMARY = "summary.json"
 
 
-def run_summary(run: RunFolder) -> dict:
+def run_summary(run: RunReader) -> dict:
     """What the index shows of one run: status, timing, metric and every score."""
     board = leaderboard_frame(run)
     models = []

@@ -8,20 +8,21 @@ import numpy as np
 import pandas as pd
 from sklearn.base import is_classifier, is_regressor
 
+from tabkit import runs
 from tabkit.report.blocks import Figure, Section, Table, facts, fmt, table_from_frame
 from tabkit.report.figures import figure_of, new_figure, to_data_uri
 from tabkit.report.partial_dependence import dependence_features, partial_dependences
 from tabkit.report.run_plots import plot_confidence, plot_learning_rate, plot_partial_dependence
-from tabkit.report.rundata import RunFolder
+from tabkit.runs import RunReader
 
-EMBEDDED_COLUMNS = ("Store", "State", "DayOfWeek")
+EMBEDDING_MAPS = 3
 MAX_WATERFALLS = 8
 DENDROGRAM_FEATURES = 30
 REDUNDANCY_THRESHOLD = 0.9
 ROW_COLUMNS = ("row", "reason", "actual", "prediction", "bias", "prediction_std")
 
 
-def summary_section(run: RunFolder, name: str, section: Section) -> Section:
+def summary_section(run: RunReader, name: str, section: Section) -> Section:
     """Kind, validation score, timings, row counts and parameters."""
     info = run.model_info(name)
     if not info:
@@ -39,11 +40,11 @@ def summary_section(run: RunFolder, name: str, section: Section) -> Section:
     return section
 
 
-def importance_section(run: RunFolder, name: str, section: Section) -> Section:
+def importance_section(run: RunReader, name: str, section: Section) -> Section:
     """Permutation importance on the validation set: bars and the full table."""
     from tabkit.report.forest_plots import plot_importance
 
-    importance = run.csv(f"{name}/importance.csv")
+    importance = run.model_csv(name, runs.IMPORTANCE)
     if importance is None:
         return section.omitted("No importance.csv for this model.")
     fig, ax = new_figure(7, 0.28 * min(len(importance), 25) + 1.2)
@@ -55,15 +56,15 @@ def importance_section(run: RunFolder, name: str, section: Section) -> Section:
     return section
 
 
-def dendrogram_section(run: RunFolder, name: str, section: Section) -> Section:
+def dendrogram_section(run: RunReader, name: str, section: Section) -> Section:
     """Spearman rank-correlation dendrogram of the model's most important features."""
     from tabkit.report.forest_plots import plot_dendrogram
 
-    sample = run.parquet("valid_sample.parquet")
+    sample = run.parquet(runs.VALID_SAMPLE)
     if sample is None:
         return section.omitted("No valid_sample.parquet in this run folder.")
     X = sample.drop(columns=["actual"], errors="ignore")
-    importance = run.csv(f"{name}/importance.csv")
+    importance = run.model_csv(name, runs.IMPORTANCE)
     if importance is not None:
         top = [f for f in importance["feature"].astype(str) if f in X.columns][:DENDROGRAM_FEATURES]
         X = X[top] if len(top) >= 2 else X
@@ -89,29 +90,29 @@ def _feature_values(raw: pd.DataFrame | None, features: pd.Index, index: pd.Inde
     return data
 
 
-def _explanation(run: RunFolder, name: str, rows: pd.DataFrame):
+def _explanation(run: RunReader, name: str, rows: pd.DataFrame):
     """An :class:`tabkit.forest.attribution.Explanation` rebuilt from the saved tables."""
     from tabkit.forest.attribution import Explanation
 
     values = rows.drop(columns=[c for c in ROW_COLUMNS if c in rows.columns]).astype(float)
-    raw = run.csv(f"{name}/explained_rows.csv")
+    raw = run.model_csv(name, runs.EXPLAINED_ROWS)
     if raw is not None:
         raw = raw.set_index("row").reindex(rows["row"]).set_axis(rows.index)
     return Explanation(prediction=rows["prediction"].astype(float), bias=float(rows["bias"].iloc[0]),
                        values=values, data=_feature_values(raw, values.columns, rows.index))
 
 
-def _scale_note(run: RunFolder) -> str:
+def _scale_note(run: RunReader) -> str:
     if run.metrics.get("target_transform") == "log":
         return " Values are in log units (the model was trained on the log of the target)."
     return ""
 
 
-def waterfall_section(run: RunFolder, name: str, section: Section) -> Section:
+def waterfall_section(run: RunReader, name: str, section: Section) -> Section:
     """Waterfall charts of the chosen rows (worst errors and random rows)."""
     from tabkit.report.forest_plots import plot_waterfall
 
-    rows = run.csv(f"{name}/contributions.csv")
+    rows = run.model_csv(name, runs.CONTRIBUTIONS)
     if rows is None or rows.empty:
         return section.omitted("No contributions.csv for this model (only tree models are explained).")
     rows = rows.head(MAX_WATERFALLS).reset_index(drop=True)
@@ -121,7 +122,7 @@ def waterfall_section(run: RunFolder, name: str, section: Section) -> Section:
                                  for r in rows.itertuples()],
                                 "each chart starts at the bias and adds one contribution per feature."
                                 + _scale_note(run)))
-    raw = run.csv(f"{name}/explained_rows.csv")
+    raw = run.model_csv(name, runs.EXPLAINED_ROWS)
     if raw is not None:
         section.blocks.append(table_from_frame(raw, caption="the explained rows' feature values"))
     for i, r in enumerate(rows.itertuples()):
@@ -134,9 +135,9 @@ def waterfall_section(run: RunFolder, name: str, section: Section) -> Section:
     return section
 
 
-def confidence_section(run: RunFolder, name: str, section: Section) -> Section:
+def confidence_section(run: RunReader, name: str, section: Section) -> Section:
     """Standard deviation of the trees' predictions for the explained rows."""
-    rows = run.csv(f"{name}/contributions.csv")
+    rows = run.model_csv(name, runs.CONTRIBUTIONS)
     if rows is None or rows.empty:
         return section.omitted("No explained rows for this model.")
     if "prediction_std" not in rows or rows["prediction_std"].isna().all():
@@ -151,12 +152,12 @@ def confidence_section(run: RunFolder, name: str, section: Section) -> Section:
     return section
 
 
-def search_section(run: RunFolder, name: str, section: Section) -> Section:
+def search_section(run: RunReader, name: str, section: Section) -> Section:
     """Validation score of every searched candidate."""
     from tabkit.report.search_plots import plot_search
     from tabkit.search.validation_search import ValidationSearch
 
-    results = run.csv(f"{name}/search.csv")
+    results = run.model_csv(name, runs.SEARCH)
     if results is None or results.empty:
         return section.omitted("This model was not searched.")
     params = [c for c in results.columns if c.startswith("param_")] or [
@@ -173,11 +174,11 @@ def search_section(run: RunFolder, name: str, section: Section) -> Section:
     return section
 
 
-def history_section(run: RunFolder, name: str, section: Section) -> Section:
+def history_section(run: RunReader, name: str, section: Section) -> Section:
     """A net's loss, metric and learning rate per epoch."""
     from tabkit.report.nn_plots import plot_history
 
-    history = run.csv(f"{name}/history.csv")
+    history = run.model_csv(name, runs.HISTORY)
     if history is None or history.empty:
         return section.omitted("Not a net: no training history.")
     fig, (losses, rates) = new_figure(10, 3.6, ncols=2, width_ratios=(2, 1))
@@ -191,17 +192,20 @@ def history_section(run: RunFolder, name: str, section: Section) -> Section:
     return section
 
 
-def embeddings_section(run: RunFolder, name: str, section: Section) -> Section:
-    """2-D maps of the learned embeddings of the main categorical columns."""
+def embeddings_section(run: RunReader, name: str, section: Section) -> Section:
+    """2-D maps of the learned embeddings of the most important categorical columns."""
     from tabkit.report.nn_plots import plot_embeddings
 
-    kind = run.model_info(name).get("kind")
-    model = run.model(name) if kind in (None, "embedding_net") else None
+    if not run.has(runs.model_artifact(name, runs.EMBEDDINGS)):
+        return section.omitted("This model learnt no embeddings.")
+    model = run.model(name)
     embeddings = getattr(model, "embeddings_", None) if model is not None else None
     if not embeddings:
-        return section.omitted("No learned embeddings: not a net, or its model file is absent.")
-    columns = [c for c in EMBEDDED_COLUMNS if c in embeddings] or [
-        c for c, table in embeddings.items() if table.shape[1] >= 2][:3]
+        return section.omitted("The model file is absent.")
+    wide = [c for c, table in embeddings.items() if table.shape[1] >= 2]
+    importance = run.model_csv(name, runs.IMPORTANCE)
+    ranked = [] if importance is None else [f for f in importance["feature"].astype(str) if f in wide]
+    columns = (ranked or sorted(wide, key=lambda c: -len(embeddings[c])))[:EMBEDDING_MAPS]
     for column in columns:
         fig, ax = new_figure(6, 5)
         plot_embeddings(model, column, ax=ax)
@@ -209,10 +213,10 @@ def embeddings_section(run: RunFolder, name: str, section: Section) -> Section:
     return section
 
 
-def dependence_section(run: RunFolder, name: str, section: Section) -> Section:
+def dependence_section(run: RunReader, name: str, section: Section) -> Section:
     """scikit-learn partial dependence of the most important features."""
-    model, sample = run.model(name), run.parquet("valid_sample.parquet")
-    importance = run.csv(f"{name}/importance.csv")
+    model, sample = run.model(name), run.parquet(runs.VALID_SAMPLE)
+    importance = run.model_csv(name, runs.IMPORTANCE)
     if model is None or sample is None or importance is None:
         return section.omitted("Needs the saved model, valid_sample.parquet and importance.csv.")
     if not (is_regressor(model) or is_classifier(model)):

@@ -5,16 +5,17 @@ from __future__ import annotations
 import pandas as pd
 from pandas.api import types
 
+from tabkit import runs
 from tabkit.report.blocks import Code, Figure, Section, facts, fmt, table_from_frame
 from tabkit.report.figures import new_figure, to_data_uri
 from tabkit.report.run_plots import plot_leaderboard, plot_series
-from tabkit.report.rundata import RunFolder
+from tabkit.runs import RunReader
 
 N_STORES_SHOWN = 3
 LOG_TAIL_LINES = 200
 
 
-def run_section(run: RunFolder, section: Section) -> Section:
+def run_section(run: RunReader, section: Section) -> Section:
     """Spec, status, data sizes, split dates, library versions, duration, errors, log."""
     status, metrics = run.status, run.metrics
     data = metrics.get("data", {})
@@ -39,12 +40,12 @@ def run_section(run: RunFolder, section: Section) -> Section:
         section.blocks.append(Code(str(status["error"]), "error", folded=False))
     if status.get("traceback"):
         section.blocks.append(Code(str(status["traceback"]), "traceback"))
-    spec = run.text("spec.toml")
+    spec = run.text(runs.SPEC)
     if spec is None:
         section.omitted("No spec.toml in this run folder.")
     else:
         section.blocks.append(Code(spec, "spec.toml as run"))
-    log = run.text("log.txt")
+    log = run.text(runs.LOG)
     if log is not None:
         lines = log.splitlines()
         section.blocks.append(Code("\n".join(lines[-LOG_TAIL_LINES:]),
@@ -54,9 +55,9 @@ def run_section(run: RunFolder, section: Section) -> Section:
     return section
 
 
-def leaderboard_frame(run: RunFolder) -> pd.DataFrame | None:
+def leaderboard_frame(run: RunReader) -> pd.DataFrame | None:
     """``leaderboard.csv``, or the same table assembled from ``metrics.json``."""
-    board = run.csv("leaderboard.csv")
+    board = run.csv(runs.LEADERBOARD)
     if board is not None:
         return board
     models = run.metrics.get("models")
@@ -72,7 +73,7 @@ def leaderboard_frame(run: RunFolder) -> pd.DataFrame | None:
     return pd.DataFrame(rows)
 
 
-def leaderboard_section(run: RunFolder, section: Section) -> Section:
+def leaderboard_section(run: RunReader, section: Section) -> Section:
     """Validation score and fit time per model (the baseline too), as a table and bars."""
     board = leaderboard_frame(run)
     if board is None or board.empty:
@@ -87,13 +88,13 @@ def leaderboard_section(run: RunFolder, section: Section) -> Section:
     return section
 
 
-def _columns(frame: pd.DataFrame, models: list[str]) -> tuple[str | None, str | None, list[str]]:
-    """The date column, the group column (None when absent) and the model columns."""
-    date = next((c for c in frame.columns if types.is_datetime64_any_dtype(frame[c])), None)
-    model_cols = [m for m in models if m in frame.columns]
-    others = [c for c in frame.columns if c not in {date, "actual", *model_cols}]
-    group = "Store" if "Store" in others else (others[0] if others else None)
-    return date, group, model_cols
+def _columns(run: RunReader, frame: pd.DataFrame) -> tuple[str | None, str | None, list[str]]:
+    """The date column, the group column (None when the run has none) and the model columns."""
+    data = run.metrics.get("data", {})
+    date = data.get("date") if data.get("date") in frame.columns else next(
+        (c for c in frame.columns if types.is_datetime64_any_dtype(frame[c])), None)
+    group = data.get("group") if data.get("group") in frame.columns else None
+    return date, group, [m for m in run.model_names if m in frame.columns]
 
 
 def chosen_groups(frame: pd.DataFrame, group: str, n: int = N_STORES_SHOWN) -> list:
@@ -107,12 +108,12 @@ def chosen_groups(frame: pd.DataFrame, group: str, n: int = N_STORES_SHOWN) -> l
     return [ordered[i] for i in picks]
 
 
-def predictions_section(run: RunFolder, section: Section) -> Section:
+def predictions_section(run: RunReader, section: Section) -> Section:
     """Actual and predicted values against the date: the daily total, and a few stores."""
-    frame = run.parquet("valid_predictions.parquet")
+    frame = run.parquet(runs.VALID_PREDICTIONS)
     if frame is None:
         return section.omitted("No validation predictions: valid_predictions.parquet is absent.")
-    date, group, models = _columns(frame, run.model_names)
+    date, group, models = _columns(run, frame)
     if date is None or "actual" not in frame or not models:
         return section.omitted("valid_predictions.parquet lacks a date column, "
                                "the actual values or any model's predictions.")

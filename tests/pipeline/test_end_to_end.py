@@ -9,10 +9,10 @@ import joblib
 import numpy as np
 import pandas as pd
 import pytest
+from pipeline_helpers import REPO, only_run, read_json, run_cli, spec_dict, synthetic_bulldozers, write_spec
 
 from tabkit.datasets import load_rossmann
 from tabkit.pipeline.spec import validate
-from pipeline_helpers import REPO, only_run, read_json, run_cli, spec_dict, synthetic_bulldozers, write_spec
 
 try:
     import tomllib
@@ -63,7 +63,7 @@ def check_run(run: Path, done, models: dict[str, str]) -> None:
     metrics = read_json(run / "metrics.json")
     assert metrics["metric"] == "exp_rmspe" and metrics["target"] == "Sales"
     assert metrics["target_transform"] == "log" and metrics["run_id"] == run.name
-    assert set(metrics["versions"]) == {"tabkit", "python", "numpy", "pandas", "sklearn", "torch"}
+    assert set(metrics["versions"]) == {"tabkit", "python", "numpy", "pandas", "sklearn", "torch", "lightgbm"}
     data = metrics["data"]
     assert data["n_train"] > 1000 and data["n_valid"] > 0 and data["n_test"] > 0
     assert data["train_dates"][1] < data["valid_dates"][0]
@@ -78,7 +78,7 @@ def check_run(run: Path, done, models: dict[str, str]) -> None:
         assert info["score"] < baseline, f"{name} does not beat the baseline"
 
     board = pd.read_csv(run / "leaderboard.csv")
-    assert list(board.columns) == ["model", "kind", "score", "fit_seconds", "predict_seconds"]
+    assert list(board.columns) == ["model", "kind", "score", "fit_seconds", "predict_seconds", "explain_seconds"]
     assert set(board["model"]) == {"baseline", *models}
     assert board["score"].is_monotonic_increasing
     assert board.set_index("model").loc["baseline", "kind"] == "baseline"
@@ -98,9 +98,12 @@ def check_run(run: Path, done, models: dict[str, str]) -> None:
 
     matched = _sample_positions(predictions, sample)
     assert len(matched) >= 20
+    rows_by_model = []
     for name, kind in models.items():
         model = joblib.load(run / "models" / f"{name}.joblib")
-        reloaded = np.exp(model.predict(sample.drop(columns="actual").iloc[list(matched)]))
+        reloaded = model.predict(sample.drop(columns="actual").iloc[list(matched)])
+        if kind != "embedding_net":  # a net takes the log target itself and predicts Sales
+            reloaded = np.exp(reloaded)
         np.testing.assert_allclose(reloaded, predictions[name].to_numpy()[list(matched.values())], rtol=1e-6)
         importance = pd.read_csv(run / name / "importance.csv")
         assert {"feature", "importance", "std"} <= set(importance.columns)
@@ -117,15 +120,20 @@ def check_run(run: Path, done, models: dict[str, str]) -> None:
         features = contrib.columns[6:]
         np.testing.assert_allclose(contrib["bias"] + contrib[features].sum(axis=1), contrib["prediction"], rtol=1e-6)
         np.testing.assert_allclose(np.exp(contrib["prediction"]), predictions[name].to_numpy()[contrib["row"]], rtol=1e-6)
-        errors = np.abs(actual - predictions[name]) / actual
+        best = board["model"][board["kind"] != "baseline"].iloc[0]
+        errors = np.abs(actual - predictions[best]) / actual  # every model explains the best one's worst rows
         assert errors[contrib["row"][:5]].min() >= np.delete(errors.to_numpy(), contrib["row"][:5]).max()
-        explained = pd.read_csv(run / name / "explained_rows.csv")
-        assert list(explained["row"]) == list(contrib["row"]) and "Store" in explained.columns
+        rows_by_model.append(list(contrib["row"]))
+        explained = pd.read_csv(run / name / "explained_rows.csv", parse_dates=["Date"])
+        assert list(explained.columns[:4]) == ["Store", "Date", "row", "reason"]
+        assert list(explained["row"]) == list(contrib["row"])
+        assert (explained["Date"].to_numpy() == predictions["Date"].to_numpy()[contrib["row"]]).all()
         if kind == "embedding_forest":
             assert "Store" in features and not any("_emb" in f for f in features)
             search = pd.read_csv(run / name / "search.csv")
             assert list(search["max_features"]) == [0.3, 0.6]
             assert metrics["models"][name]["best_params"]["max_features"] in (0.3, 0.6)
+    assert rows_by_model and all(rows == rows_by_model[0] for rows in rows_by_model)
 
 
 def _sample_positions(predictions: pd.DataFrame, sample: pd.DataFrame) -> dict[int, int]:

@@ -1,17 +1,14 @@
-"""The pipeline's building blocks: scores on the original scale, the mean baseline, row
-choice for explanations, atomic writes and run folders."""
+"""The pipeline's building blocks: scores on the original scale, the mean baseline and row
+choice for explanations."""
 from __future__ import annotations
-
-import json
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from tabkit.metrics import exp_rmspe, rmse, rmspe
-from tabkit.pipeline.artifacts import RunFolder, atomic_write, read_status, write_json
+from tabkit.metrics import exp_rmspe, rmse, rmspe, row_errors, score
 from tabkit.pipeline.explain import choose_rows
-from tabkit.pipeline.scoring import MeanBaseline, OriginalScaleScorer, row_errors, score
+from tabkit.pipeline.scoring import MeanBaseline, OriginalScaleScorer
 from tabkit.prep.target import TargetTransform
 
 
@@ -42,8 +39,11 @@ def test_mean_baseline_by_group_with_fallback():
     np.testing.assert_allclose(model.predict(new), [15, 50, 27.5])
     overall = MeanBaseline().fit(X, [10, 20, 30, 50])
     np.testing.assert_allclose(overall.predict(new), [27.5] * 3)
-    labels = MeanBaseline(by=["Store"], classification=True).fit(X, ["a", "a", "b", "b"])
-    assert list(labels.predict(new)) == ["a", "b", "a"]
+    labels = MeanBaseline(by=["Store"], classification=True).fit(X, ["a", "a", "b", "a"])
+    assert list(labels.predict(new)) == ["a", "a", "a"]
+    np.testing.assert_allclose(labels.predict_proba(new), [[1, 0], [0.5, 0.5], [0.75, 0.25]])
+    with pytest.raises(AttributeError, match="regression"):
+        model.predict_proba(new)
     with pytest.raises(ValueError, match=r"group column\(s\) \['Shop'\]"):
         MeanBaseline(by=["Shop"]).fit(X, [1, 2, 3, 4])
 
@@ -67,32 +67,3 @@ def test_choose_rows_takes_the_worst_then_distinct_random_rows():
     assert len(set(rows["row"])) == 5
     assert choose_rows(errors, 2, 3, seed=0).equals(rows)
     assert len(choose_rows(errors[:3], 5, 5, seed=0)) == 3
-
-
-def test_atomic_write_leaves_nothing_on_error(tmp_path):
-    target = tmp_path / "out.json"
-    write_json(target, {"a": 1})
-
-    def fail(tmp):
-        tmp.write_text("half")
-        raise RuntimeError("disk full")
-
-    with pytest.raises(RuntimeError):
-        atomic_write(target, fail)
-    assert json.loads(target.read_text()) == {"a": 1}
-    assert [p.name for p in tmp_path.iterdir()] == ["out.json"]
-
-
-def test_run_folders_never_collide(tmp_path):
-    folders = [RunFolder(tmp_path, "spec") for _ in range(3)]
-    assert len({f.path for f in folders}) == 3
-    assert all(f.path.parent == tmp_path / "spec" for f in folders)
-    first = folders[0]
-    assert read_status(first.path)["status"] == "running"
-    first.step_done("features")
-    first.finish("failed", error=ValueError("bad"), traceback="tb")
-    status = read_status(first.path)
-    assert status["status"] == "failed" and status["error"] == "ValueError: bad"
-    assert status["steps_done"] == ["features"] and status["duration_s"] >= 0
-    with pytest.raises(ValueError, match="unknown run status"):
-        folders[1].finish("done")

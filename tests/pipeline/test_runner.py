@@ -12,12 +12,22 @@ import joblib
 import numpy as np
 import pandas as pd
 import pytest
-from pipeline_helpers import REPO, TINY_FOREST, TINY_NET, only_run, read_json, run_cli, spec_dict, synthetic_bulldozers, write_spec
+from pipeline_helpers import (
+    REPO,
+    TINY_FOREST,
+    TINY_NET,
+    only_run,
+    read_json,
+    run_cli,
+    spec_dict,
+    synthetic_bulldozers,
+    write_spec,
+)
 
-from tabkit.pipeline.artifacts import read_status
-from tabkit.pipeline.features import build_features
+from tabkit.pipeline.builders import build_features
 from tabkit.pipeline.runner import PipelineError, run_pipeline
 from tabkit.pipeline.spec import SpecError, validate
+from tabkit.runs import RunReader
 
 
 def test_second_run_reads_features_from_cache(tmp_path, tiny_forest_spec):
@@ -71,17 +81,17 @@ def test_failing_model_marks_run_failed_and_keeps_earlier_artefacts(tmp_path, ti
     result = info.value.result
     assert result.status == "failed" and "max_features" in result.error
     run = only_run(tmp_path, "tiny")
-    status = read_status(run)
+    status = RunReader(run).status
     assert status["status"] == "failed" and status["finished"] is not None
     assert "max_features" in status["error"] and "Traceback" in status["traceback"]
-    assert status["steps_done"] == ["features", "split", "baseline", "model:forest", "explain:forest"]
+    assert status["steps_done"] == ["features", "split", "baseline", "model:forest"]
     metrics = read_json(run / "metrics.json")
     assert list(metrics["models"]) == ["forest"]
     assert list(pd.read_csv(run / "leaderboard.csv")["model"]) == ["forest", "baseline"]
     assert list(pd.read_parquet(run / "valid_predictions.parquet").columns)[-1] == "forest"
     assert joblib.load(run / "models" / "forest.joblib").predict(
         pd.read_parquet(run / "valid_sample.parquet").drop(columns="actual")).shape == (50,)
-    assert (run / "forest" / "importance.csv").is_file()
+    assert not (run / "forest" / "importance.csv").exists()  # explanations follow every fit
     assert not (run / "models" / "broken.joblib").exists() and not (run / "broken").exists()
     assert not (run / "submission.csv").exists()
     assert not list(run.rglob("*.tmp"))
@@ -93,7 +103,7 @@ def test_cli_reports_a_failed_run_with_exit_1(tmp_path, tiny_forest_spec):
                                           "params": {**TINY_FOREST, "min_samples_leaf": -1}}])
     done = run_cli("run", str(write_spec(tmp_path / "tiny.toml", spec)), "--out", str(tmp_path / "runs"), cwd=tmp_path)
     assert done.returncode == 1 and "pipeline run failed" in done.stderr and "min_samples_leaf" in done.stderr
-    assert read_status(only_run(tmp_path / "runs", "tiny"))["status"] == "failed"
+    assert RunReader(only_run(tmp_path / "runs", "tiny")).status["status"] == "failed"
 
 
 def test_ctrl_c_marks_run_interrupted(tmp_path):
@@ -107,14 +117,14 @@ def test_ctrl_c_marks_run_interrupted(tmp_path):
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         runs = list((tmp_path / "runs" / "tiny").glob("*/status.json"))
-        if runs and "baseline" in read_status(runs[0].parent)["steps_done"]:
+        if runs and "baseline" in RunReader(runs[0].parent).status["steps_done"]:
             break
         time.sleep(0.2)
     time.sleep(1.0)
     process.send_signal(signal.SIGINT)
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == 130, stderr
-    status = read_status(only_run(tmp_path / "runs", "tiny"))
+    status = RunReader(only_run(tmp_path / "runs", "tiny")).status
     assert status["status"] == "interrupted" and status["error"] == "KeyboardInterrupt"
     assert "model:net" not in status["steps_done"] and status["finished"] is not None
 
@@ -138,7 +148,8 @@ def test_cli_set_overrides(tmp_path, tiny_forest_spec):
                    "--set", "name=renamed", "--out", str(tmp_path / "runs"), "--quiet", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert "features:" not in done.stdout and "run complete: " in done.stdout
-    assert done.stdout.splitlines()[0].split() == ["rank", "model", "kind", "exp_rmspe", "fit", "s", "predict", "s"]
+    header = ["rank", "model", "kind", "exp_rmspe", "fit", "s", "predict", "s", "explain", "s"]
+    assert done.stdout.splitlines()[0].split() == header
     run = only_run(tmp_path / "runs", "renamed")
     metrics = read_json(run / "metrics.json")
     assert metrics["spec_name"] == "renamed" and metrics["data"]["source"].endswith("(n_stores=3, seed=1)")
@@ -190,8 +201,9 @@ def test_csv_source_reports_missing_columns(tmp_path):
                                            "target": "Price", "id": "SalesID", "date": "saledate"},
                      features={}, model=[{"name": "forest", "kind": "forest", "params": TINY_FOREST}],
                      output={"report": False})
-    with pytest.raises(PipelineError, match=r"missing column\(s\) \['Price'\]"):
+    with pytest.raises(SpecError, match=r"Train.csv has no column 'Price'; did you mean 'SalePrice'\?"):
         run_pipeline(spec, out_dir=tmp_path / "runs", verbose=False)
+    assert not (tmp_path / "runs").exists()
 
 
 def test_classification_with_accuracy(tmp_path):
@@ -211,7 +223,10 @@ def test_classification_with_accuracy(tmp_path):
     assert result.scores["forest"] > 0.95 > result.scores["baseline"]
     assert list(result.leaderboard["model"]) == ["forest", "baseline"]
     assert set(pd.read_csv(result.run_dir / "submission.csv")["Expensive"]) <= {"yes", "no"}
-    assert not (result.run_dir / "forest" / "contributions.csv").exists()
+    contrib = pd.read_csv(result.run_dir / "forest" / "contributions.csv")
+    assert set(contrib["class"]) == {"no", "yes"} and len(contrib) == 2 * contrib["row"].nunique()
+    features = contrib.columns[contrib.columns.get_loc("prediction_std") + 1:]
+    np.testing.assert_allclose(contrib["bias"] + contrib[features].sum(axis=1), contrib["prediction"], atol=1e-9)
 
 
 def test_target_means_come_from_training_rows_only(tmp_path, tiny_forest_spec):

@@ -5,7 +5,8 @@ import pytest
 from pipeline_helpers import REPO, run_cli, spec_dict, write_spec
 
 from tabkit.pipeline import toml_writer
-from tabkit.pipeline.spec import SpecError, apply_overrides, load_spec, parse_override, validate
+from tabkit.pipeline.overrides import apply_overrides, parse_override
+from tabkit.pipeline.spec import SpecError, load_spec, validate
 
 try:
     import tomllib
@@ -42,9 +43,9 @@ _DELETE = object()
     ("metric", "rmspee", "'rmspee' is not one of"),
     ("data.source", "kaggle", "data.source: 'kaggle' is not one of synthetic, rossmann, csv"),
     ("model.0.kind", "forrest", "did you mean 'forest'?"),
-    ("model.0.params", {"n_estimator": 5}, "model[0] (forest).params.n_estimator: not a parameter of forest; did you mean 'n_estimators'?"),
+    ("model.0.params", {"n_estimator": 5}, "model[0] (forest).params.n_estimator: not a parameter of forest for a regression; did you mean 'n_estimators'?"),
     ("model.1.params", {"log_target": True}, "params.log_target: not a parameter of embedding_net"),
-    ("model.2.net", "forest", "'forest' is not an embedding_net model listed before it"),
+    ("model.2.net", "forest", "'forest' is a forest model, which has no embeddings"),
     ("model.2.search", {"max_features": 0.5}, "search.max_features: must be a non-empty list"),
     ("data.path", "/somewhere", "data.path: applies only to source = 'rossmann', not 'synthetic'"),
     ("split.by", "days", "split.days: missing required value for by = 'days'"),

@@ -1,0 +1,197 @@
+"""What a model kind is, the registry of kinds, and what a kind gets to fit with.
+
+A kind is declared once, by a subclass of :class:`ModelKind` registered with
+:func:`register`: its estimator class per task, the parameters the pipeline sets, the extra
+keys of its ``[[model]]`` table, what it needs from earlier models and what it can explain.
+The spec checks, the runner, the explain step and ``tabkit predict`` only ever ask the
+registry; nothing else compares kind names.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from importlib import import_module
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from tabkit.prep.target import TargetTransform
+
+TASKS = ("regression", "classification")
+
+
+@dataclass
+class FitContext:
+    """Everything a kind may use to build and fit its estimator.
+
+    Attributes
+    ----------
+    task : {"regression", "classification"}
+    metric : str
+        The spec's metric.
+    seed : int
+        ``random_state`` of a model that does not set its own.
+    transform : TargetTransform
+        The run's target transform (identity for a classification).
+    X_train, X_valid : DataFrame
+        The model inputs (categorical then continuous columns).
+    y_train, y_valid : ndarray
+        Targets in their original units.
+    cat_names, cont_names : list of str
+        The input columns by role.
+    models : dict of str to FittedModel
+        The models fitted earlier in the run.
+    log : callable
+        Writes a line to the run's log.
+    """
+
+    task: str
+    metric: str
+    seed: int
+    transform: TargetTransform
+    X_train: pd.DataFrame
+    X_valid: pd.DataFrame
+    y_train: np.ndarray
+    y_valid: np.ndarray
+    cat_names: list[str]
+    cont_names: list[str]
+    models: dict[str, Any] = field(default_factory=dict)
+    log: Callable[[str], None] = print
+
+    def fit_transform_for(self, kind: ModelKind) -> TargetTransform:
+        """The transform the pipeline applies around a kind's estimator: none when the
+        estimator takes the run's transform itself."""
+        return TargetTransform("identity") if kind.learns_target_transform else self.transform
+
+    def targets_for(self, kind: ModelKind) -> tuple[np.ndarray, np.ndarray]:
+        """Training and validation targets in the units the kind's estimator learns."""
+        transform = self.fit_transform_for(kind)
+        return transform.forward(self.y_train), transform.forward(self.y_valid)
+
+
+class ModelKind:
+    """A model kind: subclass it, set the class attributes, override what differs.
+
+    Attributes
+    ----------
+    name : str
+        The ``kind`` value of a ``[[model]]`` table.
+    estimators : dict of str to str
+        ``"module:Class"`` of the estimator per task; a task absent here is refused by the
+        spec check.
+    entry_keys : dict of str to Key
+        Extra keys of the kind's ``[[model]]`` table (see :mod:`tabkit.pipeline.schema`).
+    provides : tuple of str
+        Capabilities later models can build on (``"embeddings"``).
+    learns_target_transform : bool
+        The estimator takes the run's target transform as a parameter and learns from
+        targets in their original units (its predictions are in those units too).
+    explains_rows : bool
+        Whether :meth:`explain_rows` gives per-row contributions.
+    """
+
+    name: str = ""
+    estimators: dict[str, str] = {}
+    entry_keys: dict = {}
+    provides: tuple[str, ...] = ()
+    learns_target_transform: bool = False
+    explains_rows: bool = False
+
+    def estimator_class(self, task: str) -> type:
+        """The estimator class for a task (imported on first use).
+
+        Raises
+        ------
+        ValueError
+            If the kind has no estimator for the task.
+        """
+        if task not in self.estimators:
+            raise ValueError(f"model kind {self.name!r} has no {task} estimator "
+                             f"(it does {', '.join(self.estimators)})")
+        module, _, name = self.estimators[task].partition(":")
+        return getattr(import_module(module), name)
+
+    def pipeline_params(self, task: str) -> tuple[str, ...]:
+        """Estimator parameters the pipeline sets (a spec may not set them in ``params``)."""
+        return ("cat_names", "cont_names")
+
+    def allowed_params(self, task: str) -> set[str]:
+        """The estimator parameters a spec may set."""
+        return set(self.estimator_class(task)().get_params(deep=False)) - set(self.pipeline_params(task))
+
+    def check_entry(self, entry: dict, earlier: list[dict], task: str, problems) -> None:
+        """Checks of the kind's own keys (``problems.add(where, message)``); none by default."""
+
+    def make_estimator(self, entry: dict, ctx: FitContext):
+        """An unfitted estimator for a model entry: its params (lists as tuples),
+        ``random_state`` from the spec's seed unless set, and the input columns."""
+        values = {k: tuple(v) if isinstance(v, list) else v for k, v in entry["params"].items()}
+        values.setdefault("random_state", ctx.seed)
+        values.update(self.pipeline_values(entry, ctx))
+        return self.estimator_class(ctx.task)(**values)
+
+    def pipeline_values(self, entry: dict, ctx: FitContext) -> dict:
+        """Values of :meth:`pipeline_params` for an estimator."""
+        return {"cat_names": list(ctx.cat_names), "cont_names": list(ctx.cont_names)}
+
+    def fit(self, entry: dict, ctx: FitContext):
+        """Fit a model entry; returns ``(fitted estimator, ValidationSearch or None)``.
+
+        The default fits :meth:`make_estimator` on the training rows, or searches
+        ``entry["search"]`` on the validation rows first.
+        """
+        return fit_or_search(self.make_estimator(entry, ctx), entry, ctx, self,
+                             ctx.X_train, ctx.X_valid)
+
+    def fit_params(self, entry: dict, ctx: FitContext) -> dict:
+        """Extra keyword arguments of the estimator's ``fit`` (validation data for a net)."""
+        return {}
+
+    def explain_rows(self, model, X: pd.DataFrame):
+        """Per-row contributions (an :class:`tabkit.Explanation`) of ``X``, on the scale the
+        model learns; only for kinds with ``explains_rows``."""
+        raise NotImplementedError(f"model kind {self.name!r} does not explain rows")
+
+    def saved_params(self, model) -> dict:
+        """The parameters recorded in ``metrics.json``."""
+        return model.get_params(deep=False)
+
+
+def fit_or_search(estimator, entry: dict, ctx: FitContext, kind: ModelKind, X_fit: pd.DataFrame,
+                  X_val: pd.DataFrame):
+    """Fit ``estimator`` on ``X_fit``, or search ``entry["search"]`` scored on ``X_val``."""
+    from tabkit.pipeline.scoring import OriginalScaleScorer
+    from tabkit.search.validation_search import ValidationSearch
+
+    y_fit, y_val = ctx.targets_for(kind)
+    if not entry["search"]:
+        return estimator.fit(X_fit, y_fit, **kind.fit_params(entry, ctx)), None
+    scorer = OriginalScaleScorer(ctx.metric, ctx.fit_transform_for(kind))
+    search = ValidationSearch(estimator, entry["search"], scoring=scorer, n_jobs=1)
+    search.fit(X_fit, y_fit, X_val=X_val, y_val=y_val)
+    return search.best_estimator_, search
+
+
+KINDS: dict[str, ModelKind] = {}
+
+
+def register(kind: ModelKind) -> ModelKind:
+    """Add a kind to the registry (a later registration of the same name replaces it)."""
+    if not kind.name:
+        raise ValueError("a model kind needs a name")
+    KINDS[kind.name] = kind
+    return kind
+
+
+def get_kind(name: str) -> ModelKind:
+    """The registered kind ``name``.
+
+    Raises
+    ------
+    KeyError
+        Listing the registered kinds.
+    """
+    if name not in KINDS:
+        raise KeyError(f"unknown model kind {name!r}; registered kinds: {', '.join(KINDS)}")
+    return KINDS[name]

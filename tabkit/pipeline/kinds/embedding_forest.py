@@ -1,0 +1,53 @@
+"""``kind = "embedding_forest"``: a forest on the entity embeddings of an earlier model of
+the run (``net = "<name>"``), as in Guo and Berkhahn's paper. Its ``params`` and ``search``
+are the forest's."""
+from __future__ import annotations
+
+from tabkit.pipeline.kinds.base import FitContext, ModelKind, fit_or_search, get_kind, register
+from tabkit.pipeline.schema import Key
+
+
+class EmbeddingForestKind(ModelKind):
+    """A forest on a fitted model's embeddings; explains rows on the source columns."""
+
+    name = "embedding_forest"
+    estimators = {"regression": "tabkit.forest.estimators:ForestRegressor",
+                  "classification": "tabkit.forest.estimators:ForestClassifier"}
+    entry_keys = {"net": Key(str, doc="the earlier model whose embeddings the forest uses "
+                                      "(a kind that provides embeddings, e.g. embedding_net)")}
+    explains_rows = True
+
+    def check_entry(self, entry: dict, earlier: list[dict], task: str, problems) -> None:
+        where = f"model {entry['name']!r}.net"
+        source = entry.get("net")
+        if source is None:
+            problems.add(where, "missing required value: the model whose embeddings it uses")
+            return
+        kinds = {e["name"]: e["kind"] for e in earlier}
+        if source not in kinds:
+            problems.add(where, f"{source!r} is not a model listed before it")
+        elif "embeddings" not in get_kind(kinds[source]).provides:
+            problems.add(where, f"{source!r} is a {kinds[source]} model, which has no embeddings")
+
+    def pipeline_values(self, entry: dict, ctx: FitContext) -> dict:
+        return {"cat_names": [], "cont_names": None}
+
+    def fit(self, entry: dict, ctx: FitContext):
+        from tabkit.forest.embedding_forest import EmbeddingForest
+
+        net = ctx.models[entry["net"]].estimator
+        forest, search = fit_or_search(self.make_estimator(entry, ctx), entry, ctx, self,
+                                       net.transform(ctx.X_train), net.transform(ctx.X_valid))
+        return EmbeddingForest.from_fitted(net, forest), search
+
+    def explain_rows(self, model, X):
+        from tabkit.forest.attribution import contributions
+        from tabkit.pipeline.explain import fold_explanation
+
+        return fold_explanation(contributions(model.forest_, model.transform(X)), model.source_of)
+
+    def saved_params(self, model) -> dict:
+        return model.forest_.get_params(deep=False)
+
+
+register(EmbeddingForestKind())

@@ -1,0 +1,21 @@
+"""``kind = "forest"``: :class:`tabkit.ForestRegressor` / :class:`tabkit.ForestClassifier`."""
+from __future__ import annotations
+
+from tabkit.pipeline.kinds.base import ModelKind, register
+
+
+class ForestKind(ModelKind):
+    """A random forest on the shared preprocessing; explains rows (Saabas contributions)."""
+
+    name = "forest"
+    estimators = {"regression": "tabkit.forest.estimators:ForestRegressor",
+                  "classification": "tabkit.forest.estimators:ForestClassifier"}
+    explains_rows = True
+
+    def explain_rows(self, model, X):
+        from tabkit.forest.attribution import contributions
+
+        return contributions(model, X)
+
+
+register(ForestKind())

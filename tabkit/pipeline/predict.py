@@ -1,0 +1,160 @@
+"""Score new data with a finished run: the run's own feature builder settings, target
+means, target transform and models, read back through :class:`tabkit.runs.RunReader`.
+
+Loading a run unpickles its models, which runs code stored in the files: load only runs
+you trust. Every pickled file is checked against the SHA-256 recorded in the run's
+manifest before it is loaded.
+"""
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+
+import pandas as pd
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib
+
+from tabkit import runs
+from tabkit.pipeline.builders import BUILDERS
+from tabkit.pipeline.fitted import FittedModel, Predictions
+from tabkit.pipeline.kinds import get_kind
+from tabkit.pipeline.spec import Spec, validate
+from tabkit.pipeline.submission import submission_frame
+from tabkit.prep.target import TargetTransform, target_transform
+
+
+class LoadedRun:
+    """A finished pipeline run that predicts new data.
+
+    Parameters
+    ----------
+    path : path-like
+        The run folder, ``runs/<spec>/<run id>/``.
+
+    Attributes
+    ----------
+    spec : Spec
+        The spec as run.
+    models : list of str
+        The models that can predict, best first (``"baseline"`` last).
+    default_model : str
+        The model that made the run's submission (else the best one).
+
+    Raises
+    ------
+    ValueError
+        If the folder is not a run or the run did not complete.
+    """
+
+    def __init__(self, path: str | Path):
+        self.reader = reader = runs.RunReader(path)
+        status = reader.status.get("status")
+        if status != "complete":
+            raise ValueError(f"run {reader.path} is not complete (status: {status}); only a complete run "
+                             "can predict")
+        raw = tomllib.loads(reader.text(runs.SPEC))
+        self.spec: Spec = validate(raw, default_name=reader.spec_name, check_data=False)
+        self.data = reader.metrics["data"]
+        self.transform = target_transform(self.spec.features["log_target"])
+        self.models = [*reader.model_names, runs.BASELINE]
+        self.default_model = reader.metrics.get("submission", {}).get("model") or self.models[0]
+
+    @property
+    def feature_names(self) -> list[str]:
+        """The model inputs, categorical first."""
+        return [*self.data["cat_names"], *self.data["cont_names"]]
+
+    def features(self, data) -> pd.DataFrame:
+        """Build the run's features for new rows (a file, a folder or tables, as the
+        run's builder reads them) and add the run's target means."""
+        spec = self.spec
+        frame = BUILDERS[spec.features["builder"]].new_rows(spec.data, spec.features, data)
+        if self.reader.has(runs.TARGET_MEANS):
+            frame = self.reader.load(runs.TARGET_MEANS).transform(frame)
+        missing = [c for c in self.feature_names if c not in frame.columns]
+        if missing:
+            raise ValueError(f"the new data lacks column(s) {missing} that the run's models use")
+        return frame
+
+    def model(self, name: str | None = None) -> FittedModel:
+        """A model of the run, ready to predict (its file checked against the manifest).
+
+        Raises
+        ------
+        ValueError
+            For a name the run has no model of, listing the choices.
+        """
+        name = self.default_model if name is None else name
+        if name not in self.models:
+            hint = difflib.get_close_matches(name, self.models, n=1, cutoff=0.6)
+            raise ValueError(f"the run has no model {name!r}" + (f" (did you mean {hint[0]!r}?)" if hint else "")
+                             + f"; models: {', '.join(self.models)}")
+        estimator = self.reader.load(runs.model_file(name))
+        if name == runs.BASELINE:
+            return _BaselineModel(estimator, self.spec.task, self.transform)
+        kind = get_kind(self.reader.model_info(name)["kind"])
+        fit_transform = TargetTransform() if kind.learns_target_transform else self.transform
+        return FittedModel(name, kind, estimator, self.spec.task, fit_transform, self.transform)
+
+    def predict(self, data, model: str | None = None, *, probabilities: bool | None = None) -> pd.DataFrame:
+        """Predict new rows, as the run's submission would.
+
+        Parameters
+        ----------
+        data : path, DataFrame or dict of DataFrames
+            New rows in the layout the run read: a CSV file or a frame for a csv run; a
+            folder of Kaggle's files (or its tables) for a Rossmann run.
+        model : str, optional
+            A model of the run (default: the one that made the submission).
+        probabilities : bool, optional
+            One column per class instead of labels (default: as the run's submission).
+
+        Returns
+        -------
+        DataFrame
+            The id column and the prediction (or the class probabilities), sorted by id.
+        """
+        fitted = self.model(model)
+        frame = self.features(data)
+        predicted = fitted.predict(frame if isinstance(fitted, _BaselineModel) else frame[self.feature_names])
+        if probabilities is None:
+            probabilities = self.spec.output["probabilities"]
+        if probabilities and predicted.proba is None:
+            raise ValueError("probabilities: the run is a regression; there are no classes")
+        return submission_frame(frame, predicted, id_column=self.data["id"], target=self.reader.metrics["target"],
+                                closed=self.data.get("closed"), probabilities=probabilities)
+
+
+class _BaselineModel:
+    """The run's naive baseline in the shape of a :class:`FittedModel`."""
+
+    def __init__(self, baseline, task: str, transform: TargetTransform):
+        self.baseline, self.task, self.transform = baseline, task, transform
+
+    def predict(self, X: pd.DataFrame) -> Predictions:
+        """The group means (or class frequencies) of the rows of ``X``."""
+        if self.task == "classification":
+            return Predictions(self.baseline.predict(X), proba=self.baseline.predict_proba(X),
+                               classes=self.baseline.classes_)
+        return Predictions(self.baseline.predict(X))
+
+
+def load_run(path: str | Path) -> LoadedRun:
+    """Open a finished pipeline run to predict new data: ``tk.load_run(dir).predict(new)``.
+
+    Loading unpickles the run's models: load only runs you trust (each file is checked
+    against the SHA-256 in the run's manifest first).
+
+    Parameters
+    ----------
+    path : path-like
+        The run folder.
+
+    Returns
+    -------
+    LoadedRun
+    """
+    return LoadedRun(path)

@@ -1,0 +1,78 @@
+"""Plain facts a run records in ``metrics.json``: where the data came from, its roles and
+sizes (what the report and ``tabkit predict`` need instead of guessing), and versions."""
+from __future__ import annotations
+
+import platform
+from importlib import metadata
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+import tabkit
+from tabkit.pipeline.builders import FeatureSet
+from tabkit.pipeline.splitting import SplitData
+
+
+def describe_source(data: dict) -> str:
+    """One line naming the data of a spec's ``[data]``."""
+    if data["source"] == "synthetic":
+        return f"synthetic Rossmann (n_stores={data['n_stores']}, seed={data['seed']})"
+    if data["source"] == "rossmann":
+        return f"Kaggle Rossmann files in {data['path']}"
+    return f"csv {data['train']}" + (f" + {data['test']}" if data["test"] else "")
+
+
+def data_facts(data: dict, features: FeatureSet, split: SplitData, task: str) -> dict:
+    """Sizes, dates and column roles of a run's data (and the classes of a classification)."""
+    def dates(frame: pd.DataFrame) -> list[str]:
+        values = frame[features.date]
+        return [values.min().date().isoformat(), values.max().date().isoformat()]
+
+    classes = np.unique(split.y_train).tolist() if task == "classification" else None
+    return {
+        "source": describe_source(data), "n_train": len(split.train), "n_valid": len(split.valid),
+        "n_test": 0 if split.test is None else len(split.test),
+        "train_dates": dates(split.train), "valid_dates": dates(split.valid),
+        "date": features.date, "id": features.id, "group": features.group, "keys": features.keys,
+        "closed": features.closed, "cat_names": split.cat_names, "cont_names": split.cont_names,
+        "classes": plain(classes),
+    }
+
+
+def embedding_frame(model) -> pd.DataFrame:
+    """A model's ``embeddings_`` as one long frame: column, label, then dimensions
+    ``e0, e1, ...`` (missing where a column's embedding is narrower)."""
+    parts = []
+    for column, table in model.embeddings_.items():
+        part = table.set_axis([f"e{i}" for i in range(table.shape[1])], axis=1).reset_index(drop=True)
+        part.insert(0, "label", [str(v) for v in table.index])
+        part.insert(0, "column", column)
+        parts.append(part)
+    return pd.concat(parts, ignore_index=True)
+
+
+def versions() -> dict[str, str | None]:
+    """Versions of tabkit, Python and the libraries a model depends on."""
+    def version(package: str) -> str | None:
+        try:
+            return metadata.version(package)
+        except metadata.PackageNotFoundError:
+            return None
+
+    return {"tabkit": tabkit.__version__, "python": platform.python_version(),
+            "numpy": np.__version__, "pandas": pd.__version__,
+            "sklearn": version("scikit-learn"), "torch": version("torch"), "lightgbm": version("lightgbm")}
+
+
+def plain(value: Any) -> Any:
+    """A value as JSON-friendly plain data."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if hasattr(value, "item"):
+        return value.item()
+    return repr(value)

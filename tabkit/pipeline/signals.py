@@ -1,0 +1,30 @@
+"""SIGTERM (what ``kill``, ``timeout`` and job schedulers send) handled like Ctrl-C."""
+from __future__ import annotations
+
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+
+class Terminated(KeyboardInterrupt):
+    """The process received SIGTERM; raised where the main thread is, like Ctrl-C's
+    KeyboardInterrupt, so a run is marked interrupted and keeps its finished artefacts."""
+
+
+@contextmanager
+def terminate_as_interrupt() -> Iterator[None]:
+    """While inside, SIGTERM raises :class:`Terminated` in the main thread (elsewhere, and
+    on platforms without SIGTERM, nothing changes). The previous handler is restored."""
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "SIGTERM"):
+        yield
+        return
+
+    def handler(signum, frame):
+        raise Terminated(f"terminated by signal {signal.Signals(signum).name}")
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)

@@ -1,0 +1,107 @@
+"""The run's validation split: training and validation rows by date, the inputs each model
+sees, and the ``[features] target_means`` fitted on the training rows only."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+
+from tabkit.pipeline.builders import FeatureSet
+from tabkit.prep.split import time_split
+from tabkit.prep.target import TargetTransform
+from tabkit.prep.target_means import TargetMeans
+
+
+@dataclass
+class SplitData:
+    """The rows and inputs of a run after its split.
+
+    Attributes
+    ----------
+    train, valid : DataFrame
+        Training and validation rows (features, date, target; target means added).
+    test : DataFrame or None
+        The rows to predict for the submission (target means added).
+    cat_names, cont_names : list of str
+        The model inputs (target mean columns among the continuous ones).
+    y_train, y_valid : ndarray
+        Targets in their original units.
+    target_means : TargetMeans or None
+        Fitted on the training rows, when the spec asks for it.
+    dropped : int
+        Training rows left out because a log target cannot take them.
+    """
+
+    train: pd.DataFrame
+    valid: pd.DataFrame
+    test: pd.DataFrame | None
+    cat_names: list[str]
+    cont_names: list[str]
+    y_train: np.ndarray
+    y_valid: np.ndarray
+    target_means: TargetMeans | None = None
+    dropped: int = 0
+
+    @property
+    def feature_names(self) -> list[str]:
+        """The model inputs, categorical first."""
+        return [*self.cat_names, *self.cont_names]
+
+    @cached_property
+    def X_train(self) -> pd.DataFrame:
+        """The training inputs (taken once; read after the target means are added)."""
+        return self.train[self.feature_names]
+
+    @cached_property
+    def X_valid(self) -> pd.DataFrame:
+        """The validation inputs."""
+        return self.valid[self.feature_names]
+
+    @cached_property
+    def X_test(self) -> pd.DataFrame | None:
+        """The submission's inputs."""
+        return None if self.test is None else self.test[self.feature_names]
+
+
+def split_rows(features: FeatureSet, split: dict, transform: TargetTransform,
+               target_means: list) -> SplitData:
+    """Hold out the latest rows as validation, as the spec's ``[split]`` says.
+
+    Rows a log target cannot take (target <= 0) are left out of training first.
+    """
+    train = features.train
+    dropped = 0
+    if transform.name == "log":
+        keep = train[features.target].to_numpy(dtype=float) > 0
+        dropped = int((~keep).sum())
+        if dropped:
+            train = train.loc[keep].reset_index(drop=True)
+    n_test = len(features.test) if features.test is not None else 0
+    by = split["by"]
+    if by == "test":
+        train_pos, valid_pos = time_split(train, date=features.date, valid_size=min(n_test, len(train) - 1))
+    elif by == "fraction":
+        train_pos, valid_pos = time_split(train, date=features.date, valid_size=split["fraction"])
+    else:
+        first = train[features.date].max() - pd.Timedelta(days=split["days"] - 1)
+        is_valid = (train[features.date] >= first).to_numpy()
+        if is_valid.all():
+            raise ValueError(f"split: the last {split['days']} days hold every training row")
+        train_pos, valid_pos = np.flatnonzero(~is_valid), np.flatnonzero(is_valid)
+    fit_rows = train.iloc[train_pos].reset_index(drop=True)
+    valid = train.iloc[valid_pos].reset_index(drop=True)
+    for frame in (fit_rows, valid):
+        frame.attrs = dict(train.attrs)
+    y_train = fit_rows[features.target].to_numpy()
+    data = SplitData(train=fit_rows, valid=valid, test=features.test, cat_names=list(features.cat_names),
+                     cont_names=list(features.cont_names), y_train=y_train,
+                     y_valid=valid[features.target].to_numpy(), dropped=dropped)
+    if target_means:
+        means = TargetMeans(target_means).fit(fit_rows, transform.forward(y_train))
+        data.train, data.valid = means.transform(data.train), means.transform(data.valid)
+        data.test = None if data.test is None else means.transform(data.test)
+        data.cont_names += means.names_
+        data.target_means = means
+    return data
