@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from tabkit.prep.checks import first_value
 from tabkit.prep.dates import DATE_PARTS, TIME_PARTS, add_datepart, as_dates
 from tabkit.prep.lineage import lineage_of
 from tabkit.prep.processor import TabularProcessor
@@ -237,13 +238,13 @@ class CsvBuilder:
             bad = parsed.isna() & values.notna()
             if bad.any():
                 raise ValueError(f"column {column!r} has {int(bad.sum())} value(s) that do not match "
-                                 f"data.date_format {fmt!r}, e.g. {values[bad].iloc[0]!r}")
+                                 f"data.date_format {fmt!r}, e.g. {first_value(values[bad])}")
             return as_dates(parsed, column, "data.date")
         try:
             return as_dates(values, column, "data.date")
         except ValueError as error:
             if "holds numbers" in str(error):
-                raise ValueError(f"column {column!r} holds numbers (e.g. {values.dropna().iloc[0]!r}); say "
+                raise ValueError(f"column {column!r} holds numbers (e.g. {first_value(values.dropna())}); say "
                                  "how to read them with data.date_format: a format such as '%Y%m%d', "
                                  "or 'unix_s' / 'unix_ms'") from None
             raise

@@ -77,9 +77,9 @@ class ModelKind:
     ----------
     name : str
         The ``kind`` value of a ``[[model]]`` table.
-    estimators : dict of str to str
-        ``"module:Class"`` of the estimator per task; a task absent here is refused by the
-        spec check.
+    estimators : dict of str to str or type
+        The estimator class per task, or its ``"module:Class"`` (imported on first use, so
+        declaring a kind costs nothing); a task absent here is refused by the spec check.
     entry_keys : dict of str to Key
         Extra keys of the kind's ``[[model]]`` table (see :mod:`tabkit.pipeline.schema`).
     provides : tuple of str
@@ -92,7 +92,7 @@ class ModelKind:
     """
 
     name: str = ""
-    estimators: dict[str, str] = {}
+    estimators: dict[str, str | type] = {}
     entry_keys: dict = {}
     provides: tuple[str, ...] = ()
     learns_target_transform: bool = False
@@ -109,7 +109,10 @@ class ModelKind:
         if task not in self.estimators:
             raise ValueError(f"model kind {self.name!r} has no {task} estimator "
                              f"(it does {', '.join(self.estimators)})")
-        module, _, name = self.estimators[task].partition(":")
+        estimator = self.estimators[task]
+        if isinstance(estimator, type):
+            return estimator
+        module, _, name = estimator.partition(":")
         return getattr(import_module(module), name)
 
     def pipeline_params(self, task: str) -> tuple[str, ...]:

@@ -1,0 +1,344 @@
+"""Pipelines on data that is not Rossmann: csv regression and classification end to end,
+scoring new data with a finished run, the spec checks that catch mistakes before any work,
+the model-kind registry, signals and the spec reference."""
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from pipeline_helpers import REPO, TINY_FOREST, TINY_NET, only_run, read_json, run_cli, spec_dict, synthetic_bulldozers, write_spec
+
+from tabkit.pipeline.kinds import KINDS, ModelKind, register
+from tabkit.pipeline.predict import load_run
+from tabkit.pipeline.reference import spec_reference
+from tabkit.pipeline.runner import run_pipeline
+from tabkit.pipeline.spec import SpecError, validate
+from tabkit.runs import RunReader
+
+
+def csv_spec(train: Path, test: Path | None, **changes) -> dict:
+    """A bulldozers regression spec on the given files."""
+    data = {"source": "csv", "train": str(train), "target": "SalePrice", "date": "saledate"}
+    if test is not None:
+        data.update(test=str(test), id="SalesID")
+    spec = spec_dict(name="dozers", metric="rmsle", data=data, features={"log_target": True},
+                     split={"by": "fraction", "fraction": 0.2}, baseline={"by": ["ModelID"]},
+                     model=[{"name": "forest", "kind": "forest", "params": TINY_FOREST}],
+                     output={"report": False, "importance_repeats": 1, "importance_rows": 200, "sample_rows": 50,
+                             "explain_worst": 2, "explain_random": 2})
+    spec.update(changes)
+    return spec
+
+
+def labelled_csv(folder: Path, n_train: int = 1500, n_test: int = 200) -> tuple[Path, Path]:
+    """The bulldozers files with a three-class label (price band) instead of the price."""
+    train, test = synthetic_bulldozers(folder, n_train=n_train, n_test=n_test)
+    for path in (train, test):
+        frame = pd.read_csv(path)
+        band = np.select([frame["YearMade"] > 1998, frame["YearMade"] > 1986], ["new", "mid"], "old")
+        frame = frame.drop(columns="SalePrice", errors="ignore")
+        if path == train:
+            frame["Band"] = band
+        frame.to_csv(path, index=False)
+    return train, test
+
+
+@pytest.fixture(scope="module")
+def csv_run(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("csv")
+    train, test = synthetic_bulldozers(folder / "data", n_train=2000, n_test=300)
+    spec = csv_spec(train, test, model=[{"name": "forest", "kind": "forest", "params": TINY_FOREST},
+                                        {"name": "net", "kind": "embedding_net", "params": TINY_NET}])
+    path = write_spec(folder / "dozers.toml", spec)
+    done = run_cli("run", str(path), "--out", str(folder / "runs"), cwd=folder)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return only_run(folder / "runs", "dozers"), test, done
+
+
+def test_predict_reproduces_the_csv_runs_submission_through_the_cli(csv_run, tmp_path):
+    run, test, _ = csv_run
+    done = run_cli("predict", str(run), "--data", str(test), "-o", str(tmp_path / "p.csv"), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    expected, got = pd.read_csv(run / "submission.csv"), pd.read_csv(tmp_path / "p.csv")
+    assert list(got.columns) == ["SalesID", "SalePrice"]
+    np.testing.assert_array_equal(got["SalesID"], expected["SalesID"])
+    np.testing.assert_allclose(got["SalePrice"], expected["SalePrice"], rtol=1e-9)
+    for model in ("forest", "net", "baseline"):
+        frame = load_run(run).predict(pd.read_csv(test), model=model)
+        assert len(frame) == 300 and (frame["SalePrice"] > 0).all()
+
+
+def test_predict_reproduces_the_synthetic_rossmann_submission(tmp_path, tiny_forest_spec):
+    spec = dict(tiny_forest_spec, model=[{"name": "forest", "kind": "forest", "params": TINY_FOREST},
+                                         {"name": "net", "kind": "embedding_net", "params": TINY_NET}],
+                output={**tiny_forest_spec["output"], "submission": "net"})
+    path = write_spec(tmp_path / "tiny.toml", spec)
+    assert run_cli("run", str(path), "--out", str(tmp_path / "runs"), "--quiet", cwd=tmp_path).returncode == 0
+    run = only_run(tmp_path / "runs", "tiny")
+    data = spec["data"]
+    written = run_cli("data", "rossmann", "--synthetic", "--stores", str(data["n_stores"]), "--seed",
+                      str(data["seed"]), "--out", str(tmp_path / "rossmann"), cwd=tmp_path)
+    assert written.returncode == 0, written.stderr
+    done = run_cli("predict", str(run), "--data", str(tmp_path / "rossmann"), "-o", str(tmp_path / "p.csv"),
+                   cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "of model net" in done.stdout
+    expected, got = pd.read_csv(run / "submission.csv"), pd.read_csv(tmp_path / "p.csv")
+    np.testing.assert_array_equal(got["Id"], expected["Id"])
+    np.testing.assert_allclose(got["Sales"], expected["Sales"], rtol=1e-9)
+    assert (got["Sales"] == 0).any()  # closed days predicted 0, as in the submission
+
+
+def test_predict_errors_name_what_is_wrong(csv_run, tmp_path):
+    run, test, _ = csv_run
+    done = run_cli("predict", str(run), "--data", str(test), "--model", "nett", cwd=tmp_path)
+    assert done.returncode == 2 and "no model 'nett' (did you mean 'net'?); models: " in done.stderr
+    lacking = tmp_path / "lacking.csv"
+    pd.read_csv(test).drop(columns=["YearMade"]).to_csv(lacking, index=False)
+    with pytest.raises(ValueError, match=r"lacks column\(s\) \['YearMade'\]"):
+        load_run(run).predict(lacking)
+    unfinished = tmp_path / "runs" / "x" / "1"
+    unfinished.mkdir(parents=True)
+    (unfinished / "status.json").write_text('{"status": "running"}')
+    done = run_cli("predict", str(unfinished), "--data", str(test), cwd=tmp_path)
+    assert done.returncode == 2 and "is not complete (status: running)" in done.stderr
+    assert "load only runs you trust" in run_cli("predict", "--help", cwd=tmp_path).stdout
+
+
+def test_predict_refuses_a_model_file_that_changed(csv_run, tmp_path):
+    import shutil
+
+    run, test, _ = csv_run
+    copy = tmp_path / "copy" / "dozers" / run.name
+    shutil.copytree(run, copy)
+    model = copy / "models" / "forest.joblib"
+    model.write_bytes(model.read_bytes() + b"\0")
+    with pytest.raises(ValueError, match="has changed since the run wrote it"):
+        load_run(copy).predict(test, model="forest")
+
+
+def test_run_log_has_no_library_warnings_and_one_line_per_epoch(csv_run):
+    run, _, done = csv_run
+    assert "Could not infer format" not in done.stdout + done.stderr
+    assert "Warning" not in done.stderr
+    assert "\r" not in done.stdout + done.stderr and "\r" not in (run / "log.txt").read_text()
+
+
+def test_classification_with_every_kind_and_probabilities(tmp_path):
+    train, test = labelled_csv(tmp_path / "data")
+    models = [{"name": "forest", "kind": "forest", "params": TINY_FOREST},
+              {"name": "net", "kind": "embedding_net",
+               "params": {k: v for k, v in TINY_NET.items() if k != "y_range"} | {"epochs": 6}},
+              {"name": "emb-forest", "kind": "embedding_forest", "net": "net", "params": TINY_FOREST}]
+    models += [m for m in CLASSIFIER_EXTRAS]
+    spec = csv_spec(train, test, metric="logloss", data={"source": "csv", "train": str(train), "test": str(test),
+                                                         "target": "Band", "id": "SalesID", "date": "saledate"},
+                    features={}, baseline={}, model=models,
+                    output={"report": False, "probabilities": True, "importance_repeats": 1, "importance_rows": 200,
+                            "explain_worst": 2, "explain_random": 2})
+    path = write_spec(tmp_path / "bands.toml", spec)
+    done = run_cli("run", str(path), "--out", str(tmp_path / "runs"), cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    run = only_run(tmp_path / "runs", "dozers")
+    metrics = read_json(run / "metrics.json")
+    assert metrics["task"] == "classification" and metrics["data"]["classes"] == ["mid", "new", "old"]
+    for model in models:
+        assert metrics["models"][model["name"]]["score"] < metrics["baseline"]["score"], model["name"]
+    submission = pd.read_csv(run / "submission.csv")
+    assert list(submission.columns) == ["SalesID", "mid", "new", "old"]
+    np.testing.assert_allclose(submission[["mid", "new", "old"]].sum(axis=1), 1.0, rtol=1e-6)
+    probabilities = pd.read_parquet(run / "valid_probabilities.parquet")
+    assert {"forest:mid", "net:old", "baseline:new"} <= set(probabilities.columns)
+    for name in ("forest", "emb-forest"):
+        contrib = pd.read_csv(run / name / "contributions.csv")
+        assert set(contrib["class"]) == {"mid", "new", "old"}
+    predicted = load_run(run).predict(test, probabilities=False)
+    assert set(predicted["Band"]) <= {"mid", "new", "old"}
+
+
+CLASSIFIER_EXTRAS: list[dict] = []
+"""Kinds added to the every-kind classification run once they exist (lightgbm)."""
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"features": {"log_target": True}}, "features.log_target: applies to a regression"),
+    ({"output": {"probabilities": True, "report": False}}, None),
+    ({"model": [{"name": "net", "kind": "embedding_net", "params": {"y_range": "auto", "log_target": True}}]},
+     "params.log_target: not a parameter of embedding_net for a classification"),
+])
+def test_classification_spec_checks(tmp_path, change, message):
+    train, test = labelled_csv(tmp_path, n_train=300, n_test=20)
+    spec = csv_spec(train, test, metric="accuracy", features={}, baseline={},
+                    data={"source": "csv", "train": str(train), "test": str(test), "target": "Band", "id": "SalesID",
+                          "date": "saledate"})
+    spec.update(change)
+    if message is None:
+        validate(spec)
+        return
+    with pytest.raises(SpecError, match=re.escape(message)):
+        validate(spec)
+
+
+def _bulldozers(tmp_path, **columns) -> tuple[Path, pd.DataFrame]:
+    train, _ = synthetic_bulldozers(tmp_path, n_train=400, n_test=10)
+    frame = pd.read_csv(train)
+    for name, values in columns.items():
+        frame[name] = values(frame)
+    frame.to_csv(train, index=False)
+    return train, frame
+
+
+def test_a_numeric_date_is_refused_unless_a_format_reads_it(tmp_path):
+    train, frame = _bulldozers(tmp_path, saledate=lambda f: pd.to_datetime(f["saledate"]).dt.strftime("%Y%m%d").astype(int))
+    with pytest.raises(SpecError, match=r"data.date: column 'saledate' holds numbers \(e.g. \d+\); say how to read"):
+        validate(csv_spec(train, None))
+    spec = csv_spec(train, None, data={**csv_spec(train, None)["data"], "date_format": "%Y%m%d"})
+    result = run_pipeline(spec, out_dir=tmp_path / "runs", verbose=False)
+    dates = read_json(result.run_dir / "metrics.json")["data"]["train_dates"]
+    assert dates[0] >= "2000-01-01"
+    unix = csv_spec(train, None, data={**csv_spec(train, None)["data"], "date_format": "unix_s"})
+    frame.assign(saledate=pd.to_datetime(frame["saledate"].astype(str)).astype("int64") // 10**9).to_csv(train, index=False)
+    result = run_pipeline(unix, out_dir=tmp_path / "runs", verbose=False)
+    assert read_json(result.run_dir / "metrics.json")["data"]["train_dates"] == dates
+
+
+def test_time_zone_aware_dates_run_in_utc(tmp_path):
+    def aware(frame):
+        return pd.to_datetime(frame["saledate"]).dt.tz_localize("America/Chicago").astype(str)
+
+    train, _ = _bulldozers(tmp_path, saledate=aware)
+    result = run_pipeline(csv_spec(train, None), out_dir=tmp_path / "runs", verbose=False)
+    assert result.status == "complete"
+    sample = pd.read_parquet(result.run_dir / "valid_sample.parquet")
+    assert (sample["saleHour"] if "saleHour" in sample else pd.Series([5])).isin([5, 6]).all()
+
+
+@pytest.mark.parametrize("drop, message", [
+    (["saledate"], "features.drop: 'saledate' is the date column (data.date), not a feature; drop its parts instead"),
+    (["YearMaid"], "features.drop: 'YearMaid' is not a column of the data; did you mean 'YearMade'?"),
+    (["SalePrice"], "features.drop: 'SalePrice' is the target (data.target), not a feature"),
+])
+def test_features_drop_is_checked_against_the_data(tmp_path, drop, message):
+    train, _ = synthetic_bulldozers(tmp_path, n_train=100, n_test=10)
+    with pytest.raises(SpecError, match=re.escape(message)):
+        validate(csv_spec(train, None, features={"drop": drop}))
+    validate(csv_spec(train, None, features={"drop": ["MachineID", "saleElapsed"]}))
+
+
+def test_missing_targets_are_reported_after_loading_or_dropped(tmp_path):
+    train, frame = _bulldozers(tmp_path, SalePrice=lambda f: f["SalePrice"].where(f.index % 50 != 0))
+    with pytest.raises(Exception, match=r"Train.csv: the target column 'SalePrice' is missing in 8 of 400 row\(s\)") as info:
+        run_pipeline(csv_spec(train, None), out_dir=tmp_path / "runs", verbose=False)
+    assert RunReader(info.value.result.run_dir).status["steps_done"] == []
+    spec = csv_spec(train, None, data={**csv_spec(train, None)["data"], "drop_missing_target": True})
+    result = run_pipeline(spec, out_dir=tmp_path / "runs", verbose=False)
+    facts = read_json(result.run_dir / "metrics.json")["data"]
+    assert facts["n_train"] + facts["n_valid"] == 392
+
+
+def test_relative_paths_are_shown_resolved(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    spec = csv_spec(Path("data/Train.csv"), None)
+    with pytest.raises(SpecError, match=re.escape(f"file not found: data/Train.csv (resolved: {tmp_path}/data/Train.csv)")):
+        validate(spec)
+
+
+def test_a_model_worse_than_the_baseline_is_warned_about(tmp_path, tiny_forest_spec):
+    spec = dict(tiny_forest_spec, model=[{"name": "stump", "kind": "forest",
+                                          "params": {"n_estimators": 2, "min_samples_leaf": 100000}}])
+    result = run_pipeline(spec, out_dir=tmp_path, verbose=False)
+    assert result.scores["stump"] > result.scores["baseline"]
+    assert any("model stump scores worse than the baseline" in w for w in result.warnings)
+    assert "warning: model stump scores worse than the baseline" in (result.run_dir / "log.txt").read_text()
+
+
+class MedianRegressor:
+    """A toy estimator: the training median, whatever the inputs."""
+
+    def __init__(self, shift: float = 0.0, random_state=None):
+        self.shift, self.random_state = shift, random_state
+
+    def get_params(self, deep=False):
+        return {"shift": self.shift, "random_state": self.random_state}
+
+    def fit(self, X, y):
+        self.median_ = float(np.median(y)) + self.shift
+        return self
+
+    def predict(self, X):
+        return np.full(len(X), self.median_)
+
+
+class MedianKind(ModelKind):
+    name = "toy_median"
+    estimators = {"regression": MedianRegressor}
+
+    def pipeline_params(self, task):
+        return ()
+
+    def pipeline_values(self, entry, ctx):
+        return {}
+
+
+@pytest.fixture
+def toy_kind():
+    register(MedianKind())
+    yield
+    KINDS.pop("toy_median")
+
+
+def test_a_kind_registered_from_a_test_module_runs_through_a_spec(tmp_path, tiny_forest_spec, toy_kind):
+    spec = dict(tiny_forest_spec, model=[{"name": "median", "kind": "toy_median", "params": {"shift": 0.5}}])
+    result = run_pipeline(spec, out_dir=tmp_path, verbose=False)
+    info = read_json(result.run_dir / "metrics.json")["models"]["median"]
+    assert info["kind"] == "toy_median" and info["params"]["shift"] == 0.5
+    assert (result.run_dir / "median" / "importance.csv").is_file()
+    assert not (result.run_dir / "median" / "contributions.csv").exists()
+    with pytest.raises(SpecError, match="params.shfit: not a parameter of toy_median for a regression; did you mean 'shift'"):
+        validate(dict(spec, model=[{"name": "m", "kind": "toy_median", "params": {"shfit": 1}}]))
+
+
+def test_kind_names_are_compared_only_where_a_kind_is_declared():
+    found = subprocess.run(["grep", "-rln", '"embedding_net"', "tabkit/"], cwd=REPO, capture_output=True, text=True)
+    assert found.stdout.split() == ["tabkit/pipeline/kinds/embedding_net.py"]
+
+
+def test_unknown_kind_gets_a_did_you_mean(tiny_forest_spec):
+    spec = dict(tiny_forest_spec, model=[{"name": "f", "kind": "forrest"}])
+    with pytest.raises(SpecError, match="'forrest' is not a model kind .*did you mean 'forest'"):
+        validate(spec)
+
+
+def test_sigterm_marks_the_run_interrupted(tmp_path):
+    spec = spec_dict(model=[{"name": "net", "kind": "embedding_net", "params": {**TINY_NET, "epochs": 200}}],
+                     output={"report": False})
+    path = write_spec(tmp_path / "tiny.toml", spec)
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    process = subprocess.Popen([sys.executable, "-m", "tabkit.cli", "run", str(path), "--out", str(tmp_path / "runs")],
+                               cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        found = list((tmp_path / "runs" / "tiny").glob("*/status.json"))
+        if found and "baseline" in RunReader(found[0].parent).status["steps_done"]:
+            break
+        time.sleep(0.2)
+    time.sleep(1.0)
+    process.terminate()
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 143, stderr
+    assert stderr.strip().splitlines()[-1] == "tabkit run: terminated; the run folder is marked interrupted"
+    status = RunReader(only_run(tmp_path / "runs", "tiny")).status
+    assert status["status"] == "interrupted" and status["error"].startswith("Terminated: terminated by signal SIGTERM")
+
+
+def test_spec_reference_page_is_up_to_date():
+    page = (REPO / "docs" / "spec.md").read_text(encoding="utf-8")
+    assert page == spec_reference(), "regenerate it: python -m tabkit.pipeline.reference docs/spec.md"
