@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 
@@ -41,6 +42,9 @@ def _report(args: argparse.Namespace) -> int:
         runs += found
     try:
         paths = build_reports(runs, out=args.out, n_jobs=args.jobs, verbose=not args.quiet)
+    except KeyboardInterrupt:
+        print("tabkit report: interrupted; reports already written are kept", file=sys.stderr)
+        return 130
     except ValueError as error:
         print(f"tabkit report: {error}")
         return 2

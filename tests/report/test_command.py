@@ -56,3 +56,22 @@ def test_a_failing_report_exits_1_after_writing_the_others(early_run_dir, tmp_pa
     assert main(["report", str(early_run_dir), str(broken), "--out", str(out), "--jobs", "1", "--quiet"]) == 1
     assert "1 of 2 reports failed" in capsys.readouterr().out
     assert (out / "tiny-early" / early_run_dir.name / "index.html").is_file()
+
+
+def test_ctrl_c_ends_with_one_line(run_dir, tmp_path):
+    import shutil
+    import signal
+    import time
+
+    runs = []
+    for i in range(6):  # enough reports to still be building when the signal comes
+        copy = tmp_path / "runs" / "tiny" / f"{run_dir.name}-{i}"
+        shutil.copytree(run_dir, copy)
+        runs.append(str(copy))
+    process = subprocess.Popen([sys.executable, "-m", "tabkit.cli", "report", *runs, "--out", str(tmp_path / "out"),
+                                "--jobs", "1", "--quiet"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(4)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130, stderr
+    assert stderr.strip().splitlines() == ["tabkit report: interrupted; reports already written are kept"]
