@@ -25,18 +25,21 @@ _PUBLIC_NAMES = {
     "redundant_features": "tabkit.forest.redundancy",
     "contributions": "tabkit.forest.attribution",
     "Explanation": "tabkit.forest.attribution",
-    "plot_waterfall": "tabkit.report.forest_plots",
-    "plot_importance": "tabkit.report.forest_plots",
-    "plot_dendrogram": "tabkit.report.forest_plots",
+    "plot_waterfall": "tabkit.plots",
+    "plot_importance": "tabkit.plots",
+    "plot_dendrogram": "tabkit.plots",
+    "plot_contribution_summary": "tabkit.plots",
+    "plot_partial_dependence": "tabkit.plots",
+    "plot_partial_dependence_2d": "tabkit.plots",
     "ValidationSearch": "tabkit.search.validation_search",
-    "plot_search": "tabkit.report.search_plots",
+    "plot_search": "tabkit.plots",
     "EmbeddingNetRegressor": "tabkit.nn.estimators",
     "EmbeddingNetClassifier": "tabkit.nn.estimators",
-    "plot_embeddings": "tabkit.report.nn_plots",
+    "plot_embeddings": "tabkit.plots",
     "run_pipeline": "tabkit.pipeline.runner",
     "build_report": "tabkit.report.builder",
 }
-_SUBMODULES = {"datasets", "metrics", "prep", "forest", "search", "nn", "pipeline", "report"}
+_SUBMODULES = {"datasets", "metrics", "prep", "forest", "search", "nn", "pipeline", "report", "plots", "inspection"}
 
 __all__ = sorted(_PUBLIC_NAMES) + sorted(_SUBMODULES) + ["__version__"]
 
