@@ -78,8 +78,9 @@ def partial_dependence(model, X: pd.DataFrame, feature: str, *, grid=None, n_ice
         ``prediction``; the average comes first. ``attrs`` holds ``feature``, ``kind``
         ("binary" | "categorical" | "continuous"), ``n_values`` (distinct real values of
         the feature), ``n_shown`` (grid points), ``left_out`` (missing-value fills not on
-        the grid), ``deciles`` (of a continuous feature; else empty), ``n_rows`` (rows averaged), ``target_class`` and
-        ``target_transform`` (the transform undone, or None).
+        the grid), ``deciles`` (of a continuous feature; else empty), ``n_rows`` (rows
+        averaged), ``target_class`` and ``target_transform`` (the transform undone, or
+        None). The frame and its attrs survive a parquet round trip.
 
     Raises
     ------

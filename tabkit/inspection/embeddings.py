@@ -23,6 +23,8 @@ def embedding_map(table: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
         Columns ``label``, ``pc1``, ``pc2``: each category's coordinates on the first two
         components of the centred table (``pc2`` is 0 for a 1-dimensional embedding).
         Each component's sign puts its largest coordinate on the positive side.
+        ``attrs["variance_explained"]`` repeats the shares below (a parquet file of the
+        coordinates keeps them).
     variance_explained : ndarray
         The share of the table's variance along each component, largest first (sums to 1).
 
@@ -51,5 +53,7 @@ def embedding_map(table: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
     coords = coords * np.where(extreme < 0, -1.0, 1.0)
     if coords.shape[1] == 1:
         coords = np.column_stack([coords, np.zeros(len(coords))])
+    variance = power / power.sum()
     frame = pd.DataFrame({"label": known.index.to_numpy(), "pc1": coords[:, 0], "pc2": coords[:, 1]})
-    return frame, power / power.sum()
+    frame.attrs["variance_explained"] = variance.tolist()
+    return frame, variance

@@ -45,7 +45,8 @@ def missing_fills(values: pd.Series) -> list:
     the rows and lies further from the other values than the spread of their
     middle 90% (5th to 95th percentile): Rossmann's 1900 for a missing
     ``CompetitionOpenSinceYear`` (the others span about 1990..2015), or a ``-1`` or
-    ``99999`` code. Non-numeric columns have none.
+    ``99999`` code. When the other values sit on a single value (a 0/25 capped count
+    such as ``Promo2Weeks``), nothing is taken for a fill. Non-numeric columns have none.
 
     Returns
     -------
@@ -63,8 +64,10 @@ def missing_fills(values: pd.Series) -> list:
         if is_candidate.mean() < FILL_MIN_SHARE or others.size == 0:
             continue
         low, high = np.percentile(others, [5, 95])
+        if high <= low:  # the others sit on one value: nothing to measure the gap against
+            continue
         gap = others.min() - candidate if candidate < low else candidate - others.max()
-        if gap > FILL_GAP * max(high - low, np.finfo(float).eps):
+        if gap > FILL_GAP * (high - low):
             fills.append(present[present.to_numpy(dtype=np.float64) == candidate].iloc[0])
     return [plain(value) for value in fills]
 

@@ -3,6 +3,8 @@ its rows' own curves (ICE) and decile marks, or a heatmap over two features with
 the training rows lie."""
 from __future__ import annotations
 
+import textwrap
+
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
@@ -11,11 +13,13 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 from pandas.api import types
 
 from tabkit.inspection.dependence import AVERAGE_ROW
+from tabkit.inspection.grids import KINDS
 from tabkit.plots.style import ACCENT, ACTUAL, SMALL_FONT, TITLE_FONT, WIDTH, finish, target_axes
 from tabkit.plots.units import sig, transform_of
 
-KINDS = ("binary", "categorical", "continuous")
 ICE_ALPHA = 0.15
+NOTE_WIDTH = 80
+"""Characters per line of the note under a chart's x label."""
 MAX_DOT_AREA = 160.0
 
 
@@ -45,7 +49,8 @@ def plot_partial_dependence(frame: pd.DataFrame, *, deciles=None, kind: str | No
     A continuous feature is a line, with its deciles marked along the x axis (a rug); a
     category is a point per category, a binary feature two points (each row's two
     values joined by a thin line), the same in every model. When only some categories
-    are shown, or a missing-value fill is left out, the x label says so.
+    are shown, or a missing-value fill is left out, the x label says so. The legend sits
+    above the axes, where a ``title`` goes on the left.
 
     Parameters
     ----------
@@ -117,9 +122,10 @@ def plot_partial_dependence(frame: pd.DataFrame, *, deciles=None, kind: str | No
         ax.set_xlim(-0.5, len(grid) - 0.5)
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: sig(v)))
     note = dependence_note(frame) if note is None else note
-    ax.set_xlabel(feature if not note else f"{feature}\n({note})")
+    ax.set_xlabel(feature if not note else feature + "\n" + textwrap.fill(f"({note})", NOTE_WIDTH))
     ax.set_ylabel(ylabel or _prediction_label(frame))
-    ax.set_title(title if title is not None else f"Partial dependence on {feature}", loc="left", fontsize=TITLE_FONT)
+    if title:
+        ax.set_title(title, loc="left", fontsize=TITLE_FONT)
     if continuous:
         _feature_ticks(ax.xaxis, grid)
     legend = ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), ncols=2, frameon=False, borderaxespad=0.1)

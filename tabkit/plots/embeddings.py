@@ -36,8 +36,9 @@ def plot_embeddings(data, column: str | None = None, *, variance_explained=None,
     column : str, optional
         The categorical column: required with a net, used in the title otherwise.
     variance_explained : array-like, optional
-        With coordinates, the share of variance of each component (as
-        :func:`~tabkit.inspection.embedding_map` returns it).
+        With coordinates, the share of variance of each component (default: the
+        coordinates' ``attrs["variance_explained"]``, which
+        :func:`~tabkit.inspection.embedding_map` sets).
     n_labels : int, default 5
         Categories labelled per component: the ``n_labels`` furthest from the centre
         along PC 1, and those along PC 2.
@@ -97,6 +98,8 @@ def _coordinates(data, column, variance_explained) -> tuple[pd.DataFrame, list, 
         coords = data.loc[data["label"].astype(str) != UNKNOWN, list(COORD_COLUMNS)].reset_index(drop=True)
         if coords.empty:
             raise ValueError("the coordinates table has no categories")
+        if variance_explained is None:
+            variance_explained = data.attrs.get("variance_explained")
         shares = list(np.asarray(variance_explained, dtype=np.float64)[:2]) if variance_explained is not None else []
         return coords, shares + [None] * (2 - len(shares)), None
     coords, variance = embedding_map(data)

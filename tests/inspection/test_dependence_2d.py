@@ -73,3 +73,14 @@ def test_bad_input(forest, frame):
         partial_dependence_2d(forest, X.iloc[:0], "Promo", "Store")
     with pytest.raises(ValueError, match="needs a frame from partial_dependence_2d"):
         training_density(X, pd.DataFrame({"Promo": [0], "prediction": [1.0]}))
+
+
+def test_2d_frames_and_densities_survive_a_parquet_round_trip(forest, frame, tmp_path):
+    X, _ = frame
+    result = partial_dependence_2d(forest, X, "OpenYear", "StoreType", resolution=4, max_rows=20)
+    density = training_density(X, result)
+    for name, table in (("pd2.parquet", result), ("density.parquet", density)):
+        table.to_parquet(tmp_path / name)
+        back = pd.read_parquet(tmp_path / name)
+        pd.testing.assert_frame_equal(back, table)
+    assert pd.read_parquet(tmp_path / "pd2.parquet").attrs == result.attrs

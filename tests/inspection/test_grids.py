@@ -34,6 +34,7 @@ def test_rossmann_style_year_fill_is_found():
     pd.Series(np.random.default_rng(0).gamma(2.0, 500.0, 1000)),  # a long tail is not a fill
     pd.Series(list(range(1000)) + [10**6]),  # one outlier row is not a fill
     pd.Series([0] * 300 + list(range(1, 25)) * 10),  # 0 months open is a real value
+    pd.Series([0] * 500 + [25] * 490 + list(range(2, 25))),  # a capped count: both ends are real
     pd.Series(["a", "b", "c"]),
     pd.Series([True, False, True]),
 ])

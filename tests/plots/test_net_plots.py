@@ -44,13 +44,17 @@ def test_embedding_map_labels_only_the_extremes_and_drops_the_unknown_slot(net):
     assert smallest_text_px(fig) >= 10
 
 
-def test_from_the_net_or_from_stored_coordinates(net):
+def test_from_the_net_or_from_stored_coordinates(net, tmp_path):
     from_net = plot_embeddings(net, "Store").axes[0]
     coords, variance = embedding_map(net.embeddings_["Store"])
     stored = plot_embeddings(coords, "Store", variance_explained=variance).axes[0]
     np.testing.assert_allclose(stored.collections[0].get_offsets(), from_net.collections[0].get_offsets())
     assert stored.get_xlabel() == from_net.get_xlabel()
-    assert plot_embeddings(coords).axes[0].get_xlabel() == "PC 1"
+    coords.to_parquet(tmp_path / "map.parquet")
+    from_file = plot_embeddings(pd.read_parquet(tmp_path / "map.parquet"), "Store").axes[0]
+    assert from_file.get_xlabel() == from_net.get_xlabel()
+    bare = pd.DataFrame(coords.to_dict("list"))
+    assert plot_embeddings(bare).axes[0].get_xlabel() == "PC 1"
     one_dim = plot_embeddings(net.embeddings_["Kind"]).axes[0]
     np.testing.assert_allclose(one_dim.collections[0].get_offsets()[:, 1], 0.0)
 
