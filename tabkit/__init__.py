@@ -25,14 +25,17 @@ _PUBLIC_NAMES = {
     "redundant_features": "tabkit.forest.redundancy",
     "contributions": "tabkit.forest.attribution",
     "Explanation": "tabkit.forest.attribution",
-    "plot_waterfall": "tabkit.report.forest_plots",
-    "plot_importance": "tabkit.report.forest_plots",
-    "plot_dendrogram": "tabkit.report.forest_plots",
+    "plot_waterfall": "tabkit.plots",
+    "plot_importance": "tabkit.plots",
+    "plot_dendrogram": "tabkit.plots",
+    "plot_contribution_summary": "tabkit.plots",
+    "plot_partial_dependence": "tabkit.plots",
+    "plot_partial_dependence_2d": "tabkit.plots",
     "ValidationSearch": "tabkit.search.validation_search",
-    "plot_search": "tabkit.report.search_plots",
+    "plot_search": "tabkit.plots",
     "EmbeddingNetRegressor": "tabkit.nn.estimators",
     "EmbeddingNetClassifier": "tabkit.nn.estimators",
-    "plot_embeddings": "tabkit.report.nn_plots",
+    "plot_embeddings": "tabkit.plots",
     "EmbeddingForest": "tabkit.forest.embedding_forest",
     "EmbeddingForestRegressor": "tabkit.forest.embedding_forest",
     "EmbeddingForestClassifier": "tabkit.forest.embedding_forest",
@@ -40,7 +43,8 @@ _PUBLIC_NAMES = {
     "load_run": "tabkit.pipeline.predict",
     "build_report": "tabkit.report.builder",
 }
-_SUBMODULES = {"datasets", "metrics", "prep", "forest", "search", "nn", "pipeline", "report", "runs"}
+_SUBMODULES = {"datasets", "metrics", "prep", "forest", "search", "nn", "pipeline", "report", "plots", "inspection",
+               "runs"}
 
 __all__ = sorted(_PUBLIC_NAMES) + sorted(_SUBMODULES) + ["__version__"]
 

@@ -15,7 +15,11 @@ name of a run folder. Layout (``LAYOUT_VERSION`` 2)::
                                      date, id, group, keys, cat_names, cont_names, classes},
                             "versions", "baseline": {"name", "score"}, "steps": {step: seconds},
                             "models": {<name>: {"kind", "score", "fit_seconds", "predict_seconds",
-                                                "file_bytes", "params", "best_params", ...}}}
+                                                "file_bytes", "target_transform", "params",
+                                                "best_params", ...}}}
+                           a model's "target_transform" is the scale its saved estimator
+                           predicts on ("log", or null for the target's own units: a net
+                           takes the run's log target itself and predicts in target units)
       leaderboard.csv      model, kind, score, fit_seconds, predict_seconds; best first; the
                            baseline is a row (kind "baseline")
       log.txt              the run's log

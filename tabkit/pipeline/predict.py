@@ -95,9 +95,9 @@ class LoadedRun:
         estimator = self.reader.load(runs.model_file(name))
         if name == runs.BASELINE:
             return _BaselineModel(estimator, self.spec.task, self.transform)
-        kind = get_kind(self.reader.model_info(name)["kind"])
-        fit_transform = TargetTransform() if kind.learns_target_transform else self.transform
-        return FittedModel(name, kind, estimator, self.spec.task, fit_transform, self.transform)
+        info = self.reader.model_info(name)
+        fit_transform = target_transform(info.get("target_transform"))
+        return FittedModel(name, get_kind(info["kind"]), estimator, self.spec.task, fit_transform, self.transform)
 
     def predict(self, data, model: str | None = None, *, probabilities: bool | None = None) -> pd.DataFrame:
         """Predict new rows, as the run's submission would.

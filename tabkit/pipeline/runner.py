@@ -318,6 +318,7 @@ class _Run:
             self.writer.write_parquet(runs.model_artifact(name, runs.EMBEDDINGS), embedding_frame(estimator))
         info = {"kind": kind.name, "score": value, "fit_seconds": fit_seconds, "predict_seconds": predict_seconds,
                 "n_train": len(ctx.X_train), "n_valid": len(ctx.X_valid), "file_bytes": size,
+                "target_transform": None if model.fit_transform.is_identity else model.fit_transform.name,
                 "params": {k: plain(v) for k, v in kind.saved_params(estimator).items()
                            if k not in kind.pipeline_params(self.task)}}
         info.update({k: entry[k] for k in kind.entry_keys if entry.get(k) is not None})

@@ -1,32 +1,13 @@
-"""Matplotlib figures as self-contained data URIs for the HTML report.
-
-Figures are made with :class:`matplotlib.figure.Figure` directly (no pyplot), so report
-rendering keeps no global state, frees its memory and works in joblib worker processes.
-"""
+"""Matplotlib figures as self-contained data URIs for the HTML report."""
 from __future__ import annotations
 
 import base64
 import io
 
 import matplotlib
-from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 _SVG_STYLE = {"svg.fonttype": "none", "svg.hashsalt": "tabkit-report"}
-
-
-def new_figure(width: float = 7.0, height: float = 4.0, *, nrows: int = 1, ncols: int = 1,
-               **kwargs) -> tuple[Figure, Axes | list[Axes]]:
-    """A figure with a grid of axes, laid out with the constrained layout engine."""
-    fig = Figure(figsize=(width, height), layout="constrained")
-    axes = fig.subplots(nrows, ncols, squeeze=False, **kwargs)
-    flat = [ax for row in axes for ax in row]
-    return fig, flat[0] if len(flat) == 1 else flat
-
-
-def figure_of(ax: Axes) -> Figure:
-    """The top-level figure an Axes belongs to (plot functions may return any Axes)."""
-    return ax.get_figure(root=True)
 
 
 def to_data_uri(fig: Figure, *, fmt: str = "svg", dpi: int = 110) -> str:

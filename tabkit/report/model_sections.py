@@ -4,15 +4,24 @@ from __future__ import annotations
 
 import json
 
-import numpy as np
 import pandas as pd
-from sklearn.base import is_classifier, is_regressor
 
 from tabkit import runs
+from tabkit.inspection import partial_dependence, top_features
+from tabkit.plots import (
+    new_figure,
+    plot_dendrogram,
+    plot_embeddings,
+    plot_history,
+    plot_importance,
+    plot_learning_rate,
+    plot_partial_dependence,
+    plot_search,
+    plot_tree_spread,
+    plot_waterfall,
+)
 from tabkit.report.blocks import Figure, Section, Table, facts, fmt, table_from_frame
-from tabkit.report.figures import figure_of, new_figure, to_data_uri
-from tabkit.report.partial_dependence import dependence_features, partial_dependences
-from tabkit.report.run_plots import plot_confidence, plot_learning_rate, plot_partial_dependence
+from tabkit.report.figures import to_data_uri
 from tabkit.runs import RunReader
 
 EMBEDDING_MAPS = 3
@@ -42,14 +51,11 @@ def summary_section(run: RunReader, name: str, section: Section) -> Section:
 
 def importance_section(run: RunReader, name: str, section: Section) -> Section:
     """Permutation importance on the validation set: bars and the full table."""
-    from tabkit.report.forest_plots import plot_importance
-
     importance = run.model_csv(name, runs.IMPORTANCE)
     if importance is None:
         return section.omitted("No importance.csv for this model.")
-    fig, ax = new_figure(7, 0.28 * min(len(importance), 25) + 1.2)
-    plot_importance(importance, ax=ax)
-    section.blocks.append(Figure(to_data_uri(figure_of(ax)), "permutation importance of each feature"))
+    fig = plot_importance(importance, metric=run.metrics.get("metric"))
+    section.blocks.append(Figure(to_data_uri(fig), "permutation importance of each feature"))
     shown = [c for c in importance.columns if c in ("feature", "importance", "std")] or list(importance.columns)
     section.blocks.append(table_from_frame(importance[shown], caption="mean drop in the validation score "
                                            "when the feature is shuffled", max_rows=40))
@@ -58,8 +64,6 @@ def importance_section(run: RunReader, name: str, section: Section) -> Section:
 
 def dendrogram_section(run: RunReader, name: str, section: Section) -> Section:
     """Spearman rank-correlation dendrogram of the model's most important features."""
-    from tabkit.report.forest_plots import plot_dendrogram
-
     sample = run.parquet(runs.VALID_SAMPLE)
     if sample is None:
         return section.omitted("No valid_sample.parquet in this run folder.")
@@ -68,9 +72,8 @@ def dendrogram_section(run: RunReader, name: str, section: Section) -> Section:
     if importance is not None:
         top = [f for f in importance["feature"].astype(str) if f in X.columns][:DENDROGRAM_FEATURES]
         X = X[top] if len(top) >= 2 else X
-    fig, ax = new_figure(7, 0.25 * X.shape[1] + 1.5)
-    plot_dendrogram(X, threshold=REDUNDANCY_THRESHOLD, ax=ax)
-    section.blocks.append(Figure(to_data_uri(figure_of(ax)), "dendrogram of rank correlations between features",
+    fig = plot_dendrogram(X, threshold=REDUNDANCY_THRESHOLD)
+    section.blocks.append(Figure(to_data_uri(fig), "dendrogram of rank correlations between features",
                                  caption="features that merge near distance 0 rank the rows alike; the dashed line is "
                                          f"a correlation of {REDUNDANCY_THRESHOLD}"))
     return section
@@ -110,8 +113,6 @@ def _scale_note(run: RunReader) -> str:
 
 def waterfall_section(run: RunReader, name: str, section: Section) -> Section:
     """Waterfall charts of the chosen rows (worst errors and random rows)."""
-    from tabkit.report.forest_plots import plot_waterfall
-
     rows = run.model_csv(name, runs.CONTRIBUTIONS)
     if rows is None or rows.empty:
         return section.omitted("No contributions.csv for this model (only tree models are explained).")
@@ -126,10 +127,8 @@ def waterfall_section(run: RunReader, name: str, section: Section) -> Section:
     if raw is not None:
         section.blocks.append(table_from_frame(raw, caption="the explained rows' feature values"))
     for i, r in enumerate(rows.itertuples()):
-        fig, ax = new_figure(7, 4.5)
-        plot_waterfall(explanation, row=i, ax=ax, horizontal=True)
-        ax.set_title(f"validation row {fmt(r.row)} ({r.reason})")
-        section.blocks.append(Figure(to_data_uri(figure_of(ax)), f"waterfall of validation row {r.row}",
+        fig = plot_waterfall(explanation, row=i, title=f"validation row {fmt(r.row)} ({r.reason})")
+        section.blocks.append(Figure(to_data_uri(fig), f"waterfall of validation row {r.row}",
                                      caption=f"validation row {fmt(r.row)} ({r.reason}): actual "
                                              f"{fmt(r.actual)}, predicted {fmt(r.prediction)}"))
     return section
@@ -146,29 +145,22 @@ def confidence_section(run: RunReader, name: str, section: Section) -> Section:
     table["relative std"] = table["prediction_std"] / table["prediction"].abs()
     section.blocks.append(table_from_frame(table, caption="a wide spread of the trees' predictions "
                                            "means the forest is unsure." + _scale_note(run)))
-    fig, ax = new_figure(7, 0.35 * len(rows) + 1.4)
-    plot_confidence(rows, ax)
+    fig = plot_tree_spread(rows)
     section.blocks.append(Figure(to_data_uri(fig), "predictions with two tree standard deviations"))
     return section
 
 
 def search_section(run: RunReader, name: str, section: Section) -> Section:
     """Validation score of every searched candidate."""
-    from tabkit.report.search_plots import plot_search
-    from tabkit.search.validation_search import ValidationSearch
-
     results = run.model_csv(name, runs.SEARCH)
     if results is None or results.empty:
         return section.omitted("This model was not searched.")
     params = [c for c in results.columns if c.startswith("param_")] or [
         c for c in results.columns if c not in {"score", "fit_time", "score_time", "rank", "error"}]
     varying = [p for p in params if results[p].astype(str).nunique() > 1] or params[:1]
-    # plot_search reads a fitted search's results_; the run folder keeps only that table
-    search = ValidationSearch(run.model(name), param_grid=[])
-    search.results_ = results
-    fig, ax = new_figure(7, 4)
-    plot_search(search, x=varying[0], hue=varying[1] if len(varying) > 1 else None, ax=ax)
-    section.blocks.append(Figure(to_data_uri(figure_of(ax)), f"search score against {varying[0]}"))
+    fig = plot_search(results, x=varying[0], hue=varying[1] if len(varying) > 1 else None,
+                      metric=run.metrics.get("metric"))
+    section.blocks.append(Figure(to_data_uri(fig), f"search score against {varying[0]}"))
     section.blocks.append(table_from_frame(results.sort_values("rank") if "rank" in results else results,
                                            caption="every candidate, best first", max_rows=50))
     return section
@@ -176,15 +168,13 @@ def search_section(run: RunReader, name: str, section: Section) -> Section:
 
 def history_section(run: RunReader, name: str, section: Section) -> Section:
     """A net's loss, metric and learning rate per epoch."""
-    from tabkit.report.nn_plots import plot_history
-
     history = run.model_csv(name, runs.HISTORY)
     if history is None or history.empty:
         return section.omitted("Not a net: no training history.")
-    fig, (losses, rates) = new_figure(10, 3.6, ncols=2, width_ratios=(2, 1))
+    fig, (losses, rates) = new_figure(7, 6.4, nrows=2, height_ratios=(3, 2))
     plot_history(history, ax=losses)
     if "lr" in history:
-        plot_learning_rate(history, rates)
+        plot_learning_rate(history, ax=rates)
     else:
         rates.set_visible(False)
     section.blocks.append(Figure(to_data_uri(fig), "loss, metric and learning rate per epoch"))
@@ -194,8 +184,6 @@ def history_section(run: RunReader, name: str, section: Section) -> Section:
 
 def embeddings_section(run: RunReader, name: str, section: Section) -> Section:
     """2-D maps of the learned embeddings of the most important categorical columns."""
-    from tabkit.report.nn_plots import plot_embeddings
-
     if not run.has(runs.model_artifact(name, runs.EMBEDDINGS)):
         return section.omitted("This model learnt no embeddings.")
     model = run.model(name)
@@ -207,33 +195,28 @@ def embeddings_section(run: RunReader, name: str, section: Section) -> Section:
     ranked = [] if importance is None else [f for f in importance["feature"].astype(str) if f in wide]
     columns = (ranked or sorted(wide, key=lambda c: -len(embeddings[c])))[:EMBEDDING_MAPS]
     for column in columns:
-        fig, ax = new_figure(6, 5)
-        plot_embeddings(model, column, ax=ax)
-        section.blocks.append(Figure(to_data_uri(figure_of(ax)), f"embedding map of {column}"))
+        fig = plot_embeddings(embeddings[column], column)
+        section.blocks.append(Figure(to_data_uri(fig), f"embedding map of {column}"))
     return section
 
 
 def dependence_section(run: RunReader, name: str, section: Section) -> Section:
-    """scikit-learn partial dependence of the most important features."""
+    """Partial dependence of the most important features."""
     model, sample = run.model(name), run.parquet(runs.VALID_SAMPLE)
     importance = run.model_csv(name, runs.IMPORTANCE)
     if model is None or sample is None or importance is None:
         return section.omitted("Needs the saved model, valid_sample.parquet and importance.csv.")
-    if not (is_regressor(model) or is_classifier(model)):
-        return section.omitted(f"{type(model).__name__} is not tagged as a scikit-learn regressor or "
-                               "classifier, so scikit-learn cannot compute its partial dependence.")
-    curves = partial_dependences(model, sample, dependence_features(importance, sample))
-    if not curves:
+    X = sample.drop(columns=["actual"], errors="ignore")
+    features = top_features(importance, X, k=4)
+    if not features:
         return section.omitted("None of the most important features is a column of the sample.")
-    fig, axes = new_figure(10, 3.2 * int(np.ceil(len(curves) / 2)), nrows=int(np.ceil(len(curves) / 2)), ncols=2)
-    axes = axes if isinstance(axes, list) else [axes]
-    for ax, curve in zip(axes, curves):
-        plot_partial_dependence(curve.grid, curve.average, curve.feature, curve.categorical, ax)
-    for ax in axes[len(curves):]:
-        ax.set_visible(False)
+    fig, axes = new_figure(7, 3.4 * len(features), nrows=len(features))
+    for ax, feature in zip(axes if len(features) > 1 else [axes], features):
+        frame = partial_dependence(model, X, feature, max_rows=200, resolution=10, n_ice=20)
+        plot_partial_dependence(frame, ax=ax)
     section.blocks.append(Figure(to_data_uri(fig), "partial dependence of the top features",
-                                 caption="average prediction over validation rows as one feature is "
-                                         "set to each value (scikit-learn partial_dependence)."
+                                 caption="average prediction over validation rows (thick) and single rows' "
+                                         "predictions (thin) as one feature is set to each value."
                                          + _scale_note(run)))
     return section
 

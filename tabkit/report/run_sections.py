@@ -6,9 +6,9 @@ import pandas as pd
 from pandas.api import types
 
 from tabkit import runs
+from tabkit.plots import new_figure, plot_leaderboard, plot_series
 from tabkit.report.blocks import Code, Figure, Section, facts, fmt, table_from_frame
-from tabkit.report.figures import new_figure, to_data_uri
-from tabkit.report.run_plots import plot_leaderboard, plot_series
+from tabkit.report.figures import to_data_uri
 from tabkit.runs import RunReader
 
 N_STORES_SHOWN = 3
@@ -82,8 +82,7 @@ def leaderboard_section(run: RunReader, section: Section) -> Section:
     section.blocks.append(table_from_frame(board, caption=f"validation {metric}, best first"))
     scored = board.dropna(subset=["score"])
     if not scored.empty:
-        fig, ax = new_figure(7, 0.45 * len(scored) + 1.2)
-        plot_leaderboard(scored, metric, ax)
+        fig = plot_leaderboard(scored, metric)
         section.blocks.append(Figure(to_data_uri(fig), f"validation {metric} of each model"))
     return section
 
@@ -118,16 +117,16 @@ def predictions_section(run: RunReader, section: Section) -> Section:
         return section.omitted("valid_predictions.parquet lacks a date column, "
                                "the actual values or any model's predictions.")
     totals = frame.groupby(date, as_index=False)[["actual", *models]].sum()
-    fig, ax = new_figure(9, 3.6)
-    plot_series(totals, date, models, ax, "sum over all rows per day")
+    fig, ax = new_figure(7, 3.6)
+    plot_series(totals, date, models, title="sum over all rows per day", ax=ax)
     ax.legend(fontsize=8, ncols=min(len(models) + 1, 4), loc="upper left")
     section.blocks.append(Figure(to_data_uri(fig), "daily totals of actual and predicted values"))
     if group is None:
         return section
     shown = chosen_groups(frame, group)
-    fig, axes = new_figure(9, 2.6 * len(shown), nrows=len(shown), sharex=True)
+    fig, axes = new_figure(7, 2.6 * len(shown), nrows=len(shown), sharex=True)
     for ax, value in zip(axes if len(shown) > 1 else [axes], shown):
-        plot_series(frame[frame[group] == value], date, models, ax, f"{group} {fmt(value)}")
+        plot_series(frame[frame[group] == value], date, models, title=f"{group} {fmt(value)}", ax=ax)
     (axes[0] if len(shown) > 1 else axes).legend(fontsize=8, ncols=min(len(models) + 1, 4), loc="upper left")
     section.blocks.append(Figure(to_data_uri(fig), f"actual and predicted values per {group}", caption=f"{group}: "
                                  + ", ".join(fmt(v) for v in shown)))

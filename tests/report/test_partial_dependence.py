@@ -1,35 +1,37 @@
-"""Partial dependence of saved pipeline models, through scikit-learn."""
+"""Partial dependence of the models a pipeline saves (forest, net, forest on embeddings)."""
 from __future__ import annotations
+
+import json
 
 import joblib
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.inspection import partial_dependence
 
-from tabkit.report.partial_dependence import dependence_features, partial_dependences
+from tabkit.inspection import partial_dependence, top_features
+from tabkit.plots import plot_partial_dependence
 
 
-@pytest.mark.parametrize("model_name", ["forest", "net"])
+@pytest.mark.parametrize("model_name", ["forest", "net", "embedding_forest"])
 def test_curves_of_the_top_features(run_dir, model_name):
     model = joblib.load(run_dir / "models" / f"{model_name}.joblib")
-    sample = pd.read_parquet(run_dir / "valid_sample.parquet")
+    X = pd.read_parquet(run_dir / "valid_sample.parquet").drop(columns="actual")
     importance = pd.read_csv(run_dir / model_name / "importance.csv")
-    features = dependence_features(importance, sample, k=4)
-    assert features == [f for f in importance["feature"] if f in sample][:4]
-    curves = partial_dependences(model, sample, features)
-    assert [c.feature for c in curves] == features
-    for curve in curves:
-        assert len(curve.grid) == len(curve.average) >= 2 and np.isfinite(curve.average).all()
-        assert curve.categorical == (curve.feature in model.processor_.cat_names_)
+    features = top_features(importance, X, k=3)
+    scale = json.loads((run_dir / "metrics.json").read_text())["models"][model_name]["target_transform"]
+    assert features == [f for f in importance["feature"] if f in X and X[f].nunique() > 1][:3]
+    for feature in features:
+        frame = partial_dependence(model, X, feature, max_rows=100, resolution=5, n_ice=3,
+                                   target_transform=scale)
+        average = frame[frame["row"] == -1]
+        assert len(average) >= 2 and np.isfinite(frame["prediction"]).all() and (frame["prediction"] > 0).all()
+        assert plot_partial_dependence(frame).axes[0].get_xlabel().startswith(feature)
 
 
-def test_matches_scikit_learn_on_the_same_grid(run_dir):
+def test_matches_the_mean_prediction_on_the_same_rows(run_dir):
     model = joblib.load(run_dir / "models" / "forest.joblib")
-    sample = pd.read_parquet(run_dir / "valid_sample.parquet")
-    (curve,) = partial_dependences(model, sample, ["CompetitionDistance"], max_rows=len(sample))
-    X = sample.drop(columns="actual").astype({"CompetitionDistance": "float64"})
-    expected = partial_dependence(model, X, ["CompetitionDistance"], kind="average",
-                                  custom_values={"CompetitionDistance": curve.grid})
-    np.testing.assert_allclose(curve.average, expected["average"][0])
-    assert curve.grid.min() >= sample["CompetitionDistance"].min()
+    X = pd.read_parquet(run_dir / "valid_sample.parquet").drop(columns="actual")
+    frame = partial_dependence(model, X, "CompetitionDistance", max_rows=None, n_ice=0, resolution=6)
+    for value, prediction in zip(frame["CompetitionDistance"], frame["prediction"]):
+        assert prediction == pytest.approx(model.predict(X.assign(CompetitionDistance=value)).mean(), rel=1e-12)
+    assert frame["CompetitionDistance"].min() >= X["CompetitionDistance"].min()

@@ -306,7 +306,7 @@ def test_progress_bar_over_candidates_when_verbose(regression, capsys, verbose):
 
 
 def test_public_names_resolve():
-    from tabkit.report.search_plots import plot_search
+    from tabkit.plots import plot_search
 
     assert tk.ValidationSearch is ValidationSearch
     assert tk.plot_search is plot_search

@@ -1,0 +1,6 @@
+"""Headless drawing for the plot tests."""
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
