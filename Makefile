@@ -1,4 +1,5 @@
-# The two commands of the README: `make run` (the main job) and `make test` (the whole suite).
+# The two commands of the README: `make run` (the main job) and `make test` (the whole suite);
+# `make test-fast` leaves out the slow tests and `make lint` runs ruff (CI runs it first).
 # Both build .venv from scratch when it is missing; constraints.txt pins the tested versions
 # (torch to its CPU build).
 PYTHON ?= python3
@@ -7,13 +8,22 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check
 INSTALL_INPUTS := setup.cfg pyproject.toml constraints.txt
 
-.PHONY: run test clean
+.PHONY: run test test-fast lint clean
 
 run: $(VENV)/.installed-run
 	$(VENV)/bin/tabkit run pipelines/rossmann-synthetic.toml
 
 test: $(VENV)/.installed-dev
 	$(PY) -m pytest -q
+
+# The suite without the tests marked slow (CLI subprocess runs, the Dask cluster, the
+# browser, model-quality checks): a quick check while working.
+test-fast: $(VENV)/.installed-dev
+	$(PY) -m pytest -q -m "not slow"
+
+lint: $(VENV)/.installed-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
