@@ -30,8 +30,10 @@ class FeatureSet:
         Training rows: features, the date column and the target.
     test : DataFrame or None
         Rows to predict for the submission: features, the date column and the id column.
-    target, date : str
-        The target and date columns.
+    target : str
+        The target column.
+    date : str or None
+        The date column (None for data without dates, split at random).
     id : str or None
         The test id column (the submission's first column).
     group : str or None
@@ -49,7 +51,7 @@ class FeatureSet:
     train: pd.DataFrame
     test: pd.DataFrame | None
     target: str
-    date: str
+    date: str | None
     id: str | None
     group: str | None
     cat_names: list[str]
@@ -183,7 +185,7 @@ class CsvBuilder:
             self._check_date(header[date], data, problems)
         reserved = {date: "the date column (data.date)", data["target"]: "the target (data.target)",
                     data["id"]: "the id column (data.id)"}
-        parts = [f"{self._prefix(date)}{p}" for p in (*DATE_PARTS, *TIME_PARTS, "Elapsed")]
+        parts = [f"{self._prefix(date)}{p}" for p in (*DATE_PARTS, *TIME_PARTS, "Elapsed")] if date else []
         known = set(header.columns) | set(parts)
         for name in features["drop"]:
             if name in reserved:
@@ -251,12 +253,15 @@ class CsvBuilder:
 
     def _read(self, path, data: dict) -> pd.DataFrame:
         dtypes = data["dtypes"] or None
-        frame = pd.read_csv(path, dtype=dtypes, low_memory=False) if not isinstance(path, pd.DataFrame) else path.copy()
-        frame[data["date"]] = self.parse_dates(frame[data["date"]], data)
+        frame = path.copy() if isinstance(path, pd.DataFrame) else pd.read_csv(path, dtype=dtypes, low_memory=False)
+        if data["date"] is not None:
+            frame[data["date"]] = self.parse_dates(frame[data["date"]], data)
         return frame
 
     def _features(self, frame: pd.DataFrame, data: dict, features: dict) -> pd.DataFrame:
         frame = frame.drop(columns=[c for c in features["drop"] if c in frame.columns])
+        if data["date"] is None:
+            return frame
         return add_datepart(frame, data["date"], drop=False, time=features["date_time"])
 
     def build(self, data: dict, features: dict) -> FeatureSet:
@@ -284,7 +289,7 @@ class CsvBuilder:
             cat_names, cont_names = roles.cat_names_, roles.cont_names_
         else:
             cat_names, cont_names = _roles(features, None, None, train[inputs])
-        keys = [date] + ([id_column] if id_column in train.columns else [])
+        keys = [c for c in (date, id_column) if c is not None and c in train.columns]
         return FeatureSet(train=train, test=test, target=target, date=date, id=id_column, group=None,
                           cat_names=list(cat_names), cont_names=list(cont_names), keys=keys)
 

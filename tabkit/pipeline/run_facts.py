@@ -25,7 +25,9 @@ def describe_source(data: dict) -> str:
 
 def data_facts(data: dict, features: FeatureSet, split: SplitData, task: str) -> dict:
     """Sizes, dates and column roles of a run's data (and the classes of a classification)."""
-    def dates(frame: pd.DataFrame) -> list[str]:
+    def dates(frame: pd.DataFrame) -> list[str] | None:
+        if features.date is None:
+            return None
         values = frame[features.date]
         return [values.min().date().isoformat(), values.max().date().isoformat()]
 

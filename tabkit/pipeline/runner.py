@@ -234,7 +234,7 @@ class _Run:
 
     def _split(self) -> None:
         fs, spec = self.features, self.spec
-        self.split = split = split_rows(fs, spec.split, self.transform, spec.features["target_means"])
+        self.split = split = split_rows(fs, spec.split, self.transform, spec.features["target_means"], spec.seed)
         if split.dropped:
             self._warn(f"log target: dropped {split.dropped} training row(s) with {fs.target} <= 0")
         if split.target_means is not None:
@@ -246,8 +246,11 @@ class _Run:
                             data=data_facts(spec.data, fs, split, self.task), versions=versions(),
                             baseline=None, models={})
         facts = self.metrics["data"]
-        self.log(f"split: {facts['n_train']:,} training rows {'..'.join(facts['train_dates'])}, "
-                 f"{facts['n_valid']:,} validation rows {'..'.join(facts['valid_dates'])}, "
+        def span(dates):
+            return f" {dates[0]}..{dates[1]}" if dates else ""
+
+        self.log(f"split ({spec.split['by']}): {facts['n_train']:,} training rows{span(facts['train_dates'])}, "
+                 f"{facts['n_valid']:,} validation rows{span(facts['valid_dates'])}, "
                  f"{facts['n_test']:,} test rows; {len(split.cat_names)} categorical + "
                  f"{len(split.cont_names)} continuous features")
         n_sample = min(spec.output["sample_rows"], len(split.valid))
@@ -314,7 +317,7 @@ class _Run:
         history = getattr(estimator, "history_", None)
         if isinstance(history, pd.DataFrame):
             self.writer.write_csv(runs.model_artifact(name, runs.HISTORY), history)
-        if "embeddings" in kind.provides:
+        if "embeddings" in kind.provides and estimator.embeddings_:
             self.writer.write_parquet(runs.model_artifact(name, runs.EMBEDDINGS), embedding_frame(estimator))
         info = {"kind": kind.name, "score": value, "fit_seconds": fit_seconds, "predict_seconds": predict_seconds,
                 "n_train": len(ctx.X_train), "n_valid": len(ctx.X_valid), "file_bytes": size,

@@ -15,7 +15,7 @@ from tabkit.metrics import METRICS
 REQUIRED = object()
 SOURCES = ("synthetic", "rossmann", "csv")
 BUILDERS = ("rossmann", "auto")
-SPLITS = ("test", "days", "fraction")
+SPLITS = ("test", "days", "fraction", "random")
 TYPE_NAMES = {str: "a string", int: "an integer", float: "a number", bool: "true or false",
               list: "a list", dict: "a table"}
 
@@ -71,8 +71,8 @@ SCHEMA: dict[str, dict[str, Key]] = {
                            "required with data.test", example='"SalesID"'),
         "date": Key(str, doc="csv: the date column: parsed as dates (text or datetime values; "
                              "numbers are refused unless date_format says how to read them), "
-                             "used for the time split and turned into date parts",
-                    example='"saledate"'),
+                             "used for the time split and turned into date parts; optional with "
+                             'split.by = "random" (data without dates)', example='"saledate"'),
         "date_format": Key(str, doc="csv: how to read the date column: a strftime format "
                                     '(e.g. "%m/%d/%Y %H:%M"), or "unix_s" / "unix_ms" for numbers '
                                     "of seconds or milliseconds since 1970; time zones are "
@@ -108,10 +108,13 @@ SCHEMA: dict[str, dict[str, Key]] = {
     "split": {
         "by": Key(str, "test", SPLITS,
                   doc="validation = the latest rows by date: as many as the test set (test), the "
-                      "last `days` days (days), or a `fraction` of the rows (fraction)",
+                      "last `days` days (days), or a `fraction` of the rows (fraction); or a "
+                      "`fraction` of the rows drawn at random with the spec's seed (random: for "
+                      "data without dates, or rows that do not depend on time)",
                   example='"fraction"'),
         "days": Key(int, doc="by = days: number of latest days", example="42"),
-        "fraction": Key(float, doc="by = fraction: share of the rows, between 0 and 1", example="0.2"),
+        "fraction": Key(float, doc="by = fraction or random: share of the rows, between 0 and 1",
+                        example="0.2"),
     },
     "baseline": {
         "by": Key(list, doc="group columns of the mean (or, for a classification, most frequent) "

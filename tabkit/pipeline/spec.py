@@ -270,7 +270,7 @@ def _check_data(data: dict, problems: _Problems) -> None:
     if source == "rossmann" and data["path"] is None:
         problems.add("data.path", "missing required value (the folder of Kaggle's Rossmann files)")
     if source == "csv":
-        for key in ("train", "target", "date"):
+        for key in ("train", "target"):
             if data[key] is None:
                 problems.add(f"data.{key}", "missing required value for source = 'csv'")
         if data["test"] is not None and data["id"] is None:
@@ -314,16 +314,20 @@ def _check_split(split: dict, data: dict, problems: _Problems) -> None:
             problems.add("split.days", "missing required value for by = 'days'")
         elif split["days"] < 1:
             problems.add("split.days", f"must be at least 1, got {split['days']}")
-    if by == "fraction":
+    if by in ("fraction", "random"):
         if split["fraction"] is None:
-            problems.add("split.fraction", "missing required value for by = 'fraction'")
+            problems.add("split.fraction", f"missing required value for by = {by!r}")
         elif not 0 < split["fraction"] < 1:
             problems.add("split.fraction", f"must be between 0 and 1, got {split['fraction']}")
     if by == "test" and data["source"] == "csv" and data["test"] is None:
-        problems.add("split.by", "'test' needs data.test; use by = 'days' or 'fraction'")
-    for key in ("days", "fraction"):
-        if split[key] is not None and by != key:
-            problems.add(f"split.{key}", f"applies only to by = {key!r}, not {by!r}")
+        problems.add("split.by", "'test' needs data.test; use by = 'days', 'fraction' or 'random'")
+    if by != "random" and data["source"] == "csv" and data["date"] is None:
+        problems.add("split.by", f"{by!r} holds out the latest dates and needs data.date; without dates "
+                                 "use by = 'random'")
+    if split["days"] is not None and by != "days":
+        problems.add("split.days", f"applies only to by = 'days', not {by!r}")
+    if split["fraction"] is not None and by not in ("fraction", "random"):
+        problems.add("split.fraction", f"applies only to by = 'fraction' or 'random', not {by!r}")
 
 
 def _check_models(models: list[dict], task: str, problems: _Problems) -> None:

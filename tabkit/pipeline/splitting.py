@@ -1,4 +1,4 @@
-"""The run's validation split: training and validation rows by date, the inputs each model
+"""The run's validation split: training and validation rows (by date or at random), the inputs each model
 sees, and the ``[features] target_means`` fitted on the training rows only."""
 from __future__ import annotations
 
@@ -66,8 +66,9 @@ class SplitData:
 
 
 def split_rows(features: FeatureSet, split: dict, transform: TargetTransform,
-               target_means: list) -> SplitData:
-    """Hold out the latest rows as validation, as the spec's ``[split]`` says.
+               target_means: list, seed: int) -> SplitData:
+    """Hold out the latest rows (or random rows) as validation, as the spec's ``[split]``
+    says; ``seed`` draws the random rows.
 
     Rows a log target cannot take (target <= 0) are left out of training first.
     """
@@ -84,6 +85,12 @@ def split_rows(features: FeatureSet, split: dict, transform: TargetTransform,
         train_pos, valid_pos = time_split(train, date=features.date, valid_size=min(n_test, len(train) - 1))
     elif by == "fraction":
         train_pos, valid_pos = time_split(train, date=features.date, valid_size=split["fraction"])
+    elif by == "random":
+        chosen = np.random.default_rng(seed).random(len(train)) < split["fraction"]
+        if chosen.all() or not chosen.any():
+            raise ValueError(f"split: a random {split['fraction']} of {len(train)} rows leaves no "
+                             "training or no validation rows")
+        train_pos, valid_pos = np.flatnonzero(~chosen), np.flatnonzero(chosen)
     else:
         first = train[features.date].max() - pd.Timedelta(days=split["days"] - 1)
         is_valid = (train[features.date] >= first).to_numpy()

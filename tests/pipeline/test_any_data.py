@@ -342,3 +342,24 @@ def test_sigterm_marks_the_run_interrupted(tmp_path):
 def test_spec_reference_page_is_up_to_date():
     page = (REPO / "docs" / "spec.md").read_text(encoding="utf-8")
     assert page == spec_reference(), "regenerate it: python -m tabkit.pipeline.reference docs/spec.md"
+
+
+def test_data_without_dates_is_split_at_random(tmp_path):
+    from sklearn.datasets import load_breast_cancer
+
+    frame = load_breast_cancer(as_frame=True).frame
+    frame["target"] = np.where(frame["target"] == 1, "benign", "malignant")
+    frame.to_csv(tmp_path / "cancer.csv", index=False)
+    spec = {"metric": "roc_auc", "seed": 3, "data": {"source": "csv", "train": str(tmp_path / "cancer.csv"),
+                                                     "target": "target"},
+            "split": {"by": "random", "fraction": 0.25},
+            "model": [{"name": "forest", "kind": "forest", "params": {"n_estimators": 20}}],
+            "output": {"report": False, "importance_repeats": 1}}
+    first = run_pipeline(spec, out_dir=tmp_path / "runs", verbose=False)
+    again = run_pipeline(spec, out_dir=tmp_path / "runs", verbose=False)
+    assert first.scores == again.scores and first.scores["forest"] > 0.95 > first.scores["baseline"]
+    facts = read_json(first.run_dir / "metrics.json")["data"]
+    assert facts["date"] is None and facts["train_dates"] is None
+    assert 0.2 < facts["n_valid"] / (facts["n_train"] + facts["n_valid"]) < 0.3
+    with pytest.raises(SpecError, match="'fraction' holds out the latest dates and needs data.date"):
+        validate(dict(spec, split={"by": "fraction", "fraction": 0.2}))
