@@ -335,8 +335,7 @@ class _Run:
         baseline = self.result.scores["baseline"]
         if (value < baseline) if greater_is_better(self.metric) else (value > baseline):
             self._warn(f"model {name} scores worse than the baseline ({self.metric} {value:.5f} against "
-                       f"{baseline:.5f}): check its settings (too few epochs or optimizer steps for the "
-                       "data, the learning rate, a y_range that saturates)")
+                       f"{baseline:.5f}): check its settings")
 
     def _rows_to_explain(self) -> pd.DataFrame:
         output = self.spec.output
