@@ -167,19 +167,33 @@ def validate(raw: Mapping, *, default_name: str = "pipeline", check_data: bool =
         Listing every problem found.
     """
     problems = _Problems()
-    top = _section(raw, SCHEMA[""], "", problems)
-    sections = {name: _section(top.get(name) or {}, SCHEMA[name], name, problems)
-                for name in ("data", "features", "split", "baseline", "output")}
+
+    def parsed(value: Any, schema: dict[str, Key], where: str) -> tuple[dict, bool]:
+        before = len(problems)
+        return _section(value, schema, where, problems), len(problems) == before
+
+    top, _ = parsed(raw, SCHEMA[""], "")
+    sections, ok = {}, {}
+    for name in ("data", "features", "split", "baseline", "output"):
+        sections[name], ok[name] = parsed(top.get(name) or {}, SCHEMA[name], name)
+    before = len(problems)
     models = _models(top.get("model"), problems)
-    if problems:
-        raise SpecError(_message(problems))
+    models_ok = len(problems) == before and bool(models)
     data, features, split, output = (sections[k] for k in ("data", "features", "split", "output"))
-    task = METRICS[top["metric"]].task
-    _check_data(data, problems)
-    _check_features(data, features, task, problems, check_data)
-    _check_split(split, data, problems)
-    _check_models(models, task, problems)
-    _check_output(output, models, task, problems)
+    task = METRICS[top["metric"]].task if top.get("metric") in METRICS else None
+    # each check runs on the sections that parsed, so one pass reports as much as it can
+    if ok["data"]:
+        before = len(problems)
+        _check_data(data, problems)
+        ok["data"] = len(problems) == before
+    if ok["data"] and ok["features"] and task:
+        _check_features(data, features, task, problems, check_data)
+    if ok["data"] and ok["split"]:
+        _check_split(split, data, problems)
+    if models_ok and task:
+        _check_models(models, task, problems)
+        if ok["output"]:
+            _check_output(output, models, task, problems)
     if problems:
         raise SpecError(_message(problems))
     name = top.get("name") or default_name
@@ -303,7 +317,7 @@ def _check_features(data: dict, features: dict, task: str, problems: _Problems, 
             problems.add("features.target_means",
                          f"each group must be a column name or a list of them, got {_describe(group)}")
             return
-    if check_data and not problems:
+    if check_data:
         BUILDERS[features["builder"]].check_spec(data, features, problems)
 
 

@@ -205,7 +205,8 @@ def test_a_numeric_date_is_refused_unless_a_format_reads_it(tmp_path):
     dates = read_json(result.run_dir / "metrics.json")["data"]["train_dates"]
     assert dates[0] >= "2000-01-01"
     unix = csv_spec(train, None, data={**csv_spec(train, None)["data"], "date_format": "unix_s"})
-    frame.assign(saledate=pd.to_datetime(frame["saledate"].astype(str)).astype("int64") // 10**9).to_csv(train, index=False)
+    seconds = (pd.to_datetime(frame["saledate"].astype(str)) - pd.Timestamp("1970-01-01")) // pd.Timedelta("1s")
+    frame.assign(saledate=seconds).to_csv(train, index=False)
     result = run_pipeline(unix, out_dir=tmp_path / "runs", verbose=False)
     assert read_json(result.run_dir / "metrics.json")["data"]["train_dates"] == dates
 

@@ -176,3 +176,18 @@ def test_cli_missing_spec_file_and_bad_set(tmp_path):
     done = run_cli("run", str(path), "--set", "model.gbm.params.x=1", "--out", str(tmp_path / "runs"), cwd=tmp_path)
     assert done.returncode == 2 and "no model named 'gbm'" in done.stderr
     assert not (tmp_path / "runs").exists()
+
+
+def test_one_pass_reports_problems_of_every_section(tmp_path):
+    from pipeline_helpers import synthetic_bulldozers
+
+    train, _ = synthetic_bulldozers(tmp_path, n_train=50, n_test=5)
+    raw = {"metric": "accuracy", "data": {"source": "csv", "train": str(train), "target": "Pricey"},
+           "split": {"by": "fraction"}, "model": [{"name": "f", "kind": "random_forest"}]}
+    with pytest.raises(SpecError) as info:
+        validate(raw)
+    text = str(info.value)
+    assert "(4 problems)" in text
+    for part in ("'random_forest' is not a model kind", "has no column 'Pricey'",
+                 "split.fraction: missing required value", "needs data.date; without dates use by = 'random'"):
+        assert part in text
