@@ -10,6 +10,7 @@ import pandas as pd
 from tabkit import metrics as tk_metrics
 from tabkit.nn.schedule import SCHEDULES
 from tabkit.nn.training import OPTIMIZERS
+from tabkit.prep.target import TargetTransform
 
 DEFAULT_PATIENCE = 3
 
@@ -108,20 +109,17 @@ def check_rows(X: pd.DataFrame, y, what: str) -> None:
         raise ValueError(f"{x_name} has {len(X)} rows but {what} has {len(y)} values")
 
 
-def regression_target(y, what: str, *, log_target: bool) -> np.ndarray:
-    """``y`` as finite float64 values (and positive ones when ``log_target``)."""
+def regression_target(y, what: str, *, transform: TargetTransform) -> np.ndarray:
+    """``y`` as finite float64 values that ``transform`` can take (> 0 for a log target)."""
     values = np.asarray(y, dtype=np.float64).ravel()
     bad = ~np.isfinite(values)
     if bad.any():
         rows = np.flatnonzero(bad)[:5].tolist()
         raise ValueError(f"{what} has {int(bad.sum())} NaN or infinite value(s), at positions {rows}...")
-    if log_target and (values <= 0).any():
-        n_bad = int((values <= 0).sum())
-        raise ValueError(
-            f"log_target=True needs {what} > 0, but {n_bad} of {values.size} row(s) have {what} <= 0 "
-            f"(drop them first, as Rossmann drops the Sales == 0 rows)"
-        )
-    return values
+    try:
+        return transform.check(values, what)
+    except ValueError as error:
+        raise ValueError(f"log_target=True: {error}") from None
 
 
 def class_labels(y, what: str) -> np.ndarray:

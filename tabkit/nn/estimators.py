@@ -18,6 +18,7 @@ from tabkit.nn.lr_find import LRFindResult, find_lr
 from tabkit.nn.module import EmbeddingNet, emb_size
 from tabkit.nn.training import Tensors
 from tabkit.prep.processor import TabularProcessor
+from tabkit.prep.target import target_transform
 
 
 class _EmbeddingNet(BaseEstimator):
@@ -360,10 +361,11 @@ class EmbeddingNetRegressor(RegressorMixin, _EmbeddingNet):
             raise ValueError(f"log_target must be True or False, got {self.log_target!r}")
 
     def _check_target(self, y, what: str) -> np.ndarray:
-        return checks.regression_target(y, what, log_target=self.log_target)
+        return checks.regression_target(y, what, transform=target_transform(self.log_target))
 
     def _fit_target(self, y: np.ndarray) -> np.ndarray:
-        values = np.log(y) if self.log_target else y
+        self.target_transform_ = target_transform(self.log_target)
+        values = self.target_transform_.forward(y)
         if self.y_range is None:
             self.target_shift_ = float(values.mean())
             spread = float(values.std())
@@ -373,16 +375,17 @@ class EmbeddingNetRegressor(RegressorMixin, _EmbeddingNet):
         return self._encode_target(y)
 
     def _encode_target(self, y: np.ndarray) -> np.ndarray:
-        values = np.log(y) if self.log_target else y
+        values = self.target_transform_.forward(y)
         return ((values - self.target_shift_) / self.target_scale_).astype(np.float32).reshape(-1, 1)
 
     def _from_raw(self, raw: np.ndarray, *, log_scale: bool = False) -> np.ndarray:
         values = raw[:, 0].astype(np.float64) * self.target_scale_ + self.target_shift_
-        return np.exp(values) if self.log_target and not log_scale else values
+        return values if log_scale else self.target_transform_.inverse(values)
 
     def _metric_inputs(self, func, y_val: np.ndarray, raw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        if self.log_target and func.__name__.startswith("exp_"):
-            return np.log(y_val), self._from_raw(raw, log_scale=True)
+        # a metric declaring the scale the net learns on reads that scale (fastai's exp_rmspe)
+        if getattr(func, "scale", "original") == self.target_transform_.name:
+            return self.target_transform_.forward(y_val), self._from_raw(raw, log_scale=True)
         return y_val, self._from_raw(raw)
 
     def _loss(self, out: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
