@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from tabkit import metrics as tk_metrics
+from tabkit.nn.groups import check_lr
 from tabkit.nn.schedule import SCHEDULES
 from tabkit.nn.training import OPTIMIZERS
 from tabkit.prep.target import TargetTransform
@@ -47,10 +48,9 @@ def check_positive(value, name: str, *, integer: bool = False, minimum: float = 
 
 
 def check_training_settings(est) -> None:
-    """The settings every embedding net shares (layers and dropout are checked apart)."""
-    check_rate(est.emb_dropout, "emb_dropout")
+    """The training settings every net shares (its architecture is checked apart)."""
     check_positive(est.epochs, "epochs", integer=True)
-    check_positive(est.lr, "lr")
+    check_lr(est.lr)
     check_positive(est.batch_size, "batch_size", integer=True, minimum=1)
     if isinstance(est.weight_decay, bool) or not isinstance(est.weight_decay, Real) or est.weight_decay < 0:
         raise ValueError(f"weight_decay must be a number >= 0, got {est.weight_decay!r}")
@@ -107,6 +107,13 @@ def check_rows(X: pd.DataFrame, y, what: str) -> None:
         raise TypeError(f"{x_name} must be a pandas DataFrame, got {type(X).__name__}")
     if len(X) != len(y):
         raise ValueError(f"{x_name} has {len(X)} rows but {what} has {len(y)} values")
+
+
+def check_min_rows(X: pd.DataFrame, estimator: str) -> None:
+    """At least two training rows (BatchNorm cannot train on a single row)."""
+    if len(X) < 2:
+        raise ValueError(f"{estimator} needs at least 2 training rows, got {len(X)} "
+                         "(BatchNorm cannot train on a single row)")
 
 
 def regression_target(y, what: str, *, transform: TargetTransform) -> np.ndarray:

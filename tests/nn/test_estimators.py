@@ -40,7 +40,8 @@ def test_issue_defaults():
     expected = dict(layers=(1000, 500), dropout=(0.001, 0.01), emb_dropout=0.04, emb_sizes=None, y_range=None,
                     log_target=False, epochs=5, lr=1e-3, batch_size=512, weight_decay=0.2, optimizer="adamw",
                     schedule="one_cycle", early_stopping=False, device="auto", mixed_precision="auto",
-                    cat_names=None, cont_names=None, max_card=20, random_state=None, verbose=1)
+                    cat_names=None, cont_names=None, max_card=20, init_embeddings=None, random_state=None,
+                    verbose=1)
     assert params == expected
 
 
@@ -53,7 +54,7 @@ def test_fitted_state(fitted, frame):
     sizes = [embed.weight.shape for embed in fitted.module_.embeds]
     assert sizes == [(16, emb_size(16)), (8, emb_size(8)), (4, emb_size(4)), (3, emb_size(3))]
     assert fitted.device_ == torch.device("cpu") and fitted.mixed_precision_ is False
-    assert list(fitted.history_.columns) == ["epoch", "train_loss", "valid_loss", "rmspe", "lr", "seconds"]
+    assert list(fitted.history_.columns) == ["epoch", "train_loss", "valid_loss", "rmspe", "lr", "seconds", "trained"]
     assert fitted.history_["epoch"].tolist() == [1, 2]
 
 
@@ -273,7 +274,7 @@ def test_verbose_shows_a_bar_per_epoch(small, frame, capsys):
 def test_history_without_validation(small, frame):
     X, y = frame
     model = tk.EmbeddingNetRegressor(**small, random_state=0).fit(X, y)
-    assert list(model.history_.columns) == ["epoch", "train_loss", "lr", "seconds"]
+    assert list(model.history_.columns) == ["epoch", "train_loss", "lr", "seconds", "trained"]
     assert model.best_epoch_ is None
 
 

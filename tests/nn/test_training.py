@@ -79,10 +79,10 @@ def test_schedule_reaches_the_optimizer(data):
 
 def test_set_hyper_sets_momentum_for_both_optimizers():
     net = make_net()
-    adam = training.make_optimizer(net, "adamw", 1e-3, 0.1)
+    adam = training.make_optimizer(training.single_group(net, 1e-3), "adamw", 0.1)
     training.set_hyper(adam, 0.5, 0.8)
     assert adam.param_groups[0]["lr"] == 0.5 and adam.param_groups[0]["betas"] == (0.8, 0.99)
-    sgd = training.make_optimizer(net, "sgd", 1e-3, 0.1)
+    sgd = training.make_optimizer(training.single_group(net, 1e-3), "sgd", 0.1)
     training.set_hyper(sgd, 0.5, 0.8)
     assert sgd.param_groups[0]["momentum"] == 0.8
 
