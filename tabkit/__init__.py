@@ -33,6 +33,9 @@ _PUBLIC_NAMES = {
     "EmbeddingNetRegressor": "tabkit.nn.estimators",
     "EmbeddingNetClassifier": "tabkit.nn.estimators",
     "plot_embeddings": "tabkit.report.nn_plots",
+    "CollabRegressor": "tabkit.nn.collab",
+    "top_biases": "tabkit.nn.factors",
+    "plot_factors": "tabkit.plots.factors",
     "run_pipeline": "tabkit.pipeline.runner",
     "build_report": "tabkit.report.builder",
 }
