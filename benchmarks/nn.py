@@ -36,7 +36,13 @@ from torch.utils.data import DataLoader, TensorDataset
 from tabkit.nn.device import autocast, select_device, use_bf16
 from tabkit.nn.module import EmbeddingNet, emb_size
 from tabkit.nn.schedule import constant
-from tabkit.nn.training import Tensors, batch_starts, make_optimizer, single_group, train_steps
+from tabkit.nn.training import (
+    Tensors,
+    batch_starts,
+    make_optimizer,
+    single_group,
+    train_steps,
+)
 
 ROSSMANN_ROWS = 844_338
 # Codes per categorical feature of fastai's Rossmann set (unknown slot included), and

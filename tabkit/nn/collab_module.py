@@ -32,6 +32,14 @@ class _Collab(LayerGroups, nn.Module):
         self.y_range = None if y_range is None else (float(y_range[0]), float(y_range[1]))
         self.register_buffer("offset", torch.tensor(float(offset)))
 
+    def _mean_for_unseen(self, users: torch.Tensor, items: torch.Tensor, out: torch.Tensor) -> torch.Tensor:
+        """``offset`` for rows whose user and item are both unseen, at prediction (training
+        rows have known labels, so training skips the mask)."""
+        if self.training:
+            return out
+        unseen = ((users == 0) & (items == 0)).unsqueeze(1)
+        return torch.where(unseen, self.offset.to(out.dtype), out)
+
     def _squash(self, out: torch.Tensor) -> torch.Tensor:
         if self.y_range is None:
             return out
@@ -69,8 +77,7 @@ class DotProductBias(_Collab):
         users, items = cat[:, 0], cat[:, 1]
         dot = (self.embeds[0](users) * self.embeds[1](items)).sum(dim=1, keepdim=True)
         out = dot + self.biases[0](users) + self.biases[1](items) + self.global_bias.value
-        unseen = ((users == 0) & (items == 0)).unsqueeze(1)
-        return self._squash(torch.where(unseen, self.offset.to(out.dtype), out))
+        return self._squash(self._mean_for_unseen(users, items, out))
 
 
 class CollabNN(_Collab):
@@ -98,8 +105,7 @@ class CollabNN(_Collab):
     def forward(self, cat: torch.Tensor, cont: torch.Tensor) -> torch.Tensor:
         users, items = cat[:, 0], cat[:, 1]
         out = self.head(self.body(torch.cat([self.embeds[0](users), self.embeds[1](items)], dim=1))) + self.offset
-        unseen = ((users == 0) & (items == 0)).unsqueeze(1)
-        return self._squash(torch.where(unseen, self.offset.to(out.dtype), out))
+        return self._squash(self._mean_for_unseen(users, items, out))
 
 
 def collab_module(n_users: int, n_items: int, n_factors: int, *, use_nn: bool, layers: Sequence[int],

@@ -11,7 +11,14 @@ import torch
 from torch import nn
 
 from tabkit.nn.schedule import exponential
-from tabkit.nn.training import Tensors, batch_starts, make_optimizer, optimizer_step, set_hyper, single_group
+from tabkit.nn.training import (
+    Tensors,
+    batch_starts,
+    make_optimizer,
+    optimizer_step,
+    set_hyper,
+    single_group,
+)
 
 
 @dataclass

@@ -31,11 +31,11 @@ class Tensors:
     def __len__(self) -> int:
         return self.cat.shape[0]
 
-    def to(self, device: torch.device) -> "Tensors":
+    def to(self, device: torch.device) -> Tensors:
         y = None if self.y is None else self.y.to(device)
         return Tensors(self.cat.to(device), self.cont.to(device), y)
 
-    def rows(self, index: torch.Tensor | slice) -> "Tensors":
+    def rows(self, index: torch.Tensor | slice) -> Tensors:
         y = None if self.y is None else self.y[index]
         return Tensors(self.cat[index], self.cont[index], y)
 

@@ -50,11 +50,11 @@ def expected_rating(score, noise):
 
 def test_defaults_and_conventions():
     params = tk.CollabRegressor().get_params()
-    assert params == dict(n_factors=50, y_range=None, use_nn=False, layers=(100, 50), epochs=5, lr=5e-3,
-                          batch_size=64, weight_decay=0.2, bias_decay=0.02, optimizer="adamw",
-                          schedule="one_cycle", early_stopping=False, user_col="user", item_col="item",
-                          init_embeddings=None, device="auto", mixed_precision="auto", random_state=None,
-                          verbose=1)
+    assert params == {"n_factors": 50, "y_range": None, "use_nn": False, "layers": (100, 50), "epochs": 5,
+                      "lr": 5e-3, "batch_size": 64, "weight_decay": 0.2, "bias_decay": 0.02, "optimizer": "adamw",
+                      "schedule": "one_cycle", "early_stopping": False, "user_col": "user", "item_col": "item",
+                      "init_embeddings": None, "device": "auto", "mixed_precision": "auto", "random_state": None,
+                      "verbose": 1}
     model = tk.CollabRegressor(n_factors=7)
     assert clone(model).get_params() == model.get_params()
     frame = pd.DataFrame({"user": [1], "item": [2]})
@@ -119,7 +119,7 @@ def test_nn_model_and_auto_range(planted):
     predictions = net.predict(data["ratings"][valid])
     assert ((predictions > 0) & (predictions < 5.5)).all()
     with pytest.raises(AttributeError, match="a use_nn=True model has no bias terms"):
-        net.biases_
+        _ = net.biases_
     assert net.factors_["item"].shape[1] == 3
 
 
