@@ -3,6 +3,8 @@ filtering): checks, the processor, the one training loop, continued training, la
 groups and freezing, embedding transfer, prediction and persistence."""
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 import pandas as pd
 import torch
@@ -40,6 +42,7 @@ class NetEstimator(BaseEstimator):
 
     _ARCHITECTURE: tuple[str, ...] = ()
     _KEEP_UNKNOWN_ZERO = False
+    _CPU_THREADS: int | None = None  # cap on torch's CPU threads while training and predicting
 
     def fit(self, X: pd.DataFrame, y, *, X_val: pd.DataFrame | None = None, y_val=None, metric=None,
             warm_start: bool = False):
@@ -74,7 +77,7 @@ class NetEstimator(BaseEstimator):
         stopping = self._early_stopping(metric) if valid is not None else None
         evaluate = None if valid is None else (lambda module: self._evaluate(module, valid, metric))
         done = int(self.history_["epoch"].max()) if continuing and len(self.history_) else 0
-        with self._seeded(offset=done) as generator:
+        with self._seeded(offset=done) as generator, _cpu_threads(self._CPU_THREADS, self.device_):
             if not continuing:
                 self.module_ = self._new_module(sources)
                 self.frozen_ = ()
@@ -159,7 +162,7 @@ class NetEstimator(BaseEstimator):
         checks.check_positive(num_it, "num_it", integer=True, minimum=1)
         finder = clone(self)
         train, _, _, sources = finder._setup(X, y, None, None, None, continuing=False)
-        with finder._seeded() as generator:
+        with finder._seeded() as generator, _cpu_threads(self._CPU_THREADS, finder.device_):
             module = finder._new_module(sources)
             return find_lr(
                 module, train, loss_fn=finder._loss, optimizer=self.optimizer, weight_decay=self.weight_decay,
@@ -203,7 +206,8 @@ class NetEstimator(BaseEstimator):
         if isinstance(X, pd.DataFrame):
             self._check_frame(X, "X", training=False)
         tensors = self._tensors(X).to(self.device_)
-        return training.predict_raw(self.module_, tensors, amp=self.mixed_precision_).cpu().numpy()
+        with _cpu_threads(self._CPU_THREADS, self.device_):
+            return training.predict_raw(self.module_, tensors, amp=self.mixed_precision_).cpu().numpy()
 
     def _setup(self, X, y, X_val, y_val, metric, *, continuing: bool):
         """Check everything, fit (or, continuing, reuse) the processor and the target
@@ -340,6 +344,20 @@ def _as_frame(X) -> pd.DataFrame:
     if isinstance(X, pd.Series):
         return X.to_frame().T.infer_objects()
     return X
+
+
+@contextlib.contextmanager
+def _cpu_threads(limit: int | None, device: torch.device):
+    """At most ``limit`` torch CPU threads inside the block (for CPU work), restored after."""
+    before = torch.get_num_threads()
+    if limit is None or device.type != "cpu" or before <= limit:
+        yield
+        return
+    torch.set_num_threads(limit)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 class _Seeded:

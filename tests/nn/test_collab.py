@@ -256,3 +256,24 @@ def test_cpu_threads_do_not_change_results(ratings):
     first = tk.CollabRegressor(**QUICK, random_state=5).fit(frame, y).predict(frame)
     second = tk.CollabRegressor(**QUICK, random_state=5).fit(frame, y).predict(frame)
     np.testing.assert_array_equal(first, second)
+
+
+def test_training_uses_one_cpu_thread_and_restores_the_setting(ratings, monkeypatch):
+    frame, y = ratings
+    seen = []
+    model = tk.CollabRegressor(**QUICK, random_state=0)
+    original = model._loss
+
+    def counting_loss(out, target):
+        seen.append(torch.get_num_threads())
+        return original(out, target)
+
+    monkeypatch.setattr(model, "_loss", counting_loss)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        model.fit(frame, y)
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(threads)
+    assert set(seen) == {1}
