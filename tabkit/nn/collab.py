@@ -61,9 +61,10 @@ class CollabRegressor(RegressorMixin, NetEstimator):
     bias_decay : float or None, default 0.02
         Weight decay of the dot-product model's user, item and global biases; None
         gives them ``weight_decay`` too, as fastai does. Measured on MovieLens 100k
-        (80/20 random splits, 5 epochs): fastai's recipe (wd 0.1 on everything, no global
-        bias) gave RMSE 0.9064 / 0.8979 / 0.9122 on three splits, these defaults 0.9018 /
-        0.8955 / 0.9069: factors need more decay than biases.
+        (three random 80/20 splits, 5 epochs, ``benchmarks/collab.py --quality``):
+        fastai's recipe (wd 0.1 on everything, no global bias) RMSE 0.9030 / 0.9068 /
+        0.9012, these defaults 0.8961 / 0.9018 / 0.8942: factors need more decay than
+        biases.
     optimizer, schedule, early_stopping, device, mixed_precision, random_state, verbose
         As for :class:`tabkit.EmbeddingNetRegressor`. On the CPU, training and prediction
         use one torch thread: small-batch steps are per-operation overhead, which extra
