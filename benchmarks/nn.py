@@ -36,7 +36,13 @@ from torch.utils.data import DataLoader, TensorDataset
 from tabkit.nn.device import autocast, select_device, use_bf16
 from tabkit.nn.module import EmbeddingNet, emb_size
 from tabkit.nn.schedule import constant
-from tabkit.nn.training import Tensors, batch_starts, make_optimizer, train_steps
+from tabkit.nn.training import (
+    Tensors,
+    batch_starts,
+    make_optimizer,
+    single_group,
+    train_steps,
+)
 
 ROSSMANN_ROWS = 844_338
 # Codes per categorical feature of fastai's Rossmann set (unknown slot included), and
@@ -68,7 +74,7 @@ def sync(device: torch.device) -> None:
 def tabkit_epoch(module, data: Tensors, batch_size: int, amp: bool) -> int:
     steps = len(batch_starts(len(data), batch_size))
     lrs, moms = constant(steps, 1e-3)
-    opt = make_optimizer(module, "adamw", 1e-3, 0.2)
+    opt = make_optimizer(single_group(module, 1e-3), "adamw", 0.2)
     gen = torch.Generator().manual_seed(0)
     train_steps(module, data, opt, F.mse_loss, lrs, moms, batch_size=batch_size, generator=gen, amp=amp)
     return steps * batch_size
@@ -78,7 +84,7 @@ def dataloader_epoch(module, data: Tensors, batch_size: int, amp: bool, device: 
     loader = DataLoader(TensorDataset(data.cat, data.cont, data.y), batch_size=batch_size, shuffle=True,
                         drop_last=True, generator=torch.Generator().manual_seed(0),
                         pin_memory=device.type == "cuda")
-    opt = make_optimizer(module, "adamw", 1e-3, 0.2)
+    opt = make_optimizer(single_group(module, 1e-3), "adamw", 0.2)
     module.train()
     rows = 0
     for cat, cont, y in loader:

@@ -1,11 +1,15 @@
-"""Kaggle's Rossmann Store Sales data: a synthetic generator, a checked loader and writer
-for Kaggle's CSV layout, and fastai's feature set built from the tables."""
+"""Data sets: Kaggle's Rossmann Store Sales (a synthetic generator, a checked loader and
+writer for Kaggle's CSV layout, fastai's feature set) and MovieLens ratings (a loader for
+both public layouts, a writer of the 100k layout, a synthetic generator with planted
+factors)."""
 from tabkit.datasets.features import ROSSMANN_CAT, ROSSMANN_CONT, rossmann_features
 from tabkit.datasets.loader import load_rossmann
+from tabkit.datasets.movielens import load_movielens, write_movielens
+from tabkit.datasets.ratings import make_ratings
 from tabkit.datasets.synthetic import make_rossmann
 from tabkit.datasets.writer import write_rossmann
 
 __all__ = [
-    "ROSSMANN_CAT", "ROSSMANN_CONT", "load_rossmann", "make_rossmann", "rossmann_features",
-    "write_rossmann",
+    "ROSSMANN_CAT", "ROSSMANN_CONT", "load_movielens", "load_rossmann", "make_ratings", "make_rossmann",
+    "rossmann_features", "write_movielens", "write_rossmann",
 ]

@@ -1,4 +1,5 @@
-"""``tabkit data rossmann --synthetic --out DIR``: write a data set in Kaggle's file layout."""
+"""``tabkit data rossmann|movielens --synthetic --out DIR``: write a synthetic data set in
+the public files' layout (Kaggle's Rossmann CSVs, MovieLens 100k's u.data and u.item)."""
 from __future__ import annotations
 
 import argparse
@@ -8,7 +9,7 @@ from pathlib import Path
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``data`` subcommand."""
-    data = subparsers.add_parser("data", help="write a data set in Kaggle's file layout")
+    data = subparsers.add_parser("data", help="write a synthetic data set in the public files' layout")
     kinds = data.add_subparsers(dest="dataset", metavar="DATASET", required=True)
     rossmann = kinds.add_parser(
         "rossmann",
@@ -24,10 +25,28 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     rossmann.add_argument("--summary", action="store_true",
                           help="also build the model features and print a summary of them")
     rossmann.set_defaults(handler=_write_rossmann)
+    movielens = kinds.add_parser(
+        "movielens",
+        help="MovieLens 100k's rating files",
+        description="Write synthetic ratings (planted factors and biases, MovieLens 100k's shape) "
+        "as u.data and u.item, the layout tabkit.datasets.load_movielens reads.",
+    )
+    movielens.add_argument("--synthetic", action="store_true", required=True,
+                           help="generate the data (GroupLens's licence forbids shipping the real files)")
+    movielens.add_argument("--out", type=Path, required=True, help="folder to write into")
+    movielens.add_argument("--users", type=int, default=943, help="number of users (default 943)")
+    movielens.add_argument("--items", type=int, default=1682, help="number of items (default 1682)")
+    movielens.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    movielens.set_defaults(handler=_write_movielens)
 
 
 def _write_rossmann(args: argparse.Namespace) -> int:
-    from tabkit.datasets import load_rossmann, make_rossmann, rossmann_features, write_rossmann
+    from tabkit.datasets import (
+        load_rossmann,
+        make_rossmann,
+        rossmann_features,
+        write_rossmann,
+    )
 
     if args.stores < 1:
         print(f"tabkit data: --stores must be at least 1, got {args.stores}", file=sys.stderr)
@@ -42,16 +61,31 @@ def _write_rossmann(args: argparse.Namespace) -> int:
     return 0
 
 
+def _write_movielens(args: argparse.Namespace) -> int:
+    from tabkit.datasets import make_ratings, write_movielens
+
+    for flag, value in (("--users", args.users), ("--items", args.items)):
+        if value < 1:
+            print(f"tabkit data: {flag} must be at least 1, got {value}", file=sys.stderr)
+            return 2
+    tables = make_ratings(args.users, args.items, seed=args.seed)
+    folder = write_movielens(tables, args.out)
+    ratings = tables["ratings"]
+    print(f"wrote {len(ratings):,} ratings of {args.items:,} items by {args.users:,} users "
+          f"(mean {ratings['rating'].mean():.2f}) to {folder}")
+    return 0
+
+
 def _feature_summary(train, test) -> str:
     from tabkit.datasets import ROSSMANN_CAT, ROSSMANN_CONT
 
     lines = [
-        f"features: {len(train):,} training rows (open days), {len(test):,} test rows, "
-        f"{len(ROSSMANN_CAT)} categorical + {len(ROSSMANN_CONT)} continuous columns",
-        f"dates: train {train['Date'].min():%Y-%m-%d}..{train['Date'].max():%Y-%m-%d}, "
-        f"test {test['Date'].min():%Y-%m-%d}..{test['Date'].max():%Y-%m-%d}",
-        f"sales: mean {train['Sales'].mean():,.0f}, median {train['Sales'].median():,.0f}, "
-        f"max {train['Sales'].max():,.0f}",
+        (f"features: {len(train):,} training rows (open days), {len(test):,} test rows, "
+         f"{len(ROSSMANN_CAT)} categorical + {len(ROSSMANN_CONT)} continuous columns"),
+        (f"dates: train {train['Date'].min():%Y-%m-%d}..{train['Date'].max():%Y-%m-%d}, "
+         f"test {test['Date'].min():%Y-%m-%d}..{test['Date'].max():%Y-%m-%d}"),
+        (f"sales: mean {train['Sales'].mean():,.0f}, median {train['Sales'].median():,.0f}, "
+         f"max {train['Sales'].max():,.0f}"),
         "categorical (distinct values): "
         + ", ".join(f"{c} ({train[c].nunique()})" for c in ROSSMANN_CAT),
         "continuous (missing share): "

@@ -8,8 +8,10 @@ import numpy as np
 import pandas as pd
 
 from tabkit import metrics as tk_metrics
+from tabkit.nn.groups import check_lr
 from tabkit.nn.schedule import SCHEDULES
 from tabkit.nn.training import OPTIMIZERS
+from tabkit.prep.target import TargetTransform
 
 DEFAULT_PATIENCE = 3
 
@@ -46,10 +48,9 @@ def check_positive(value, name: str, *, integer: bool = False, minimum: float = 
 
 
 def check_training_settings(est) -> None:
-    """The settings every embedding net shares (layers and dropout are checked apart)."""
-    check_rate(est.emb_dropout, "emb_dropout")
+    """The training settings every net shares (its architecture is checked apart)."""
     check_positive(est.epochs, "epochs", integer=True)
-    check_positive(est.lr, "lr")
+    check_lr(est.lr)
     check_positive(est.batch_size, "batch_size", integer=True, minimum=1)
     if isinstance(est.weight_decay, bool) or not isinstance(est.weight_decay, Real) or est.weight_decay < 0:
         raise ValueError(f"weight_decay must be a number >= 0, got {est.weight_decay!r}")
@@ -76,7 +77,7 @@ def check_emb_sizes(emb_sizes, cat_features: list[str]) -> dict[str, int]:
     if emb_sizes is None:
         return {}
     if not isinstance(emb_sizes, dict):
-        raise ValueError(f"emb_sizes must be a dict of column -> size, got {emb_sizes!r}")
+        raise ValueError(f"emb_sizes must be a dict of column -> size, got {emb_sizes!r}")  # noqa: TRY004 (settings errors are ValueErrors)
     unknown = [col for col in emb_sizes if col not in cat_features]
     if unknown:
         raise ValueError(f"emb_sizes names column(s) that are not categorical features: {unknown}")
@@ -108,20 +109,24 @@ def check_rows(X: pd.DataFrame, y, what: str) -> None:
         raise ValueError(f"{x_name} has {len(X)} rows but {what} has {len(y)} values")
 
 
-def regression_target(y, what: str, *, log_target: bool) -> np.ndarray:
-    """``y`` as finite float64 values (and positive ones when ``log_target``)."""
+def check_min_rows(X: pd.DataFrame, estimator: str) -> None:
+    """At least two training rows (BatchNorm cannot train on a single row)."""
+    if len(X) < 2:
+        raise ValueError(f"{estimator} needs at least 2 training rows, got {len(X)} "
+                         "(BatchNorm cannot train on a single row)")
+
+
+def regression_target(y, what: str, *, transform: TargetTransform) -> np.ndarray:
+    """``y`` as finite float64 values that ``transform`` can take (> 0 for a log target)."""
     values = np.asarray(y, dtype=np.float64).ravel()
     bad = ~np.isfinite(values)
     if bad.any():
         rows = np.flatnonzero(bad)[:5].tolist()
         raise ValueError(f"{what} has {int(bad.sum())} NaN or infinite value(s), at positions {rows}...")
-    if log_target and (values <= 0).any():
-        n_bad = int((values <= 0).sum())
-        raise ValueError(
-            f"log_target=True needs {what} > 0, but {n_bad} of {values.size} row(s) have {what} <= 0 "
-            f"(drop them first, as Rossmann drops the Sales == 0 rows)"
-        )
-    return values
+    try:
+        return transform.check(values, what)
+    except ValueError as error:
+        raise ValueError(f"log_target=True: {error}") from None
 
 
 def class_labels(y, what: str) -> np.ndarray:
@@ -143,6 +148,6 @@ def resolve_metric(metric) -> tuple[str, Callable, bool] | None:
             raise ValueError(f"unknown metric {metric!r}; use one of {sorted(tk_metrics.METRICS)} or a function")
         metric = tk_metrics.METRICS[metric]
     if not callable(metric):
-        raise ValueError(f"metric must be None, a metric name or a function, got {metric!r}")
+        raise ValueError(f"metric must be None, a metric name or a function, got {metric!r}")  # noqa: TRY004
     name = getattr(metric, "__name__", "metric")
     return name, metric, bool(getattr(metric, "greater_is_better", False))

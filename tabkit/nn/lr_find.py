@@ -11,7 +11,14 @@ import torch
 from torch import nn
 
 from tabkit.nn.schedule import exponential
-from tabkit.nn.training import Tensors, batch_starts, make_optimizer, optimizer_step, set_hyper
+from tabkit.nn.training import (
+    Tensors,
+    batch_starts,
+    make_optimizer,
+    optimizer_step,
+    set_hyper,
+    single_group,
+)
 
 
 @dataclass
@@ -53,7 +60,7 @@ def find_lr(
     """
     device = data.cat.device
     lrs = exponential(num_it, start_lr, end_lr)
-    opt = make_optimizer(module, optimizer, start_lr, weight_decay)
+    opt = make_optimizer(single_group(module, start_lr), optimizer, weight_decay)
     module.train()
     rows, avg, best = [], 0.0, np.inf
     step = 0

@@ -6,6 +6,8 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
+from tabkit.nn.groups import LayerGroups
+
 
 def emb_size(n_cat: int) -> int:
     """fastai's embedding-size rule, ``min(600, round(1.6 * n_cat ** 0.56))``.
@@ -15,9 +17,12 @@ def emb_size(n_cat: int) -> int:
     return int(min(600, round(1.6 * n_cat**0.56)))
 
 
-class EmbeddingNet(nn.Module):
+class EmbeddingNet(LayerGroups, nn.Module):
     """Embeddings for the categorical codes, BatchNorm on the continuous inputs, then
     blocks of Linear -> ReLU -> BatchNorm -> Dropout and a final Linear.
+
+    Layer groups: ``embeddings``, ``body`` (the continuous inputs' BatchNorm and the
+    hidden blocks) and ``head`` (the final Linear).
 
     Parameters
     ----------
@@ -66,6 +71,10 @@ class EmbeddingNet(nn.Module):
         blocks.append(nn.Linear(width, n_out))
         self.layers = nn.Sequential(*blocks)
         self.y_range = None if y_range is None else (float(y_range[0]), float(y_range[1]))
+
+    def group_modules(self) -> list[tuple[str, list[nn.Module]]]:
+        body = ([self.bn_cont] if self.bn_cont is not None else []) + list(self.layers[:-1])
+        return [("embeddings", [self.embeds]), ("body", body), ("head", [self.layers[-1]])]
 
     def forward(self, cat: torch.Tensor, cont: torch.Tensor) -> torch.Tensor:
         parts = []

@@ -28,7 +28,7 @@ def one_cycle(
     -------
     lrs, momenta : ndarray of shape (n_steps,)
     """
-    n_up = int(round(n_steps * pct_start))
+    n_up = round(n_steps * pct_start)
     n_down = n_steps - n_up
     lrs = np.concatenate([_cos_ramp(lr_max / div, lr_max, n_up), _cos_ramp(lr_max, lr_max / div_final, n_down)])
     momenta = np.concatenate([_cos_ramp(moms[0], moms[1], n_up), _cos_ramp(moms[1], moms[2], n_down)])

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import copy
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from numbers import Real
 
 import numpy as np
 import torch
@@ -30,26 +31,48 @@ class Tensors:
     def __len__(self) -> int:
         return self.cat.shape[0]
 
-    def to(self, device: torch.device) -> "Tensors":
+    def to(self, device: torch.device) -> Tensors:
         y = None if self.y is None else self.y.to(device)
         return Tensors(self.cat.to(device), self.cont.to(device), y)
 
-    def rows(self, index: torch.Tensor | slice) -> "Tensors":
+    def rows(self, index: torch.Tensor | slice) -> Tensors:
         y = None if self.y is None else self.y[index]
         return Tensors(self.cat[index], self.cont[index], y)
 
 
-def make_optimizer(module: nn.Module, name: str, lr: float, weight_decay: float) -> torch.optim.Optimizer:
-    """AdamW (decoupled weight decay, fastai's betas and eps) or SGD with momentum."""
+@dataclass
+class ParamGroup:
+    """Parameters trained together at one peak learning rate (a layer group)."""
+
+    name: str
+    params: list[nn.Parameter]
+    lr: float
+    weight_decay: float | None = None
+
+
+def single_group(module: nn.Module, lr: float) -> list[ParamGroup]:
+    """Every trainable parameter of ``module`` in one group."""
+    return [ParamGroup("all", [param for param in module.parameters() if param.requires_grad], float(lr))]
+
+
+def make_optimizer(groups: Sequence[ParamGroup], name: str, weight_decay: float) -> torch.optim.Optimizer:
+    """AdamW (decoupled weight decay, fastai's betas and eps) or SGD with momentum, with
+    one optimiser parameter group per :class:`ParamGroup` (its own weight decay when it
+    has one, else ``weight_decay``)."""
+    param_groups = [{"params": group.params, "lr": group.lr,
+                     "weight_decay": weight_decay if group.weight_decay is None else group.weight_decay}
+                    for group in groups]
     if name == "adamw":
-        return torch.optim.AdamW(module.parameters(), lr=lr, betas=(0.9, 0.99), eps=1e-5, weight_decay=weight_decay)
-    return torch.optim.SGD(module.parameters(), lr=lr, momentum=0.9, weight_decay=weight_decay)
+        return torch.optim.AdamW(param_groups, betas=(0.9, 0.99), eps=1e-5, weight_decay=weight_decay)
+    return torch.optim.SGD(param_groups, momentum=0.9, weight_decay=weight_decay)
 
 
-def set_hyper(optimizer: torch.optim.Optimizer, lr: float, momentum: float) -> None:
-    """Set the learning rate and momentum (AdamW's beta1) of every parameter group."""
-    for group in optimizer.param_groups:
-        group["lr"] = lr
+def set_hyper(optimizer: torch.optim.Optimizer, lr: float | Sequence[float], momentum: float) -> None:
+    """Set the learning rate (one for all, or one per parameter group) and the momentum
+    (AdamW's beta1) of every parameter group."""
+    rates = np.broadcast_to(np.asarray(lr, dtype=np.float64), (len(optimizer.param_groups),))
+    for group, rate in zip(optimizer.param_groups, rates):
+        group["lr"] = float(rate)
         if "betas" in group:
             group["betas"] = (momentum, group["betas"][1])
         else:
@@ -89,7 +112,8 @@ def train_steps(
     progress=None,
 ) -> float:
     """One pass over a shuffled index, one optimiser step per batch with the given
-    learning rates and momenta. Returns the mean training loss."""
+    learning rates (shape (n_steps,), or (n_groups, n_steps) for one row per parameter
+    group) and momenta. Returns the mean training loss."""
     device = data.cat.device
     module.train()
     order = torch.randperm(len(data), generator=generator, device=generator.device).to(device)
@@ -97,7 +121,7 @@ def train_steps(
     n_seen = 0
     for step, start in enumerate(batch_starts(len(data), batch_size)):
         batch = data.rows(order[start : start + batch_size])
-        set_hyper(optimizer, float(lrs[step]), float(momenta[step]))
+        set_hyper(optimizer, lrs[..., step], float(momenta[step]))
         loss = optimizer_step(module, batch, optimizer, loss_fn, amp=amp)
         total += loss * len(batch)
         n_seen += len(batch)
@@ -146,7 +170,7 @@ def fit(
     *,
     epochs: int,
     batch_size: int,
-    lr: float,
+    lr: float | Sequence[ParamGroup],
     weight_decay: float,
     optimizer: str,
     schedule: str,
@@ -160,14 +184,20 @@ def fit(
 ) -> list[dict[str, float]]:
     """Train ``module`` for ``epochs`` epochs and return one history row per epoch.
 
+    ``lr`` is one peak rate for every trainable parameter, or the layer groups to train,
+    each with its own peak rate; the schedule (one-cycle or constant) scales each group's
+    rate alike, and the history's ``lr`` is the last group's rate at the end of the epoch.
     ``evaluate(module)`` scores the validation data after each epoch (its keys become
     history columns); ``early_stopping`` then keeps the best epoch's weights. The
     recorded training loss is multiplied by ``loss_scale`` (for a standardised target).
     """
     steps_per_epoch = len(batch_starts(len(data), batch_size))
     n_steps = epochs * steps_per_epoch
-    lrs, momenta = one_cycle(n_steps, lr) if schedule == "one_cycle" else constant(n_steps, lr)
-    opt = make_optimizer(module, optimizer, lr, weight_decay)
+    groups = single_group(module, lr) if isinstance(lr, Real) else list(lr)
+    plan = one_cycle if schedule == "one_cycle" else constant
+    lrs = np.stack([plan(n_steps, group.lr)[0] for group in groups])
+    momenta = plan(n_steps, groups[-1].lr)[1]
+    opt = make_optimizer(groups, optimizer, weight_decay)
     history = []
     for epoch in range(epochs):
         begin = time.perf_counter()
@@ -178,13 +208,13 @@ def fit(
             else None
         )
         train_loss = train_steps(
-            module, data, opt, loss_fn, lrs[window], momenta[window],
+            module, data, opt, loss_fn, lrs[:, window], momenta[window],
             batch_size=batch_size, generator=generator, amp=amp, progress=progress,
         )
         row = {"epoch": epoch + 1, "train_loss": train_loss * loss_scale}
         if evaluate is not None:
             row.update(evaluate(module))
-        row["lr"] = float(lrs[window][-1])
+        row["lr"] = float(lrs[-1, window][-1])
         row["seconds"] = time.perf_counter() - begin
         history.append(row)
         if progress is not None:

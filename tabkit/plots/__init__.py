@@ -8,6 +8,7 @@ three significant digits.
 """
 from tabkit.plots.dependence import dependence_note, plot_partial_dependence, plot_partial_dependence_2d
 from tabkit.plots.embeddings import plot_embeddings
+from tabkit.plots.factors import plot_factors
 from tabkit.plots.importance import plot_importance, plot_importance_comparison
 from tabkit.plots.redundancy import plot_dendrogram
 from tabkit.plots.runs import plot_leaderboard, plot_series, plot_tree_spread
@@ -23,6 +24,7 @@ __all__ = [
     "plot_contribution_summary",
     "plot_dendrogram",
     "plot_embeddings",
+    "plot_factors",
     "plot_history",
     "plot_importance",
     "plot_importance_comparison",

@@ -12,7 +12,7 @@ from sklearn.utils.validation import check_is_fitted
 from tabkit.plots.style import WIDTH, finish, target_axes
 from tabkit.plots.units import sig
 
-NON_CURVE_COLUMNS = ("epoch", "train_loss", "valid_loss", "lr", "seconds")
+NON_CURVE_COLUMNS = ("epoch", "train_loss", "valid_loss", "lr", "seconds", "trained")
 
 
 def plot_history(history, *, ax: Axes | None = None, figsize: tuple[float, float] | None = None) -> Figure:

@@ -108,3 +108,21 @@ def test_lr_find_bad_arguments(small, frame):
     X, y = frame
     with pytest.raises(ValueError, match="end_lr"):
         tk.EmbeddingNetRegressor(**small).lr_find(X, y, start_lr=1.0, end_lr=0.1)
+
+
+@pytest.mark.parametrize("cls", [tk.EmbeddingNetRegressor, tk.EmbeddingNetClassifier])
+def test_one_training_row_is_refused(small, frame, cls):
+    X, y = frame
+    target = y[:1] if cls is tk.EmbeddingNetRegressor else np.array(["a"])
+    model = cls(**small)
+    with pytest.raises(ValueError, match=rf"{cls.__name__} needs at least 2 training rows, got 1 \(BatchNorm"):
+        model.fit(X.iloc[:1], target)
+    assert not hasattr(model, "module_")
+
+
+def test_log_target_message_names_y_and_counts(small, frame):
+    X, y = frame
+    y = y.copy()
+    y[[2, 4]] = [-5.0, 0.0]
+    with pytest.raises(ValueError, match=r"log_target=True: a log target needs y_val > 0, but 2 of 600 row\(s\)"):
+        tk.EmbeddingNetRegressor(**small, log_target=True).fit(X, np.abs(y) + 1, X_val=X, y_val=y)

@@ -32,20 +32,20 @@ def test_sklearn_conventions(cls, frame):
         with pytest.raises(NotFittedError):
             getattr(model, method)(X)
     with pytest.raises(NotFittedError):
-        model.embeddings_
+        _ = model.embeddings_
 
 
 def test_issue_defaults():
     params = tk.EmbeddingNetRegressor().get_params()
-    expected = dict(layers=(1000, 500), dropout=(0.001, 0.01), emb_dropout=0.04, emb_sizes=None, y_range=None,
-                    log_target=False, epochs=5, lr=1e-3, batch_size=512, weight_decay=0.2, optimizer="adamw",
-                    schedule="one_cycle", early_stopping=False, device="auto", mixed_precision="auto",
-                    cat_names=None, cont_names=None, max_card=20, random_state=None, verbose=1)
+    expected = {"layers": (1000, 500), "dropout": (0.001, 0.01), "emb_dropout": 0.04, "emb_sizes": None,
+                "y_range": None, "log_target": False, "epochs": 5, "lr": 1e-3, "batch_size": 512, "weight_decay": 0.2,
+                "optimizer": "adamw", "schedule": "one_cycle", "early_stopping": False, "device": "auto",
+                "mixed_precision": "auto", "cat_names": None, "cont_names": None, "max_card": 20,
+                "init_embeddings": None, "random_state": None, "verbose": 1}
     assert params == expected
 
 
-def test_fitted_state(fitted, frame):
-    X, _ = frame
+def test_fitted_state(fitted):
     proc = fitted.processor_
     assert proc.cat_features_ == ["Store", "DayOfWeek", "Kind", "x_na"]
     assert proc.cont_names_ == ["x"]
@@ -53,7 +53,7 @@ def test_fitted_state(fitted, frame):
     sizes = [embed.weight.shape for embed in fitted.module_.embeds]
     assert sizes == [(16, emb_size(16)), (8, emb_size(8)), (4, emb_size(4)), (3, emb_size(3))]
     assert fitted.device_ == torch.device("cpu") and fitted.mixed_precision_ is False
-    assert list(fitted.history_.columns) == ["epoch", "train_loss", "valid_loss", "rmspe", "lr", "seconds"]
+    assert list(fitted.history_.columns) == ["epoch", "train_loss", "valid_loss", "rmspe", "lr", "seconds", "trained"]
     assert fitted.history_["epoch"].tolist() == [1, 2]
 
 
@@ -273,7 +273,7 @@ def test_verbose_shows_a_bar_per_epoch(small, frame, capsys):
 def test_history_without_validation(small, frame):
     X, y = frame
     model = tk.EmbeddingNetRegressor(**small, random_state=0).fit(X, y)
-    assert list(model.history_.columns) == ["epoch", "train_loss", "lr", "seconds"]
+    assert list(model.history_.columns) == ["epoch", "train_loss", "lr", "seconds", "trained"]
     assert model.best_epoch_ is None
 
 
@@ -294,3 +294,26 @@ def test_losses_are_on_the_target_scale(small, frame):
     last = model.history_.iloc[-1]
     assert 0.3 < last["train_loss"] / last["valid_loss"] < 3
     assert last["valid_loss"] == pytest.approx(np.mean((np.log(y) - np.log(model.predict(X))) ** 2), rel=1e-4)
+
+
+def test_a_row_of_a_frame_is_one_row(fitted, frame, small):
+    X, y = frame
+    row = X.iloc[3]
+    assert isinstance(row, pd.Series)
+    np.testing.assert_array_equal(fitted.predict(row), fitted.predict(X.iloc[3:4]))
+    pd.testing.assert_frame_equal(fitted.transform(row), fitted.transform(X.iloc[3:4]), check_dtype=False)
+    labels = np.where(y > np.median(y), "high", "low")
+    classifier = tk.EmbeddingNetClassifier(**small, random_state=0).fit(X, labels)
+    np.testing.assert_array_equal(classifier.predict_proba(row), classifier.predict_proba(X.iloc[3:4]))
+    assert classifier.predict(row).tolist() == classifier.predict(X.iloc[3:4]).tolist()
+
+
+def test_log_scale_metric_reads_the_model_scale(fitted, frame):
+    X, y = frame
+    raw = np.log(fitted.predict(X.iloc[500:]))
+    assert metrics.exp_rmspe.scale == fitted.target_transform_.name == "log"
+    y_in, p_in = fitted._metric_inputs(metrics.exp_rmspe, y[500:], fitted._predict_raw(X.iloc[500:]))
+    np.testing.assert_allclose(y_in, np.log(y[500:]))
+    np.testing.assert_allclose(p_in, raw, rtol=1e-12)
+    y_in, p_in = fitted._metric_inputs(metrics.rmspe, y[500:], fitted._predict_raw(X.iloc[500:]))
+    np.testing.assert_array_equal(y_in, y[500:])

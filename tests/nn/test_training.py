@@ -26,8 +26,8 @@ def make_net(seed=0):
 
 
 def run(net, data, **kwargs):
-    settings = dict(epochs=3, batch_size=50, lr=1e-2, weight_decay=0.0, optimizer="adamw", schedule="one_cycle",
-                    loss_fn=F.mse_loss, generator=torch.Generator().manual_seed(0), amp=False)
+    settings = {"epochs": 3, "batch_size": 50, "lr": 1e-2, "weight_decay": 0.0, "optimizer": "adamw", "schedule": "one_cycle",
+                    "loss_fn": F.mse_loss, "generator": torch.Generator().manual_seed(0), "amp": False}
     settings.update(kwargs)
     return training.fit(net, data, **settings)
 
@@ -79,10 +79,10 @@ def test_schedule_reaches_the_optimizer(data):
 
 def test_set_hyper_sets_momentum_for_both_optimizers():
     net = make_net()
-    adam = training.make_optimizer(net, "adamw", 1e-3, 0.1)
+    adam = training.make_optimizer(training.single_group(net, 1e-3), "adamw", 0.1)
     training.set_hyper(adam, 0.5, 0.8)
     assert adam.param_groups[0]["lr"] == 0.5 and adam.param_groups[0]["betas"] == (0.8, 0.99)
-    sgd = training.make_optimizer(net, "sgd", 1e-3, 0.1)
+    sgd = training.make_optimizer(training.single_group(net, 1e-3), "sgd", 0.1)
     training.set_hyper(sgd, 0.5, 0.8)
     assert sgd.param_groups[0]["momentum"] == 0.8
 
