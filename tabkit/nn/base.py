@@ -300,7 +300,8 @@ class NetEstimator(BaseEstimator):
         scores = {"valid_loss": float(self._loss(raw, tensors.y)) * self._loss_scale()}
         if metric is not None:
             name, func, _ = metric
-            scores[name] = float(func(*self._metric_inputs(func, y_val, raw.cpu().numpy())))
+            extra = {"classes": self.classes_} if getattr(func, "needs", None) == "probabilities" else {}
+            scores[name] = float(func(*self._metric_inputs(func, y_val, raw.cpu().numpy()), **extra))
         return scores
 
     def _early_stopping(self, metric) -> training.EarlyStopping | None:

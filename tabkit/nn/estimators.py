@@ -360,6 +360,8 @@ class EmbeddingNetClassifier(ClassifierMixin, _TabularNet):
         return np.searchsorted(self.classes_, y).astype(np.int64)
 
     def _metric_inputs(self, func, y_val: np.ndarray, raw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        if getattr(func, "needs", None) == "probabilities":
+            return y_val, torch.softmax(torch.from_numpy(raw).double(), dim=1).numpy()
         return y_val, self.classes_[np.argmax(raw, axis=1)]
 
     def _loss(self, out: torch.Tensor, target: torch.Tensor) -> torch.Tensor:

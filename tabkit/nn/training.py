@@ -3,6 +3,7 @@ shuffles an index and slices it into batches (no per-row Dataset or DataLoader).
 from __future__ import annotations
 
 import copy
+import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -204,7 +205,7 @@ def fit(
         window = slice(epoch * steps_per_epoch, (epoch + 1) * steps_per_epoch)
         progress = (
             tqdm(total=steps_per_epoch, desc=f"epoch {epoch + 1}/{epochs}", unit="batch", leave=True)
-            if verbose
+            if verbose and sys.stderr.isatty()
             else None
         )
         train_loss = train_steps(
@@ -217,9 +218,13 @@ def fit(
         row["lr"] = float(lrs[-1, window][-1])
         row["seconds"] = time.perf_counter() - begin
         history.append(row)
+        shown = {k: f"{v:.4g}" for k, v in row.items() if k not in ("epoch", "lr", "seconds", "trained")}
         if progress is not None:
-            progress.set_postfix({k: f"{v:.4g}" for k, v in row.items() if k not in ("epoch", "lr", "seconds")})
+            progress.set_postfix(shown)
             progress.close()
+        elif verbose:  # output redirected to a file: one line per epoch, no progress bar
+            print(f"epoch {epoch + 1}/{epochs}: " + ", ".join(f"{k} {v}" for k, v in shown.items())
+                  + f" ({row['seconds']:.1f}s)", file=sys.stderr, flush=True)
         if early_stopping is not None and early_stopping.update(epoch + 1, row[early_stopping.monitor], module):
             break
     if early_stopping is not None and early_stopping.best_state is not None:

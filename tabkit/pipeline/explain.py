@@ -73,13 +73,13 @@ def contributions_table(model: FittedModel, X: pd.DataFrame, y: np.ndarray, rows
     positions = rows["row"].to_numpy()
     chosen = X.iloc[positions]
     explanation = model.kind.explain_rows(model.estimator, chosen)
-    std = model.estimator.predict_std(chosen) if hasattr(model.estimator, "predict_std") else np.full(len(chosen), np.nan)
     head = rows.reset_index(drop=True)
     if explanation.classes is None:
         head["actual"] = model.fit_transform.forward(np.asarray(y)[positions])
         head["prediction"] = explanation.prediction.to_numpy()
         head["bias"] = explanation.bias
-        head["prediction_std"] = std
+        head["prediction_std"] = (model.estimator.predict_std(chosen) if hasattr(model.estimator, "predict_std")
+                                  else np.nan)
         return pd.concat([head, explanation.values.reset_index(drop=True)], axis=1)
     parts = []
     for label in explanation.classes:

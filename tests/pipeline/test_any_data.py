@@ -56,7 +56,7 @@ def csv_run(tmp_path_factory):
     folder = tmp_path_factory.mktemp("csv")
     train, test = synthetic_bulldozers(folder / "data", n_train=2000, n_test=300)
     spec = csv_spec(train, test, model=[{"name": "forest", "kind": "forest", "params": TINY_FOREST},
-                                        {"name": "net", "kind": "embedding_net", "params": TINY_NET}])
+                                        {"name": "net", "kind": "embedding_net", "params": {**TINY_NET, "verbose": 1}}])
     path = write_spec(folder / "dozers.toml", spec)
     done = run_cli("run", str(path), "--out", str(folder / "runs"), cwd=folder)
     assert done.returncode == 0, done.stdout + done.stderr
@@ -130,6 +130,9 @@ def test_run_log_has_no_library_warnings_and_one_line_per_epoch(csv_run):
     assert "Could not infer format" not in done.stdout + done.stderr
     assert "Warning" not in done.stderr
     assert "\r" not in done.stdout + done.stderr and "\r" not in (run / "log.txt").read_text()
+    epochs = [line for line in done.stderr.splitlines() if line.startswith("epoch ")]
+    assert [line.split(":")[0] for line in epochs] == [f"epoch {i}/4" for i in range(1, 5)]
+    assert all("valid_loss" in line and "rmsle" in line for line in epochs)
 
 
 def test_classification_with_every_kind_and_probabilities(tmp_path):
