@@ -39,6 +39,7 @@ name of a run folder. Layout (``LAYOUT_VERSION`` 2)::
       <name>/search.csv          the search's candidates, when the model was searched
       <name>/history.csv         a net's per-epoch history
       <name>/embeddings.parquet  learnt embeddings: column, label, then one column per dimension
+      <name>/biases.csv          a collaborative-filtering model's biases: side, label, bias
 
 Every file is written to a temporary name and renamed into place, so a reader never sees
 half a file; ``log.txt`` alone is appended to line by line.
@@ -76,6 +77,7 @@ EXPLAINED_ROWS = "explained_rows.csv"
 SEARCH = "search.csv"
 HISTORY = "history.csv"
 EMBEDDINGS = "embeddings.parquet"
+BIASES = "biases.csv"
 
 BASELINE = "baseline"
 """The name of the naive baseline among a run's models (and of its saved file)."""
@@ -171,6 +173,10 @@ class RunWriter:
     def write_parquet(self, relative: str, frame: pd.DataFrame) -> Path:
         """Write a frame as parquet (no index)."""
         return atomic_write(self.file(relative), lambda tmp: frame.to_parquet(tmp, index=False))
+
+    def write_table(self, relative: str, frame: pd.DataFrame) -> Path:
+        """Write a frame as parquet or CSV, as the file name says."""
+        return self.write_parquet(relative, frame) if relative.endswith(".parquet") else self.write_csv(relative, frame)
 
     def write_object(self, relative: str, obj: Any, *, compress: int = 0) -> int:
         """Pickle ``obj`` with joblib and record its SHA-256 in the manifest; returns its size

@@ -298,7 +298,47 @@ class CsvBuilder:
         return self._features(self._read(source, data), data, features)
 
 
-BUILDERS = {builder.name: builder for builder in (RossmannBuilder(), CsvBuilder())}
+class RatingsBuilder:
+    """Users' ratings of items (MovieLens files, or ratings generated from known factors):
+    the user and item are the categorical inputs, the rating the target, the timestamp the
+    date."""
+
+    name = "ratings"
+    sources = ("movielens", "synthetic_ratings")
+
+    def check_spec(self, data: dict, features: dict, problems) -> None:
+        """The MovieLens folder exists; nothing is dropped from two columns."""
+        if data["source"] not in self.sources:
+            problems.add("features.builder", f"'ratings' reads source = 'movielens' or 'synthetic_ratings', "
+                                             f"not {data['source']!r}")
+            return
+        if data["source"] == "movielens" and data["path"] is not None and not Path(data["path"]).is_dir():
+            problems.add("data.path", f"folder not found: {_resolved(data['path'])}")
+        if features["drop"]:
+            problems.add("features.drop", "ratings have only their user and item as inputs; nothing can be dropped")
+
+    def build(self, data: dict, features: dict) -> FeatureSet:
+        """The ratings, one row each (titles of the items kept for reading)."""
+        from tabkit.datasets import load_movielens, make_ratings
+
+        if data["source"] == "movielens":
+            tables = load_movielens(data["path"])
+        else:
+            tables = make_ratings(data["n_users"], data["n_items"], seed=data["seed"])
+        ratings = tables["ratings"].merge(tables["items"], on="item", how="left")
+        return FeatureSet(train=ratings, test=None, target="rating", date="timestamp", id=None, group=None,
+                          cat_names=["user", "item"], cont_names=[], keys=["user", "item", "title"])
+
+    def new_rows(self, data: dict, features: dict, source) -> pd.DataFrame:
+        """User and item pairs to rate: a CSV file or a frame with ``user`` and ``item``."""
+        frame = source.copy() if isinstance(source, pd.DataFrame) else pd.read_csv(source)
+        missing = [c for c in ("user", "item") if c not in frame.columns]
+        if missing:
+            raise ValueError(f"new ratings need the column(s) {missing}; they have {list(frame.columns)}")
+        return frame
+
+
+BUILDERS = {builder.name: builder for builder in (RossmannBuilder(), CsvBuilder(), RatingsBuilder())}
 """Builder name -> builder."""
 
 

@@ -115,7 +115,9 @@ class LoadedRun:
         Returns
         -------
         DataFrame
-            The id column and the prediction (or the class probabilities), sorted by id.
+            The id column and the prediction (or the class probabilities), sorted by id;
+            for data without an id column, the rows' key columns (e.g. user and item) and
+            the prediction, in the rows' order.
         """
         fitted = self.model(model)
         frame = self.features(data)
@@ -125,7 +127,7 @@ class LoadedRun:
         if probabilities and predicted.proba is None:
             raise ValueError("probabilities: the run is a regression; there are no classes")
         return submission_frame(frame, predicted, id_column=self.data["id"], target=self.reader.metrics["target"],
-                                closed=self.data.get("closed"), probabilities=probabilities)
+                                closed=self.data.get("closed"), probabilities=probabilities, keys=self.data["keys"])
 
 
 class _BaselineModel:

@@ -42,18 +42,6 @@ def data_facts(data: dict, features: FeatureSet, split: SplitData, task: str) ->
     }
 
 
-def embedding_frame(model) -> pd.DataFrame:
-    """A model's ``embeddings_`` as one long frame: column, label, then dimensions
-    ``e0, e1, ...`` (missing where a column's embedding is narrower)."""
-    parts = []
-    for column, table in model.embeddings_.items():
-        part = table.set_axis([f"e{i}" for i in range(table.shape[1])], axis=1).reset_index(drop=True)
-        part.insert(0, "label", [str(v) for v in table.index])
-        part.insert(0, "column", column)
-        parts.append(part)
-    return pd.concat(parts, ignore_index=True)
-
-
 def versions() -> dict[str, str | None]:
     """Versions of tabkit, Python and the libraries a model depends on."""
     def version(package: str) -> str | None:

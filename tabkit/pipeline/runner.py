@@ -21,7 +21,7 @@ from tabkit.pipeline.cache import cache_key, cached_features
 from tabkit.pipeline.fitted import FittedModel, Predictions
 from tabkit.pipeline.kinds import FitContext, get_kind
 from tabkit.pipeline.progress import RunLog, format_leaderboard, format_steps
-from tabkit.pipeline.run_facts import data_facts, embedding_frame, plain, versions
+from tabkit.pipeline.run_facts import data_facts, plain, versions
 from tabkit.pipeline.scoring import MeanBaseline, greater_is_better
 from tabkit.pipeline.signals import terminate_as_interrupt
 from tabkit.pipeline.spec import Spec, load_spec
@@ -317,8 +317,8 @@ class _Run:
         history = getattr(estimator, "history_", None)
         if isinstance(history, pd.DataFrame):
             self.writer.write_csv(runs.model_artifact(name, runs.HISTORY), history)
-        if "embeddings" in kind.provides and estimator.embeddings_:
-            self.writer.write_parquet(runs.model_artifact(name, runs.EMBEDDINGS), embedding_frame(estimator))
+        for file, table in kind.tables(estimator).items():
+            self.writer.write_table(runs.model_artifact(name, file), table)
         info = {"kind": kind.name, "score": value, "fit_seconds": fit_seconds, "predict_seconds": predict_seconds,
                 "n_train": len(ctx.X_train), "n_valid": len(ctx.X_valid), "file_bytes": size,
                 "target_transform": None if model.fit_transform.is_identity else model.fit_transform.name,

@@ -13,8 +13,8 @@ from typing import Any
 from tabkit.metrics import METRICS
 
 REQUIRED = object()
-SOURCES = ("synthetic", "rossmann", "csv")
-BUILDERS = ("rossmann", "auto")
+SOURCES = ("synthetic", "rossmann", "csv", "movielens", "synthetic_ratings")
+BUILDERS = ("rossmann", "auto", "ratings")
 SPLITS = ("test", "days", "fraction", "random")
 TYPE_NAMES = {str: "a string", int: "an integer", float: "a number", bool: "true or false",
               list: "a list", dict: "a table"}
@@ -55,12 +55,17 @@ SCHEMA: dict[str, dict[str, Key]] = {
     },
     "data": {
         "source": Key(str, REQUIRED, SOURCES,
-                      "synthetic (generated Rossmann tables), rossmann (Kaggle's Rossmann files) or "
-                      "csv (any table as CSV files)", '"csv"'),
+                      "synthetic (generated Rossmann tables), rossmann (Kaggle's Rossmann files), csv "
+                      "(any table as CSV files), movielens (MovieLens ratings files) or "
+                      "synthetic_ratings (generated ratings from known factors)", '"csv"'),
         "path": Key(str, doc="rossmann: the folder holding Kaggle's train.csv, test.csv, store.csv "
-                             "and the external tables", example='"data/raw/rossmann"'),
+                             "and the external tables; movielens: the folder holding u.data + u.item "
+                             "(100k) or ratings.csv + movies.csv (latest-small)",
+                    example='"data/raw/rossmann"'),
         "n_stores": Key(int, 50, doc="synthetic: number of stores", example="20"),
-        "seed": Key(int, 0, doc="synthetic: the generator's seed", example="1"),
+        "n_users": Key(int, 943, doc="synthetic_ratings: number of users", example="300"),
+        "n_items": Key(int, 1682, doc="synthetic_ratings: number of items", example="500"),
+        "seed": Key(int, 0, doc="synthetic, synthetic_ratings: the generator's seed", example="1"),
         "train": Key(str, doc="csv: the training file (features, date and target)",
                      example='"data/raw/bulldozers/Train.csv"'),
         "test": Key(str, doc="csv: the file to predict for the submission (features, date, id); "
@@ -85,9 +90,9 @@ SCHEMA: dict[str, dict[str, Key]] = {
     },
     "features": {
         "builder": Key(str, choices=BUILDERS,
-                       doc="rossmann (fastai's Rossmann features) or auto (date parts of the date "
-                           "column, column roles by type and cardinality); defaults to rossmann for "
-                           "the Rossmann sources and auto for csv", example='"auto"'),
+                       doc="rossmann (fastai's Rossmann features), auto (date parts of the date "
+                           "column, column roles by type and cardinality) or ratings (user, item and "
+                           "rating); defaults to the source's own", example='"auto"'),
         "log_target": Key(bool, False, doc="regression: models learn log(target) and predictions "
                                            "are turned back with exp; every score is on the "
                                            "target's own units", example="true"),
@@ -155,6 +160,8 @@ SCHEMA: dict[str, dict[str, Key]] = {
 SOURCE_KEYS = {
     "synthetic": ("n_stores", "seed"),
     "rossmann": ("path",),
+    "movielens": ("path",),
+    "synthetic_ratings": ("n_users", "n_items", "seed"),
     "csv": ("train", "test", "target", "id", "date", "date_format", "dtypes", "drop_missing_target"),
 }
 """The ``[data]`` keys each source reads (the others must be left out)."""

@@ -273,16 +273,16 @@ def _models(raw: Any, problems: _Problems) -> list[dict]:
 def _check_data(data: dict, problems: _Problems) -> None:
     source = data["source"]
     mine = set(SOURCE_KEYS[source])
-    for other, keys in SOURCE_KEYS.items():
-        for key in set(keys) - mine:
-            if other != source and data.get(key) not in (None, SCHEMA["data"][key].default):
-                problems.add(f"data.{key}", f"applies only to source = {other!r}, not {source!r}")
-    for key in set().union(*map(set, SOURCE_KEYS.values())) - mine:
+    for key in dict.fromkeys(k for keys in SOURCE_KEYS.values() for k in keys if k not in mine):
+        if data.get(key) not in (None, SCHEMA["data"][key].default):
+            owners = " or ".join(repr(name) for name, keys in SOURCE_KEYS.items() if key in keys)
+            problems.add(f"data.{key}", f"applies only to source = {owners}, not {source!r}")
         data[key] = None
-    if source == "synthetic" and data["n_stores"] < 1:
-        problems.add("data.n_stores", f"must be at least 1, got {data['n_stores']}")
-    if source == "rossmann" and data["path"] is None:
-        problems.add("data.path", "missing required value (the folder of Kaggle's Rossmann files)")
+    for key in ("n_stores", "n_users", "n_items"):
+        if key in mine and data[key] < 1:
+            problems.add(f"data.{key}", f"must be at least 1, got {data[key]}")
+    if source in ("rossmann", "movielens") and data["path"] is None:
+        problems.add("data.path", f"missing required value (the folder of the {source} files)")
     if source == "csv":
         for key in ("train", "target"):
             if data[key] is None:
@@ -296,7 +296,7 @@ def _check_data(data: dict, problems: _Problems) -> None:
 
 def _check_features(data: dict, features: dict, task: str, problems: _Problems, check_data: bool) -> None:
     if features["builder"] is None:
-        features["builder"] = "auto" if data["source"] == "csv" else "rossmann"
+        features["builder"] = next(b.name for b in BUILDERS.values() if data["source"] in b.sources)
     for key in ("drop", "cat_names", "cont_names"):
         values = features[key]
         if values is not None and not all(isinstance(v, str) for v in values):

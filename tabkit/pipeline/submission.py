@@ -8,8 +8,8 @@ import pandas as pd
 from tabkit.pipeline.fitted import Predictions
 
 
-def submission_frame(rows: pd.DataFrame, predicted: Predictions, *, id_column: str, target: str,
-                     closed: str | None, probabilities: bool) -> pd.DataFrame:
+def submission_frame(rows: pd.DataFrame, predicted: Predictions, *, id_column: str | None, target: str,
+                     closed: str | None, probabilities: bool, keys: list[str] = ()) -> pd.DataFrame:
     """One line per row of ``rows`` (which holds the id and the ``closed`` column).
 
     Parameters
@@ -18,14 +18,18 @@ def submission_frame(rows: pd.DataFrame, predicted: Predictions, *, id_column: s
         The predicted rows.
     predicted : Predictions
         Their predictions.
-    id_column, target : str
-        The submission's column names.
+    id_column : str or None
+        The first column, sorted by; without one, the ``keys`` columns the rows have come
+        first and the rows keep their order.
+    target : str
+        The prediction's column name.
     closed : str or None
         A column whose 0 values mean "closed": those rows are predicted 0 (regression).
     probabilities : bool
         One column per class (named by the class) instead of the predicted label.
     """
-    ids = {id_column: rows[id_column].to_numpy()}
+    named = [id_column] if id_column is not None else [k for k in keys if k in rows.columns]
+    ids = {column: rows[column].to_numpy() for column in named}
     if probabilities:
         frame = pd.DataFrame({**ids, **{str(c): predicted.proba[:, k] for k, c in enumerate(predicted.classes)}})
     else:
@@ -33,4 +37,4 @@ def submission_frame(rows: pd.DataFrame, predicted: Predictions, *, id_column: s
         if closed is not None and predicted.proba is None:
             values = np.where(rows[closed].fillna(1).to_numpy() == 0, 0, values)
         frame = pd.DataFrame({**ids, target: values})
-    return frame.sort_values(id_column, kind="stable").reset_index(drop=True)
+    return frame if id_column is None else frame.sort_values(id_column, kind="stable").reset_index(drop=True)

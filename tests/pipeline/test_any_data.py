@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import re
-import signal
 import subprocess
 import sys
 import time
@@ -14,7 +13,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from pipeline_helpers import REPO, TINY_FOREST, TINY_NET, only_run, read_json, run_cli, spec_dict, synthetic_bulldozers, write_spec
+from pipeline_helpers import (
+    REPO,
+    TINY_FOREST,
+    TINY_NET,
+    only_run,
+    read_json,
+    run_cli,
+    spec_dict,
+    synthetic_bulldozers,
+    write_spec,
+)
 
 from tabkit.pipeline.kinds import KINDS, ModelKind, register
 from tabkit.pipeline.predict import load_run

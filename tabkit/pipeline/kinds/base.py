@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from tabkit import runs
 from tabkit.prep.target import TargetTransform
 
 TASKS = ("regression", "classification")
@@ -160,6 +161,25 @@ class ModelKind:
         """The parameters recorded in ``metrics.json``."""
         return model.get_params(deep=False)
 
+    def tables(self, model) -> dict[str, pd.DataFrame]:
+        """Tables the run keeps of a fitted model (file name in :mod:`tabkit.runs` ->
+        frame): the learnt embeddings of a kind that provides them."""
+        if "embeddings" in self.provides and model.embeddings_:
+            return {runs.EMBEDDINGS: embedding_frame(model.embeddings_)}
+        return {}
+
+
+def embedding_frame(embeddings: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Embedding tables as one long frame: column, label, then dimensions ``e0, e1, ...``
+    (missing where a column's embedding is narrower)."""
+    parts = []
+    for column, table in embeddings.items():
+        part = table.set_axis([f"e{i}" for i in range(table.shape[1])], axis=1).reset_index(drop=True)
+        part.insert(0, "label", [str(v) for v in table.index])
+        part.insert(0, "column", str(column))
+        parts.append(part)
+    return pd.concat(parts, ignore_index=True)
+
 
 def fit_or_search(estimator, entry: dict, ctx: FitContext, kind: ModelKind, X_fit: pd.DataFrame,
                   X_val: pd.DataFrame):
@@ -174,6 +194,35 @@ def fit_or_search(estimator, entry: dict, ctx: FitContext, kind: ModelKind, X_fi
     search = ValidationSearch(estimator, entry["search"], scoring=scorer, n_jobs=1)
     search.fit(X_fit, y_fit, X_val=X_val, y_val=y_val)
     return search.best_estimator_, search
+
+
+def check_embedding_source(entry: dict, key: str, earlier: list[dict], problems, *, required: bool) -> None:
+    """``entry[key]`` names a model listed before it whose kind provides embeddings."""
+    where = f"model {entry['name']!r}.{key}"
+    source = entry.get(key)
+    if source is None:
+        if required:
+            problems.add(where, "missing required value: the model whose embeddings it uses")
+        return
+    kinds = {e["name"]: e["kind"] for e in earlier}
+    if source not in kinds:
+        problems.add(where, f"{source!r} is not a model listed before it")
+    elif "embeddings" not in get_kind(kinds[source]).provides:
+        problems.add(where, f"{source!r} is a {kinds[source]} model, which has no embeddings")
+
+
+def transferred_embeddings(entry: dict, ctx: FitContext) -> dict:
+    """``init_embeddings`` for a net whose entry says ``init_embeddings_from``: every
+    categorical input the source model has an embedding of."""
+    source = entry.get("init_embeddings_from")
+    if source is None:
+        return {}
+    model = ctx.models[source].estimator
+    shared = {column: model for column in ctx.cat_names if column in model.embeddings_}
+    if not shared:
+        raise ValueError(f"model {entry['name']!r}: {source!r} has no embedding of any of the categorical "
+                         f"inputs {ctx.cat_names}")
+    return {"init_embeddings": shared}
 
 
 KINDS: dict[str, ModelKind] = {}

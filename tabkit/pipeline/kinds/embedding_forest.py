@@ -3,7 +3,7 @@ the run (``net = "<name>"``), as in Guo and Berkhahn's paper. Its ``params`` and
 are the forest's."""
 from __future__ import annotations
 
-from tabkit.pipeline.kinds.base import FitContext, ModelKind, fit_or_search, get_kind, register
+from tabkit.pipeline.kinds.base import FitContext, ModelKind, check_embedding_source, fit_or_search, register
 from tabkit.pipeline.schema import Key
 
 
@@ -18,16 +18,7 @@ class EmbeddingForestKind(ModelKind):
     explains_rows = True
 
     def check_entry(self, entry: dict, earlier: list[dict], task: str, problems) -> None:
-        where = f"model {entry['name']!r}.net"
-        source = entry.get("net")
-        if source is None:
-            problems.add(where, "missing required value: the model whose embeddings it uses")
-            return
-        kinds = {e["name"]: e["kind"] for e in earlier}
-        if source not in kinds:
-            problems.add(where, f"{source!r} is not a model listed before it")
-        elif "embeddings" not in get_kind(kinds[source]).provides:
-            problems.add(where, f"{source!r} is a {kinds[source]} model, which has no embeddings")
+        check_embedding_source(entry, "net", earlier, problems, required=True)
 
     def pipeline_values(self, entry: dict, ctx: FitContext) -> dict:
         return {"cat_names": [], "cont_names": None}

@@ -10,7 +10,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from tabkit.pipeline.kinds.base import FitContext, ModelKind, register
+from tabkit.pipeline.kinds.base import FitContext, ModelKind, check_embedding_source, register, transferred_embeddings
+from tabkit.pipeline.schema import Key
+
+TRANSFER_KEY = {"init_embeddings_from": Key(str, doc="an earlier model (a kind with embeddings) whose "
+                                                     "embeddings of the same columns start this net's, "
+                                                     "matched by category label", example='"net"')}
 
 
 class EmbeddingNetKind(ModelKind):
@@ -21,12 +26,17 @@ class EmbeddingNetKind(ModelKind):
                   "classification": "tabkit.nn.estimators:EmbeddingNetClassifier"}
     provides = ("embeddings",)
     learns_target_transform = True
+    entry_keys = TRANSFER_KEY
 
     def pipeline_params(self, task: str) -> tuple[str, ...]:
-        return ("cat_names", "cont_names", "log_target") if task == "regression" else ("cat_names", "cont_names")
+        owned = ("cat_names", "cont_names", "init_embeddings")
+        return (*owned, "log_target") if task == "regression" else owned
+
+    def check_entry(self, entry: dict, earlier: list[dict], task: str, problems) -> None:
+        check_embedding_source(entry, "init_embeddings_from", earlier, problems, required=False)
 
     def pipeline_values(self, entry: dict, ctx: FitContext) -> dict:
-        values = super().pipeline_values(entry, ctx)
+        values = {**super().pipeline_values(entry, ctx), **transferred_embeddings(entry, ctx)}
         if ctx.task == "regression":
             values["log_target"] = ctx.transform.name == "log"
             if entry["params"].get("y_range") == "auto":
