@@ -12,6 +12,8 @@ from tabkit.plots.style import ACCENT, SMALL_FONT, finish, target_axes
 from tabkit.plots.units import sig
 
 COORD_COLUMNS = ("label", "pc1", "pc2")
+RASTER_POINTS = 300
+"""Maps of more categories than this draw their dots as an image (the labels stay text)."""
 
 
 def plot_embeddings(data, column: str | None = None, *, variance_explained=None, n_labels: int = 5,
@@ -60,7 +62,8 @@ def plot_embeddings(data, column: str | None = None, *, variance_explained=None,
         raise ValueError(f"n_labels must be a non-negative integer, got {n_labels!r}")
     coords, variance, dims = _coordinates(data, column, variance_explained)
     fig, ax = target_axes(ax, figsize, (6.0, 5.0))
-    ax.scatter(coords["pc1"], coords["pc2"], s=16, color=ACCENT, alpha=0.7, linewidths=0)
+    ax.scatter(coords["pc1"], coords["pc2"], s=16, color=ACCENT, alpha=0.7, linewidths=0,
+               rasterized=len(coords) > RASTER_POINTS)
     for i in extreme_points(coords, n_labels):
         ax.annotate(str(coords["label"].iloc[i]), (coords["pc1"].iloc[i], coords["pc2"].iloc[i]),
                     fontsize=SMALL_FONT, xytext=(3, 3), textcoords="offset points")

@@ -95,7 +95,7 @@ def plot_contribution_summary(values: pd.DataFrame | Explanation, data: pd.DataF
         y = position + rng.uniform(-JITTER, JITTER, size=len(x))
         shades = value_shades(data[name]) if data is not None and name in data.columns else None
         colours = MUTED if shades is None else [cmap(s) if np.isfinite(s) else MUTED for s in shades]
-        ax.scatter(x, y, s=9, c=colours, alpha=0.8, linewidths=0)
+        ax.scatter(x, y, s=9, c=colours, linewidths=0, antialiased=False, rasterized=True)
     ax.set_yticks(np.arange(len(strips)), list(strips))
     ax.invert_yaxis()
     ax.axvline(0.0, color="black", linewidth=0.8)
