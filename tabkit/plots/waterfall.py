@@ -129,7 +129,7 @@ def plot_waterfall(explanation: Explanation, row: int = 0, *, top_k: int = 10, t
         else:
             _label(ax, horizontal, position, float(shown_as(end)), text, "edge", 1 if end >= start else -1)
     for position, total in zip(positions[[0, -1]], totals):
-        _label(ax, horizontal, position, total, sig(total), "edge", 1)
+        _label(ax, horizontal, position, total, sig(total, trim=False), "edge", 1)
     if actual is not None:
         line = ax.axvline if horizontal else ax.axhline
         line(actual, color=ACTUAL, linestyle="--", linewidth=1.2, label=f"actual {sig(actual)}")

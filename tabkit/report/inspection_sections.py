@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from tabkit import runs
 from tabkit.plots import dependence_note, plot_embeddings, plot_partial_dependence, plot_partial_dependence_2d
-from tabkit.report.blocks import Figure, Note, Section
+from tabkit.report.blocks import Figure, Note, Section, Text
 from tabkit.report.figures import to_data_uri
 from tabkit.report.reading import inspection
 from tabkit.runs import RunReader
@@ -91,5 +91,6 @@ def embeddings_section(run: RunReader, name: str, section: Section) -> Section |
                     "embedding on its first two principal components; the most extreme ones are labelled; "
                     "categories close together act alike in the net"))
     if len(entries) > EMBEDDING_MAPS:
-        section.blocks.append(Note(f"{len(entries) - EMBEDDING_MAPS} less important embedded columns are not drawn."))
+        section.blocks.append(Text(f"The maps of {len(entries) - EMBEDDING_MAPS} less important embedded columns "
+                                   "are not drawn."))
     return section if section.blocks else None
