@@ -31,13 +31,17 @@ def model_facts(run: RunReader, name: str, section: Section) -> Section:
         ("fit seconds", seconds(info.get("fit_seconds"))), ("predict seconds", seconds(info.get("predict_seconds"))),
         ("explain seconds", seconds(info.get("explain_seconds"))),
         ("training rows", info.get("n_train")), ("validation rows", info.get("n_valid")),
-        ("model file", f"{fmt(info['file_bytes'] / 1e6)} MB" if info.get("file_bytes") else None),
+        ("model file", _size(info["file_bytes"]) if info.get("file_bytes") else None),
     ]))
     for key, summary in (("best_params", "best parameters found by the search"), ("params", "parameters")):
         if info.get(key):
             rows = [[str(k), json.dumps(v) if isinstance(v, (list, dict)) else fmt(v)] for k, v in info[key].items()]
             section.blocks.append(Table(["parameter", "value"], rows, folded=summary, sortable=False))
     return section
+
+
+def _size(n_bytes: int) -> str:
+    return f"{n_bytes / 1e6:.1f} MB" if n_bytes >= 1e6 else f"{max(n_bytes / 1e3, 1):.0f} kB"
 
 
 def importance_section(run: RunReader, name: str, section: Section) -> Section | None:

@@ -36,4 +36,4 @@ def script() -> tuple[str, str]:
 def render(template: str, **context) -> str:
     """Render one of the package's templates (with the page script and its hash)."""
     text, source = script()
-    return environment().get_template(template).render(script=Markup(text), script_source=source, **context)
+    return environment().get_template(template).render(script=Markup(text), script_source=Markup(source), **context)

@@ -39,6 +39,13 @@ def test_tree_spread_in_identity_units(rows):
         plot_tree_spread(rows.iloc[:0])
 
 
+def test_tree_spread_rows_named_by_their_keys(rows):
+    ax = plot_tree_spread(rows, labels=["Store 262, 2015-07-31", "Store 3, 2015-07-30"]).axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["Store 262, 2015-07-31", "Store 3, 2015-07-30"]
+    with pytest.raises(ValueError, match="labels has 1 names for 2 rows"):
+        plot_tree_spread(rows, labels=["Store 262"])
+
+
 def test_leaderboard_and_series():
     board = pd.DataFrame({"model": ["forest", "baseline"], "kind": ["forest", "baseline"], "score": [0.1234, 0.3]})
     fig = plot_leaderboard(board, "exp_rmspe")
@@ -49,8 +56,12 @@ def test_leaderboard_and_series():
         plot_leaderboard(board.drop(columns="score"), "rmse")
     days = pd.DataFrame({"Date": pd.date_range("2015-07-01", periods=5), "actual": [1.0, 2, 3, 4, 5],
                          "forest": [1.5, 2, 2.5, 4, 5]})
-    ax = plot_series(days, "Date", ["forest"], title="Store 1").axes[0]
+    fig = plot_series(days, "Date", ["forest"], title="Store 1")
+    ax = fig.axes[0]
     assert [line.get_label() for line in ax.lines] == ["actual", "forest"] and ax.get_title() == "Store 1"
+    fig.draw_without_rendering()
+    labels = [t.get_text() for t in ax.get_xticklabels() if t.get_text()]
+    assert labels and all(len(label) <= 5 for label in labels)  # "Jul", "02", ...: no long dates to overlap
     with pytest.raises(ValueError, match=r"missing column\(s\) \['net'\]"):
         plot_series(days, "Date", ["net"])
 
