@@ -121,6 +121,14 @@ def fmt(value) -> str:
     return str(value)
 
 
+def amount(value) -> str:
+    """A quantity in the target's units or a count: thousands separated from 1,000 on
+    (``4,547``, ``12,150``), else as :func:`fmt`."""
+    if isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value) and abs(value) >= 1000:
+        return f"{value:,.0f}"
+    return fmt(value)
+
+
 def seconds(value) -> str:
     """A duration in seconds: one decimal from 1 s on, two below (``12.3``, ``0.05``)."""
     if value is None or (isinstance(value, float) and math.isnan(value)):

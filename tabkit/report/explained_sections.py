@@ -10,7 +10,7 @@ from tabkit import runs
 from tabkit.forest.attribution import Explanation
 from tabkit.plots import plot_contribution_summary, plot_tree_spread, plot_waterfall
 from tabkit.plots.units import percent_effect, sig
-from tabkit.report.blocks import Figure, Section, Table, fmt
+from tabkit.report.blocks import Figure, Section, Table, amount
 from tabkit.report.figures import to_data_uri
 from tabkit.report.reading import (
     REASONS,
@@ -101,7 +101,7 @@ def waterfall_section(run: RunReader, name: str, section: Section) -> Section | 
                               "error": [f"{100 * (p / a - 1):+.1f}%" if a else "" for a, p in zip(actual, predicted)]})
     how = ("each bar is the percentage a feature moved the prediction; the axis is logarithmic, so a bar's length is "
            "its effect" if transform == "log" else "each bar is what a feature added to the prediction")
-    section.blocks.append(Table(list(table.columns), [[fmt(v) for v in r] for r in table.itertuples(index=False)],
+    section.blocks.append(Table(list(table.columns), [[amount(v) for v in r] for r in table.itertuples(index=False)],
                                 f"{target}: each chart starts at the average prediction (bias) and adds one feature "
                                 f"at a time; {how}; the 10 largest effects are drawn, the others summed"))
     for i, (row_name, reason) in enumerate(zip(names, heads["reason"])):
@@ -114,7 +114,20 @@ def waterfall_section(run: RunReader, name: str, section: Section) -> Section | 
             fig = plot_waterfall(explanation, row=i, target_transform=transform, title=title,
                                  actual=actual if (transform != "log" or actual > 0) else None)
         section.blocks.append(Figure(to_data_uri(fig), f"waterfall of {row_name}"))
+    if transform == "log":
+        section.blocks.append(_log_table(explanation, names))
     return section
+
+
+def _log_table(explanation: Explanation, names: list[str]) -> Table:
+    """The contributions as the model adds them, in log units, one column per row."""
+    values = explanation.values
+    order = values.abs().mean().sort_values(ascending=False, kind="stable").index
+    rows = [["bias", *(sig(explanation.bias, 4) for _ in names)]]
+    rows += [[str(feature), *(sig(v, 4) for v in values[feature])] for feature in order]
+    rows.append(["prediction", *(sig(v, 4) for v in explanation.prediction)])
+    return Table(["feature", *names], rows, "log units: the bias plus the contributions is the log prediction",
+                 folded="the contributions in log units, as the model adds them", sortable=False)
 
 
 def spread_section(run: RunReader, name: str, section: Section) -> Section | None:
@@ -134,7 +147,7 @@ def spread_section(run: RunReader, name: str, section: Section) -> Section | Non
     table = pd.DataFrame({"row": names, "reason": [REASONS.get(r, r) for r in heads["reason"]],
                           "actual": to_target_units(heads["actual"], transform),
                           "predicted": to_target_units(heads["prediction"], transform), "2 std of the trees": shown})
-    section.blocks.append(Table(list(table.columns), [[fmt(v) for v in r] for r in table.itertuples(index=False)],
+    section.blocks.append(Table(list(table.columns), [[amount(v) for v in r] for r in table.itertuples(index=False)],
                                 "a wide spread of the trees' predictions means the forest is unsure of that row"))
     fig = plot_tree_spread(heads, target_transform=transform, labels=names)
     section.blocks.append(Figure(to_data_uri(fig), "predictions with two tree standard deviations"))

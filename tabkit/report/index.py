@@ -13,7 +13,7 @@ from urllib.parse import quote
 
 from tabkit import runs
 from tabkit.files import write_text
-from tabkit.report.blocks import fmt, when
+from tabkit.report.blocks import fmt, seconds, when
 from tabkit.report.rendering import render
 from tabkit.report.run_sections import best_model, leaderboard_frame
 from tabkit.runs import RunReader
@@ -32,7 +32,7 @@ def run_summary(run: RunReader) -> dict:
     submission = run.metrics.get("submission") or {}
     return {
         "spec": run.spec_name, "run": run.run_id, "status": run.status.get("status", "unknown"),
-        "started": when(run.status.get("started")) or "", "duration": fmt(run.status.get("duration_s")),
+        "started": when(run.status.get("started")) or "", "duration": seconds(run.status.get("duration_s")),
         "metric": run.metrics.get("metric", ""), "scores": scores,
         "best": "" if best is None else str(best["model"]), "submitted": submission.get("model", ""),
         "run_dir": str(run.path),

@@ -61,8 +61,11 @@ def maps_section(run: RunReader, name: str, section: Section) -> Section | None:
         feature_x, feature_y = entry["features"]
         fig = plot_partial_dependence_2d(frame, density, label=f"prediction ({run.metrics.get('target', 'target')})"
                                          if frame.attrs.get("target_class") is None else None)
-        notes = [f"{feature}: {', '.join(str(v) for v in values)} left out (a missing-value fill)"
-                 for feature, values in (frame.attrs.get("left_out") or {}).items() if values]
+        notes = [f"{frame[feature].nunique()} of {total} {feature} values shown (the most frequent)"
+                 for feature, total in (frame.attrs.get("n_values") or {}).items()
+                 if frame.attrs.get("kinds", {}).get(feature) != "continuous" and frame[feature].nunique() < total]
+        notes += [f"{feature}: {', '.join(str(v) for v in values)} left out (a missing-value fill)"
+                  for feature, values in (frame.attrs.get("left_out") or {}).items() if values]
         section.blocks.append(Figure(
             to_data_uri(fig), f"average prediction by {feature_x} and {feature_y}",
             caption=f"colour: the average prediction in {_units(run, name)} over {frame.attrs.get('n_rows')} "

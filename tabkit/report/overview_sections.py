@@ -11,7 +11,7 @@ from tabkit import runs
 from tabkit.plots import new_figure, plot_dendrogram, plot_importance_comparison, plot_series
 from tabkit.plots.importance import NOISE, importance_label
 from tabkit.plots.units import sig
-from tabkit.report.blocks import Figure, Section, Table, fmt
+from tabkit.report.blocks import Figure, Section, Table, amount, fmt
 from tabkit.report.figures import to_data_uri
 from tabkit.report.reading import REASONS, explained_rows, greater_is_better, key_columns, row_names
 from tabkit.report.run_sections import best_model, leaderboard_frame
@@ -103,7 +103,7 @@ def rows_section(run: RunReader, section: Section) -> Section | None:
     n_worst = int((rows["reason"] == "worst").sum())
     explaining = [m for m in run.model_names if run.has(runs.model_artifact(m, runs.CONTRIBUTIONS))]
     target = run.metrics.get("target", "the target")
-    section.blocks.append(Table(list(table.columns), [[fmt(v) for v in r] for r in table.itertuples(index=False)],
+    section.blocks.append(Table(list(table.columns), [[amount(v) for v in r] for r in table.itertuples(index=False)],
                                 f"the {n_worst} rows {best['model'] if best is not None else 'the best model'} "
                                 f"(the best model) got most wrong and {len(rows) - n_worst} at random; "
                                 f"predictions in {target}; explained in {', '.join(explaining)}"))

@@ -6,7 +6,19 @@ import pandas as pd
 
 from tabkit import runs
 from tabkit.plots import plot_leaderboard
-from tabkit.report.blocks import Code, Facts, Figure, Section, Table, facts, fmt, seconds, table_from_frame, when
+from tabkit.report.blocks import (
+    Code,
+    Facts,
+    Figure,
+    Section,
+    Table,
+    amount,
+    facts,
+    fmt,
+    seconds,
+    table_from_frame,
+    when,
+)
 from tabkit.report.figures import to_data_uri
 from tabkit.report.reading import greater_is_better, spec
 from tabkit.runs import RunReader
@@ -64,11 +76,11 @@ def split_text(run: RunReader) -> str | None:
 
     def part(dates, n) -> str:
         span = " to ".join(dates) if dates else ""
-        return f"{span} ({fmt(n)} rows)" if span else f"{fmt(n)} rows"
+        return f"{span} ({amount(n)} rows)" if span else f"{amount(n)} rows"
 
     text = (f"validation = {rule}: {part(data.get('valid_dates'), data.get('n_valid'))}; "
             f"training {part(data.get('train_dates'), data.get('n_train'))}")
-    return text + (f"; test {fmt(data['n_test'])} rows" if data.get("n_test") else "")
+    return text + (f"; test {amount(data['n_test'])} rows" if data.get("n_test") else "")
 
 
 def time_text(run: RunReader) -> str | None:
@@ -102,7 +114,7 @@ def summary_section(run: RunReader, section: Section) -> Section:
     pairs = [
         ("status", status.get("status") if not status.get("error") else f"{status.get('status')}: {status['error']}"),
         ("best model", None if best is None else f"{best['model']} ({best['kind']}): {metric} {fmt(best['score'])}"),
-        ("submission", None if not submitted else f"{submitted.get('model')} ({fmt(submitted.get('rows'))} rows "
+        ("submission", None if not submitted else f"{submitted.get('model')} ({amount(submitted.get('rows'))} rows "
                                                   f"in {runs.SUBMISSION})"),
         ("baseline", None if not baseline else f"{baseline.get('name')}: {metric} {fmt(baseline.get('score'))}"),
         ("gain over the baseline", None if best is None or baseline.get("score") is None

@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tabkit.report.blocks import Table, facts, fmt, seconds, table_from_frame, when
+from tabkit.report.blocks import Table, amount, facts, fmt, seconds, table_from_frame, when
 
 
 @pytest.mark.parametrize("value, text", [
@@ -22,6 +22,12 @@ def test_fmt(value, text):
                                          (float("nan"), "")])
 def test_seconds(value, text):
     assert seconds(value) == text
+
+
+@pytest.mark.parametrize("value, text", [(4547.2, "4,547"), (12150.0, "12,150"), (0.105, "0.105"), (2015, "2,015"),
+                                         (None, ""), (float("nan"), "")])
+def test_amount_separates_thousands(value, text):
+    assert amount(value) == text
 
 
 @pytest.mark.parametrize("iso, text", [

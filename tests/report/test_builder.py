@@ -17,7 +17,7 @@ import pytest
 from report_pages import EVIL, decoded_images, menu_links, read_page, svg_texts
 
 from tabkit.plots.units import percent_effect, sig
-from tabkit.report.blocks import fmt
+from tabkit.report.blocks import amount, fmt
 from tabkit.report.builder import ReportWarning, build_report, build_reports
 
 REPO = Path(__file__).resolve().parents[2]
@@ -66,10 +66,10 @@ def test_summary_comes_first_and_answers_the_questions(page, report, run_dir, me
     data = metrics["data"]
     expected = [
         f"{best['model']} ({best['kind']}): exp_rmspe {fmt(best['score'])}",
-        f"{metrics['submission']['model']} ({fmt(metrics['submission']['rows'])} rows in submission.csv)",
+        f"{metrics['submission']['model']} ({amount(metrics['submission']['rows'])} rows in submission.csv)",
         f"{100 * (baseline - best['score']) / baseline:.1f}% lower exp_rmspe than the baseline",
-        "validation = the last 14 days: " + " to ".join(data["valid_dates"]) + f" ({fmt(data['n_valid'])} rows)",
-        "training " + " to ".join(data["train_dates"]) + f" ({fmt(data['n_train'])} rows)",
+        "validation = the last 14 days: " + " to ".join(data["valid_dates"]) + f" ({amount(data['n_valid'])} rows)",
+        "training " + " to ".join(data["train_dates"]) + f" ({amount(data['n_train'])} rows)",
         f"{len(data['cat_names']) + len(data['cont_names'])}: {len(data['cat_names'])} categorical, "
         f"{len(data['cont_names'])} continuous",
         "every number in this report is in Sales", "run time",
@@ -150,7 +150,7 @@ def test_explained_rows_show_every_model_s_prediction_in_sales(page, run_dir, pr
     text = page.part("rows").joined
     for position in _explained(run_dir)["row"]:
         for column in ("actual", "forest", "net", "embedding_forest"):
-            assert fmt(predictions[column].iloc[position]) in text
+            assert amount(predictions[column].iloc[position]) in text
 
 
 def test_tree_spread_as_percentages_of_the_prediction(page, run_dir):
