@@ -46,7 +46,8 @@ name of a run folder. Layout (``LAYOUT_VERSION`` 2)::
       <name>/dependence_2d/<k>.parquet  a 2-d partial dependence map; <k>_density.parquet the
                            training rows' share in each of its cells
       <name>/embedding_maps/<k>.parquet an embedding's categories on two principal components
-      <name>/contribution_sample.parquet contributions of the first rows of valid_sample.parquet
+      <name>/contribution_sample.parquet contributions of rows of valid_sample.parquet (their
+                           positions in inspection.json)
 
 Every file is written to a temporary name and renamed into place, so a reader never sees
 half a file; ``log.txt`` alone is appended to line by line.

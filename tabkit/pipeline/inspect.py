@@ -34,7 +34,8 @@ MAP_ROWS = 200
 MAP_RESOLUTION = 12
 """Grid points per continuous feature of a 2-d map."""
 SAMPLE_ROWS = 300
-"""Rows of ``valid_sample.parquet`` whose contributions are written."""
+"""Rows of ``valid_sample.parquet`` whose contributions are written (evenly spread over it,
+so over the validation dates)."""
 
 
 def write_inspection(writer: runs.RunWriter, model: FittedModel, split, output: Mapping[str, Any] | None = None, *,
@@ -123,14 +124,16 @@ def write_inspection(writer: runs.RunWriter, model: FittedModel, split, output: 
                                             "variance_explained": [float(v) for v in variance[:2]]})
 
     def contributions() -> None:
-        sample = pd.read_parquet(writer.file(runs.VALID_SAMPLE)).head(SAMPLE_ROWS)
-        explanation = model.kind.explain_rows(model.estimator, sample.drop(columns=["actual"], errors="ignore"))
+        sample = pd.read_parquet(writer.file(runs.VALID_SAMPLE))
+        positions = np.unique(np.linspace(0, len(sample) - 1, min(SAMPLE_ROWS, len(sample))).round().astype(int))
+        rows = sample.iloc[positions].drop(columns=["actual"], errors="ignore")
+        explanation = model.kind.explain_rows(model.estimator, rows)
         if explanation.classes is not None:
             explanation = explanation.for_class(target_class)
         file = runs.model_artifact(name, runs.CONTRIBUTION_SAMPLE)
         values = explanation.values.reset_index(drop=True)
         writer.write_parquet(file, values.set_axis([str(c) for c in values.columns], axis=1))
-        index["contribution_sample"] = {"file": file, "rows": len(values)}
+        index["contribution_sample"] = {"file": file, "rows": len(values), "positions": positions.tolist()}
 
     if features:
         part("dependence", dependence)

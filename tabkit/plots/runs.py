@@ -107,9 +107,10 @@ def plot_tree_spread(rows: pd.DataFrame, *, target_transform=None, labels: Seque
     shown = transform.inverse(centre)
     low, high = transform.inverse(centre - spread), transform.inverse(centre + spread)
     if transform.name == "log":
-        notes = [f"+{sig(100 * np.expm1(s))}% / -{sig(-100 * np.expm1(-s))}%" for s in spread]
+        notes = [f"+{sig(100 * np.expm1(s), trim=False)}% / -{sig(-100 * np.expm1(-s), trim=False)}%"
+                 for s in spread]
     else:
-        notes = [f"±{sig(s)}" for s in spread]
+        notes = [f"±{sig(s, trim=False)}" for s in spread]
     fig, ax = target_axes(ax, figsize, (WIDTH, 0.38 * len(rows) + 1.4))
     y = np.arange(len(rows))
     ax.errorbar(shown, y, xerr=[shown - low, high - shown], fmt="o", color=ACCENT, capsize=3,
@@ -122,7 +123,10 @@ def plot_tree_spread(rows: pd.DataFrame, *, target_transform=None, labels: Seque
     ax.set_yticks(y, list(labels) if labels is not None
                   else [f"row {r} ({reason})" for r, reason in zip(rows["row"], rows["reason"])])
     ax.invert_yaxis()
-    ax.margins(x=0.12)
+    actual = transform.inverse(rows["actual"].to_numpy(dtype=np.float64))
+    left, right = float(np.nanmin([low.min(), actual.min()])), float(np.nanmax([high.max(), actual.max()]))
+    span = right - left if right > left else max(abs(right), 1.0)
+    ax.set_xlim(left - 0.05 * span, right + 0.4 * span)  # room for the notes right of the bars
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: sig(v)))
     ax.set_xlabel("prediction")
     ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncols=2, frameon=False, borderaxespad=0.1)

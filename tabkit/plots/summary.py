@@ -112,7 +112,8 @@ def plot_contribution_summary(values: pd.DataFrame | Explanation, data: pd.DataF
 
 def value_shades(column: pd.Series) -> np.ndarray:
     """Each value's place between the column's low (0) and high (1) values (its 5th and
-    95th percentiles, so a few outliers do not wash the colours out); a category by its
+    95th percentiles, so a few outliers do not wash the colours out; its minimum and
+    maximum when those percentiles are equal, as for a rarely set flag); a category by its
     code (category order, or sorted labels); NaN where missing or a missing-value fill
     (see :func:`tabkit.inspection.missing_fills`)."""
     if isinstance(column.dtype, pd.CategoricalDtype):
@@ -125,6 +126,8 @@ def value_shades(column: pd.Series) -> np.ndarray:
         if not np.isfinite(numbers).any():
             return numbers
         low, high = np.nanpercentile(numbers, [5, 95])
+        if high <= low:  # a rare value (a binary flag set on 4% of the rows): the extremes then
+            low, high = np.nanmin(numbers), np.nanmax(numbers)
         if high <= low:
             return np.where(np.isfinite(numbers), 0.5, np.nan)
         return np.clip((numbers - low) / (high - low), 0.0, 1.0)

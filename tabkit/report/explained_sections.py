@@ -141,9 +141,10 @@ def spread_section(run: RunReader, name: str, section: Section) -> Section | Non
     transform = model_transform(run, name)
     spread = 2 * heads["prediction_std"].to_numpy(dtype=np.float64)
     if transform == "log":
-        shown = [f"+{sig(float(percent_effect(s)))}% / -{sig(-float(percent_effect(-s)))}%" for s in spread]
+        shown = [f"+{sig(float(percent_effect(s)), trim=False)}% / -{sig(-float(percent_effect(-s)), trim=False)}%"
+                 for s in spread]
     else:
-        shown = [f"±{sig(s)}" for s in spread]
+        shown = [f"±{sig(s, trim=False)}" for s in spread]
     table = pd.DataFrame({"row": names, "reason": [REASONS.get(r, r) for r in heads["reason"]],
                           "actual": to_target_units(heads["actual"], transform),
                           "predicted": to_target_units(heads["prediction"], transform), "2 std of the trees": shown})
@@ -164,7 +165,9 @@ def summary_section(run: RunReader, name: str, section: Section) -> Section | No
     sample = run.parquet(runs.VALID_SAMPLE)
     if values is None or values.empty:
         return None
-    data = feature_values(sample.head(len(values)) if sample is not None else None, values.columns, len(values))
+    if sample is not None:
+        sample = sample.iloc[entry["positions"]] if "positions" in entry else sample.head(len(values))
+    data = feature_values(sample, values.columns, len(values))
     classification = is_classification(run)
     transform = None if classification else model_transform(run, name)
     fig = plot_contribution_summary(values, data, top_k=TOP_FEATURES, target_transform=transform)

@@ -136,11 +136,23 @@ def test_contribution_sample_explains_the_first_sample_rows(inspected, split, fo
     run, index = inspected
     values = run.parquet(index["contribution_sample"]["file"])
     sample = run.parquet(runs.VALID_SAMPLE).drop(columns="actual")
-    assert len(values) == index["contribution_sample"]["rows"] == 100
+    assert len(values) == index["contribution_sample"]["rows"] == 100  # every row of a small sample
+    assert index["contribution_sample"]["positions"] == list(range(100))
     expected = contributions(forest.estimator, sample).values
     np.testing.assert_allclose(values.to_numpy(), expected.to_numpy())
     bias = contributions(forest.estimator, sample).bias
     np.testing.assert_allclose(np.exp(bias + values.sum(axis=1)), _sales(forest, sample), rtol=1e-9)
+
+
+def test_contribution_sample_rows_spread_over_a_large_sample(split, forest, tmp_path, monkeypatch):
+    monkeypatch.setattr("tabkit.pipeline.inspect.SAMPLE_ROWS", 10)
+    writer = _writer(tmp_path, split, forest, "exp_rmspe")
+    index = write_inspection(writer, forest, split, {}, seed=0)
+    positions = index["contribution_sample"]["positions"]
+    assert positions == [0, 11, 22, 33, 44, 55, 66, 77, 88, 99]
+    sample = RunReader(writer.path).parquet(runs.VALID_SAMPLE).drop(columns="actual").iloc[positions]
+    values = RunReader(writer.path).parquet(index["contribution_sample"]["file"])
+    np.testing.assert_allclose(values.to_numpy(), contributions(forest.estimator, sample).values.to_numpy())
 
 
 def test_a_classifier_shows_the_probability_of_its_last_class(split, tmp_path):

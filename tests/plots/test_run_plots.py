@@ -32,7 +32,7 @@ def test_tree_spread_of_a_log_target_in_target_units_and_percent(rows):
 def test_tree_spread_in_identity_units(rows):
     plain = rows.assign(prediction=[10.0, 20.0], prediction_std=[0.5, 1.25])
     ax = plot_tree_spread(plain).axes[0]
-    assert [t.get_text() for t in ax.texts] == ["±1", "±2.5"]
+    assert [t.get_text() for t in ax.texts] == ["±1.00", "±2.50"]  # three significant digits each
     with pytest.raises(ValueError, match=r"missing column\(s\) \['prediction_std'\]"):
         plot_tree_spread(rows.drop(columns="prediction_std"))
     with pytest.raises(ValueError, match="no rows"):

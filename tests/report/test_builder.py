@@ -158,7 +158,7 @@ def test_tree_spread_as_percentages_of_the_prediction(page, run_dir):
     text = page.part(f"{model_anchor(page, 'forest')}-spread").joined
     for std in rows["prediction_std"]:
         up, down = percent_effect(2 * std), -percent_effect(-2 * std)
-        assert f"+{sig(up)}% / -{sig(down)}%" in text
+        assert f"+{sig(up, trim=False)}% / -{sig(down, trim=False)}%" in text
 
 
 def test_partial_dependence_and_maps_are_in_sales(page, predictions):
