@@ -17,6 +17,7 @@ from tabkit.files import write_text
 from tabkit.report import explained_sections, inspection_sections, model_sections, overview_sections, run_sections
 from tabkit.report.blocks import Note, Section
 from tabkit.report.index import run_summary, write_index, write_summary
+from tabkit.report.reading import spec
 from tabkit.report.rendering import render
 from tabkit.runs import RunReader
 
@@ -76,11 +77,19 @@ def _model_section(run: RunReader, name: str, number: int) -> Section:
     """A model's facts, then each part of its report that applies."""
     anchor = f"model-{number}"
     model = model_sections.model_facts(run, name, Section(f"Model: {name}", anchor, menu=name))
-    if run.status.get("status") != "complete" and f"explain:{name}" not in run.status.get("steps_done", []):
+    if _explain_missed(run, name):
         model.blocks.append(Note("Not explained: the run stopped before this model's explain step."))
     parts = [_section(title, f"{anchor}-{suffix}", builder, run, name) for title, suffix, builder in MODEL_SECTIONS]
     model.subsections = [part for part in parts if part is not None]
     return model
+
+
+def _explain_missed(run: RunReader, name: str) -> bool:
+    """Whether the spec asked to explain the model but the run stopped before it did."""
+    if run.status.get("status") == "complete" or f"explain:{name}" in run.status.get("steps_done", []):
+        return False
+    entries = [m for m in spec(run).get("model", []) if m.get("name") == name]
+    return not entries or entries[0].get("explain", True)
 
 
 def report_sections(run: RunReader) -> list[Section]:
