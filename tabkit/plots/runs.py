@@ -117,16 +117,16 @@ def plot_tree_spread(rows: pd.DataFrame, *, target_transform=None, labels: Seque
                 label="prediction, 2 std of the trees")
     ax.scatter(transform.inverse(rows["actual"].to_numpy(dtype=np.float64)), y, marker="x", color=FALL,
                zorder=3, label="actual")
+    column = ax.get_yaxis_transform()  # x in axes units, y in data: a column of notes at the right
     for i, note in enumerate(notes):
-        ax.annotate(note, (high[i], y[i]), xytext=(5, 0), textcoords="offset points", va="center",
-                    fontsize=SMALL_FONT, color=ACTUAL)
+        ax.text(0.99, y[i], note, transform=column, ha="right", va="center", fontsize=SMALL_FONT, color=ACTUAL)
     ax.set_yticks(y, list(labels) if labels is not None
                   else [f"row {r} ({reason})" for r, reason in zip(rows["row"], rows["reason"])])
     ax.invert_yaxis()
     actual = transform.inverse(rows["actual"].to_numpy(dtype=np.float64))
     left, right = float(np.nanmin([low.min(), actual.min()])), float(np.nanmax([high.max(), actual.max()]))
     span = right - left if right > left else max(abs(right), 1.0)
-    ax.set_xlim(left - 0.05 * span, right + 0.4 * span)  # room for the notes right of the bars
+    ax.set_xlim(left - 0.05 * span, right + 0.45 * span)  # room for the notes right of every mark
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: sig(v)))
     ax.set_xlabel("prediction")
     ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncols=2, frameon=False, borderaxespad=0.1)

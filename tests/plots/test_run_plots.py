@@ -27,6 +27,9 @@ def test_tree_spread_of_a_log_target_in_target_units_and_percent(rows):
     np.testing.assert_allclose(ax.collections[-1].get_offsets()[:, 0], [5000.0, 3000.0])  # the actual values
     assert [t.get_text() for t in ax.get_yticklabels()] == ["row 4 (worst)", "row 9 (random)"]
     assert smallest_text_px(fig) >= 10
+    fig.draw_without_rendering()
+    rightmost = ax.transData.transform([[np.exp(np.log(3100.0) + 0.2), 0]])[0, 0]  # the widest bar's end
+    assert all(text.get_window_extent().x0 > rightmost for text in ax.texts)  # notes clear of every mark
 
 
 def test_tree_spread_in_identity_units(rows):
