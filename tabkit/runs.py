@@ -40,6 +40,15 @@ name of a run folder. Layout (``LAYOUT_VERSION`` 2)::
       <name>/history.csv         a net's per-epoch history
       <name>/embeddings.parquet  learnt embeddings: column, label, then one column per dimension
       <name>/biases.csv          a collaborative-filtering model's biases: side, label, bias
+      <name>/inspection.json     what the explain step inspected and where it wrote it: the
+                           partial dependence features and files, the 2-d maps, the embedding
+                           maps, the contribution sample, the class shown, seconds, errors
+      <name>/dependence/<k>.parquet     partial dependence of the k-th feature (target units)
+      <name>/dependence_2d/<k>.parquet  a 2-d partial dependence map; <k>_density.parquet the
+                           training rows' share in each of its cells
+      <name>/embedding_maps/<k>.parquet an embedding's categories on two principal components
+      <name>/contribution_sample.parquet contributions of rows of valid_sample.parquet (their
+                           positions in inspection.json)
 
 Every file is written to a temporary name and renamed into place, so a reader never sees
 half a file; ``log.txt`` alone is appended to line by line.
@@ -78,6 +87,11 @@ SEARCH = "search.csv"
 HISTORY = "history.csv"
 EMBEDDINGS = "embeddings.parquet"
 BIASES = "biases.csv"
+INSPECTION = "inspection.json"
+DEPENDENCE = "dependence"
+DEPENDENCE_2D = "dependence_2d"
+EMBEDDING_MAPS = "embedding_maps"
+CONTRIBUTION_SAMPLE = "contribution_sample.parquet"
 
 BASELINE = "baseline"
 """The name of the naive baseline among a run's models (and of its saved file)."""

@@ -8,6 +8,7 @@ scikit-learn pipelines), and return DataFrames the pipeline can store and
 """
 from __future__ import annotations
 
+from collections.abc import Collection
 from numbers import Integral
 
 import numpy as np
@@ -124,8 +125,9 @@ def partial_dependence(model, X: pd.DataFrame, feature: str, *, grid=None, n_ice
 
 
 def partial_dependence_2d(model, X: pd.DataFrame, feature_x: str, feature_y: str, *, resolution: int = 20,
-                          max_categories: int = 20, max_rows: int | None = 500, target_class=None,
-                          target_transform=None, random_state: int = 0) -> pd.DataFrame:
+                          max_categories: int = 20, max_rows: int | None = 500,
+                          categorical: Collection[str] | None = None, target_class=None, target_transform=None,
+                          random_state: int = 0) -> pd.DataFrame:
     """The average prediction over a grid of two features set together.
 
     Each feature's grid is chosen as in :func:`partial_dependence`; the model predicts
@@ -147,6 +149,10 @@ def partial_dependence_2d(model, X: pd.DataFrame, feature_x: str, feature_y: str
     max_rows : int or None, default 500
         Rows averaged over (a seeded random subset of ``X`` when it has more): the model
         predicts ``max_rows`` times the number of cells.
+    categorical : collection of str, optional
+        The columns to treat as categories (so both features get the same treatment as
+        in :func:`partial_dependence` with ``categorical=``); by default the model's
+        processor decides (tabkit models) or the dtype does.
     target_class, target_transform, random_state
         As in :func:`partial_dependence`.
 
@@ -173,7 +179,8 @@ def partial_dependence_2d(model, X: pd.DataFrame, feature_x: str, feature_y: str
     rows = X.iloc[_sample(len(X), max_rows, np.random.default_rng(random_state))]
     grids, kinds, counts, left_out = {}, {}, {}, {}
     for feature in (feature_x, feature_y):
-        kinds[feature] = feature_kind(X[feature], _categorical(model, feature, None))
+        named = None if categorical is None else feature in set(categorical)
+        kinds[feature] = feature_kind(X[feature], _categorical(model, feature, named))
         grids[feature], counts[feature], left_out[feature] = value_grid(
             X[feature], kinds[feature], resolution=resolution, max_categories=max_categories)
     cells_x = np.repeat(grids[feature_x], len(grids[feature_y]))

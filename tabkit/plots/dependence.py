@@ -100,7 +100,7 @@ def plot_partial_dependence(frame: pd.DataFrame, *, deciles=None, kind: str | No
         for i, (_, curve) in enumerate(frame[frame["row"] != AVERAGE_ROW].groupby("row", sort=False)):
             x = np.array([position.get(key, np.nan) for key in _keys(curve[feature].to_numpy())])
             y = inverse(curve["prediction"].to_numpy())
-            style = {"color": ACCENT, "alpha": ICE_ALPHA, "label": "one row" if i == 0 else None}
+            style = {"color": ACCENT, "alpha": ICE_ALPHA, "label": "one row" if i == 0 else None, "rasterized": True}
             if kind == "categorical":
                 ax.plot(x, y, linestyle="none", marker="o", markersize=3, **style)
             else:
@@ -136,8 +136,8 @@ def plot_partial_dependence(frame: pd.DataFrame, *, deciles=None, kind: str | No
 
 
 def plot_partial_dependence_2d(frame: pd.DataFrame, density: pd.DataFrame | None = None, *, target_transform=None,
-                               density_style: str = "dots", title: str | None = None, ax: Axes | None = None,
-                               figsize: tuple[float, float] | None = None) -> Figure:
+                               density_style: str = "dots", label: str | None = None, title: str | None = None,
+                               ax: Axes | None = None, figsize: tuple[float, float] | None = None) -> Figure:
     """A heatmap of the average prediction over two features, with where the training
     rows lie: dots sized by the share of rows in each cell (or contour lines).
 
@@ -153,6 +153,8 @@ def plot_partial_dependence_2d(frame: pd.DataFrame, density: pd.DataFrame | None
         The transform the frame's predictions are in (when computed without one).
     density_style : {"dots", "contour"}, default "dots"
         Contours need two continuous features.
+    label : str, optional
+        The colour bar's label (default ``prediction``, or the probability of the class).
     title : str, optional
     ax : matplotlib Axes, optional
     figsize : (float, float), optional
@@ -178,7 +180,7 @@ def plot_partial_dependence_2d(frame: pd.DataFrame, density: pd.DataFrame | None
     fig, ax = target_axes(ax, figsize, (WIDTH, 5.0))
     mesh = ax.pcolormesh(axes_x["edges"], axes_y["edges"], inverse(cells), cmap="viridis", shading="flat")
     bar = fig.colorbar(mesh, ax=ax, format=FuncFormatter(lambda v, _: sig(v)))
-    bar.set_label(_prediction_label(frame), fontsize=SMALL_FONT + 1)
+    bar.set_label(label or _prediction_label(frame), fontsize=SMALL_FONT + 1)
     bar.ax.tick_params(labelsize=SMALL_FONT)
     if density is not None:
         missing = [c for c in (feature_x, feature_y, "share") if c not in density.columns]

@@ -12,6 +12,8 @@ from tabkit.plots.style import ACCENT, SMALL_FONT, finish, target_axes
 from tabkit.plots.units import sig
 
 COORD_COLUMNS = ("label", "pc1", "pc2")
+RASTER_POINTS = 300
+"""Maps of more categories than this draw their dots as an image (the labels stay text)."""
 
 
 def plot_embeddings(data, column: str | None = None, *, variance_explained=None, n_labels: int = 5,
@@ -21,9 +23,9 @@ def plot_embeddings(data, column: str | None = None, *, variance_explained=None,
     components.
 
     Every category is a dot; only the most extreme ones are labelled (the ``n_labels``
-    furthest from the centre along each component), so the labels stay readable for
-    hundreds of stores. The unknown slot (``#na#``) is left out. Each axis says the share
-    of the embedding's variance it holds.
+    furthest from the centre along each component, skipping one that would sit on an
+    earlier label), so the labels stay readable for hundreds of stores. The unknown slot
+    (``#na#``) is left out. Each axis says the share of the embedding's variance it holds.
 
     Parameters
     ----------
@@ -60,8 +62,9 @@ def plot_embeddings(data, column: str | None = None, *, variance_explained=None,
         raise ValueError(f"n_labels must be a non-negative integer, got {n_labels!r}")
     coords, variance, dims = _coordinates(data, column, variance_explained)
     fig, ax = target_axes(ax, figsize, (6.0, 5.0))
-    ax.scatter(coords["pc1"], coords["pc2"], s=16, color=ACCENT, alpha=0.7, linewidths=0)
-    for i in extreme_points(coords, n_labels):
+    ax.scatter(coords["pc1"], coords["pc2"], s=16, color=ACCENT, alpha=0.7, linewidths=0,
+               rasterized=len(coords) > RASTER_POINTS)
+    for i in apart(coords, extreme_points(coords, n_labels)):
         ax.annotate(str(coords["label"].iloc[i]), (coords["pc1"].iloc[i], coords["pc2"].iloc[i]),
                     fontsize=SMALL_FONT, xytext=(3, 3), textcoords="offset points")
     for axis, name, share in ((ax.xaxis, "PC 1", variance[0]), (ax.yaxis, "PC 2", variance[1])):
@@ -83,6 +86,19 @@ def extreme_points(coords: pd.DataFrame, n_labels: int) -> list[int]:
             continue
         chosen += [int(i) for i in np.argsort(-distance, kind="stable")[:n_labels] if distance[i] > 0]
     return list(dict.fromkeys(chosen))
+
+
+def apart(coords: pd.DataFrame, chosen: list[int], min_distance: float = 0.05) -> list[int]:
+    """The chosen points whose labels would not sit on an earlier one's: a point closer
+    than ``min_distance`` of the map's extent (on both axes) to a kept point is dropped."""
+    points = coords[["pc1", "pc2"]].to_numpy(dtype=np.float64)
+    extent = np.ptp(points, axis=0)
+    scaled = points / np.where(extent > 0, extent, 1.0)
+    kept: list[int] = []
+    for i in chosen:
+        if all(np.abs(scaled[i] - scaled[j]).max() >= min_distance for j in kept):
+            kept.append(i)
+    return kept
 
 
 def _coordinates(data, column, variance_explained) -> tuple[pd.DataFrame, list, int | None]:

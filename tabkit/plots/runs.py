@@ -2,11 +2,15 @@
 forest's trees spread around their prediction."""
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
+from pandas.api import types
 
 from tabkit.plots.style import ACCENT, ACTUAL, FALL, MUTED, SMALL_FONT, WIDTH, finish, target_axes
 from tabkit.plots.units import sig, transform_of
@@ -61,14 +65,17 @@ def plot_series(frame: pd.DataFrame, date: str, models: list[str], *, title: str
     for model in models:
         ax.plot(frame[date], frame[model], lw=1.0, alpha=0.85, label=model)
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: sig(v)))
+    if types.is_datetime64_any_dtype(frame[date]):
+        locator = AutoDateLocator(minticks=3, maxticks=7)
+        ax.xaxis.set_major_locator(locator)
+        ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
     ax.set_title(title)
-    ax.tick_params(axis="x", labelrotation=30)
     finish(ax)
     return fig
 
 
-def plot_tree_spread(rows: pd.DataFrame, *, target_transform=None, ax: Axes | None = None,
-                     figsize: tuple[float, float] | None = None) -> Figure:
+def plot_tree_spread(rows: pd.DataFrame, *, target_transform=None, labels: Sequence[str] | None = None,
+                     ax: Axes | None = None, figsize: tuple[float, float] | None = None) -> Figure:
     """Each explained row's prediction with two standard deviations of the forest's
     trees around it, next to the actual value, in the target's units.
 
@@ -84,35 +91,44 @@ def plot_tree_spread(rows: pd.DataFrame, *, target_transform=None, ax: Axes | No
         run's contributions table), on the model's scale.
     target_transform : None, "identity", "log" or TargetTransform
         The transform the model was trained on.
+    labels : list of str, optional
+        One name per row (``"Store 13, 2015-07-09"``); default ``row <row> (<reason>)``.
     """
     missing = [c for c in ("row", "reason", "actual", "prediction", "prediction_std") if c not in rows.columns]
     if missing:
         raise ValueError(f"rows are missing column(s) {missing}")
     if rows.empty:
         raise ValueError("no rows to draw")
+    if labels is not None and len(labels) != len(rows):
+        raise ValueError(f"labels has {len(labels)} names for {len(rows)} rows")
     transform = transform_of(target_transform)
     centre = rows["prediction"].to_numpy(dtype=np.float64)
     spread = 2 * rows["prediction_std"].to_numpy(dtype=np.float64)
     shown = transform.inverse(centre)
     low, high = transform.inverse(centre - spread), transform.inverse(centre + spread)
     if transform.name == "log":
-        notes = [f"+{sig(100 * np.expm1(s))}% / -{sig(-100 * np.expm1(-s))}%" for s in spread]
+        notes = [f"+{sig(100 * np.expm1(s), trim=False)}% / -{sig(-100 * np.expm1(-s), trim=False)}%"
+                 for s in spread]
     else:
-        notes = [f"±{sig(s)}" for s in spread]
+        notes = [f"±{sig(s, trim=False)}" for s in spread]
     fig, ax = target_axes(ax, figsize, (WIDTH, 0.38 * len(rows) + 1.4))
     y = np.arange(len(rows))
     ax.errorbar(shown, y, xerr=[shown - low, high - shown], fmt="o", color=ACCENT, capsize=3,
                 label="prediction, 2 std of the trees")
     ax.scatter(transform.inverse(rows["actual"].to_numpy(dtype=np.float64)), y, marker="x", color=FALL,
                zorder=3, label="actual")
+    column = ax.get_yaxis_transform()  # x in axes units, y in data: a column of notes at the right
     for i, note in enumerate(notes):
-        ax.annotate(note, (high[i], y[i]), xytext=(5, 0), textcoords="offset points", va="center",
-                    fontsize=SMALL_FONT, color=ACTUAL)
-    ax.set_yticks(y, [f"row {r} ({reason})" for r, reason in zip(rows["row"], rows["reason"])])
+        ax.text(0.99, y[i], note, transform=column, ha="right", va="center", fontsize=SMALL_FONT, color=ACTUAL)
+    ax.set_yticks(y, list(labels) if labels is not None
+                  else [f"row {r} ({reason})" for r, reason in zip(rows["row"], rows["reason"])])
     ax.invert_yaxis()
-    ax.margins(x=0.12)
+    actual = transform.inverse(rows["actual"].to_numpy(dtype=np.float64))
+    left, right = float(np.nanmin([low.min(), actual.min()])), float(np.nanmax([high.max(), actual.max()]))
+    span = right - left if right > left else max(abs(right), 1.0)
+    ax.set_xlim(left - 0.05 * span, right + 0.45 * span)  # room for the notes right of every mark
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: sig(v)))
     ax.set_xlabel("prediction")
-    ax.legend(loc="best", frameon=False)
+    ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncols=2, frameon=False, borderaxespad=0.1)
     finish(ax)
     return fig

@@ -95,7 +95,7 @@ def plot_contribution_summary(values: pd.DataFrame | Explanation, data: pd.DataF
         y = position + rng.uniform(-JITTER, JITTER, size=len(x))
         shades = value_shades(data[name]) if data is not None and name in data.columns else None
         colours = MUTED if shades is None else [cmap(s) if np.isfinite(s) else MUTED for s in shades]
-        ax.scatter(x, y, s=9, c=colours, alpha=0.8, linewidths=0)
+        ax.scatter(x, y, s=9, c=colours, linewidths=0, antialiased=False, rasterized=True)
     ax.set_yticks(np.arange(len(strips)), list(strips))
     ax.invert_yaxis()
     ax.axvline(0.0, color="black", linewidth=0.8)
@@ -112,7 +112,8 @@ def plot_contribution_summary(values: pd.DataFrame | Explanation, data: pd.DataF
 
 def value_shades(column: pd.Series) -> np.ndarray:
     """Each value's place between the column's low (0) and high (1) values (its 5th and
-    95th percentiles, so a few outliers do not wash the colours out); a category by its
+    95th percentiles, so a few outliers do not wash the colours out; its minimum and
+    maximum when those percentiles are equal, as for a rarely set flag); a category by its
     code (category order, or sorted labels); NaN where missing or a missing-value fill
     (see :func:`tabkit.inspection.missing_fills`)."""
     if isinstance(column.dtype, pd.CategoricalDtype):
@@ -125,6 +126,8 @@ def value_shades(column: pd.Series) -> np.ndarray:
         if not np.isfinite(numbers).any():
             return numbers
         low, high = np.nanpercentile(numbers, [5, 95])
+        if high <= low:  # a rare value (a binary flag set on 4% of the rows): the extremes then
+            low, high = np.nanmin(numbers), np.nanmax(numbers)
         if high <= low:
             return np.where(np.isfinite(numbers), 0.5, np.nan)
         return np.clip((numbers - low) / (high - low), 0.0, 1.0)

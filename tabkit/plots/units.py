@@ -16,10 +16,10 @@ from tabkit.prep.target import TargetTransform, target_transform
 DIGITS = 3
 
 
-def sig(value: float, digits: int = DIGITS) -> str:
-    """``value`` rounded to ``digits`` significant digits, trailing zeros dropped, with
-    thousands separators and no exponent between 0.0001 and 1e9 (``5234.6 -> "5,230"``,
-    ``0.10543 -> "0.105"``, ``0.5 -> "0.5"``)."""
+def sig(value: float, digits: int = DIGITS, *, trim: bool = True) -> str:
+    """``value`` rounded to ``digits`` significant digits, trailing zeros dropped (kept
+    with ``trim=False``: ``14.0``), with thousands separators and no exponent between
+    0.0001 and 1e9 (``5234.6 -> "5,230"``, ``0.10543 -> "0.105"``, ``0.5 -> "0.5"``)."""
     value = float(value)
     if not math.isfinite(value):
         return str(value)
@@ -29,17 +29,18 @@ def sig(value: float, digits: int = DIGITS) -> str:
     magnitude = math.floor(math.log10(abs(rounded)))
     if magnitude < -4 or magnitude >= 9:
         mantissa, exponent = f"{rounded:.{digits - 1}e}".split("e")
-        return f"{_trim(mantissa)}e{exponent}"
-    return _trim(f"{rounded:,.{max(digits - 1 - magnitude, 0)}f}")
+        return f"{_trim(mantissa) if trim else mantissa}e{exponent}"
+    text = f"{rounded:,.{max(digits - 1 - magnitude, 0)}f}"
+    return _trim(text) if trim else text
 
 
 def _trim(text: str) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-def signed(value: float, digits: int = DIGITS) -> str:
+def signed(value: float, digits: int = DIGITS, *, trim: bool = True) -> str:
     """:func:`sig` with a leading ``+`` on positive values."""
-    text = sig(value, digits)
+    text = sig(value, digits, trim=trim)
     return text if text.startswith("-") or text == "0" else "+" + text
 
 
@@ -49,8 +50,9 @@ def percent_effect(log_change) -> np.ndarray:
 
 
 def percent(log_change: float, digits: int = DIGITS) -> str:
-    """A log-scale change as a signed percentage: ``0.1 -> "+10.5%"``."""
-    return signed(float(percent_effect(log_change)), digits) + "%"
+    """A log-scale change as a signed percentage with ``digits`` significant digits:
+    ``0.1 -> "+10.5%"``, ``0.131 -> "+14.0%"``."""
+    return signed(float(percent_effect(log_change)), digits, trim=False) + "%"
 
 
 def transform_of(spec) -> TargetTransform:

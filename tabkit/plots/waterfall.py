@@ -121,7 +121,7 @@ def plot_waterfall(explanation: Explanation, row: int = 0, *, top_k: int = 10, t
     bars(positions[1:-1], shown_as(ends) - shown_as(starts), color=[RISE if s >= 0 else FALL for s in steps],
          **{base: shown_as(starts)})
 
-    texts = [percent(s) if log else signed(s) for s in steps]
+    texts = [percent(s) if log else signed(s, trim=False) for s in steps]
     span = high - low
     for position, start, end, text in zip(positions[1:-1], starts, ends, texts):
         if abs(end - start) >= THIN[horizontal] * span:
@@ -129,7 +129,7 @@ def plot_waterfall(explanation: Explanation, row: int = 0, *, top_k: int = 10, t
         else:
             _label(ax, horizontal, position, float(shown_as(end)), text, "edge", 1 if end >= start else -1)
     for position, total in zip(positions[[0, -1]], totals):
-        _label(ax, horizontal, position, total, sig(total), "edge", 1)
+        _label(ax, horizontal, position, total, sig(total, trim=False), "edge", 1)
     if actual is not None:
         line = ax.axvline if horizontal else ax.axhline
         line(actual, color=ACTUAL, linestyle="--", linewidth=1.2, label=f"actual {sig(actual)}")
@@ -176,12 +176,13 @@ def _linear_ticks(low: float, high: float) -> list[float]:
 
 
 def feature_label(name: str, data: pd.DataFrame, row: int) -> str:
-    """``"Promo = 1"``: a feature with its value in the row (the name alone when unknown)."""
+    """``"Promo = 1"``: a feature with its value in the row (``"PromoInterval missing"``
+    for a missing value; the name alone when the data lack the column)."""
     if name not in data.columns:
         return str(name)
     value = data[name].iloc[row]
     if pd.isna(value):
-        return str(name)
+        return f"{name} missing"
     return f"{name} = {_value_text(value)}"
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -23,12 +24,25 @@ class Facts:
 
 @dataclass
 class Table:
-    """A table of already formatted cells."""
+    """A table of already formatted cells; its header sorts it (the page's script).
+
+    ``more`` rows are folded away under the table (in a table of their own); ``numeric``
+    says which columns hold numbers (aligned right, sorted as numbers); a ``folded``
+    table is hidden under that summary line.
+    """
 
     columns: list[str]
     rows: list[list[str]]
     caption: str = ""
+    more: list[list[str]] = field(default_factory=list)
+    numeric: list[bool] = field(default_factory=list)
+    sortable: bool = True
+    folded: str = ""
     kind: str = field(default="table", init=False)
+
+    def __post_init__(self):
+        if not self.numeric:
+            self.numeric = [_numeric([row[i] for row in self.rows + self.more]) for i in range(len(self.columns))]
 
 
 @dataclass
@@ -60,13 +74,23 @@ class Note:
 
 
 @dataclass
+class Text:
+    """A paragraph."""
+
+    text: str
+    kind: str = field(default="text", init=False)
+
+
+@dataclass
 class Section:
-    """A titled part of the report; ``anchor`` is its id in the page."""
+    """A titled part of the report; ``anchor`` is its id in the page, ``menu`` its
+    (shorter) entry in the contents."""
 
     title: str
     anchor: str
     blocks: list = field(default_factory=list)
     subsections: list[Section] = field(default_factory=list)
+    menu: str = ""
 
     def omitted(self, reason: str) -> Section:
         """Record why this section has no content and return it."""
@@ -93,17 +117,51 @@ def fmt(value) -> str:
             return f"{value:.3e}"
         return f"{value:.4g}"
     if isinstance(value, pd.Timestamp):
-        return value.isoformat()
+        return value.strftime("%Y-%m-%d") if value == value.normalize() else value.strftime("%Y-%m-%d %H:%M:%S")
     return str(value)
 
 
-def table_from_frame(frame: pd.DataFrame, *, caption: str = "", max_rows: int | None = None) -> Table:
-    """A :class:`Table` of a DataFrame's columns and (the first ``max_rows``) rows."""
-    shown = frame if max_rows is None else frame.head(max_rows)
-    rows = [[fmt(v) for v in record] for record in shown.itertuples(index=False, name=None)]
-    if max_rows is not None and len(frame) > max_rows:
-        caption = f"{caption} (first {max_rows} of {len(frame):,} rows)".strip()
-    return Table([str(c) for c in frame.columns], rows, caption)
+def amount(value) -> str:
+    """A quantity in the target's units or a count: thousands separated from 1,000 on
+    (``4,547``, ``12,150``), else as :func:`fmt`."""
+    if isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value) and abs(value) >= 1000:
+        return f"{value:,.0f}"
+    return fmt(value)
+
+
+def seconds(value) -> str:
+    """A duration in seconds: one decimal from 1 s on, two below (``12.3``, ``0.05``)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return f"{value:,.1f}" if abs(value) >= 1 else f"{value:.2f}"
+
+
+def when(iso: str | None) -> str | None:
+    """An ISO timestamp to the second, ``2026-11-29 21:24:49 UTC`` (None stays None)."""
+    if not iso:
+        return None
+    stamp = pd.Timestamp(iso)
+    if stamp.tzinfo is not None:
+        return stamp.tz_convert("UTC").strftime("%Y-%m-%d %H:%M:%S UTC")
+    return stamp.strftime("%Y-%m-%d %H:%M:%S")
+
+
+_NUMBER = re.compile(r"^[+-]?(\d[\d,]*\.?\d*|\.\d+)(e[+-]?\d+)?%?$", re.IGNORECASE)
+
+
+def _numeric(cells: list[str]) -> bool:
+    """Whether every non-empty cell reads as a number (and one at least does)."""
+    filled = [c for c in cells if c]
+    return bool(filled) and all(_NUMBER.match(c) for c in filled)
+
+
+def table_from_frame(frame: pd.DataFrame, *, caption: str = "", max_rows: int | None = None,
+                     format_cell=fmt) -> Table:
+    """A :class:`Table` of a DataFrame's columns and rows; beyond ``max_rows`` the rows
+    are folded away under it."""
+    rows = [[format_cell(v) for v in record] for record in frame.itertuples(index=False, name=None)]
+    shown, more = (rows, []) if max_rows is None else (rows[:max_rows], rows[max_rows:])
+    return Table([str(c) for c in frame.columns], shown, caption, more=more)
 
 
 def facts(pairs: Iterable[tuple[str, object]] | Mapping[str, object]) -> Facts:

@@ -14,11 +14,11 @@ from joblib import Parallel, delayed
 
 import tabkit
 from tabkit.files import write_text
-from tabkit.report.blocks import Section
+from tabkit.report import explained_sections, inspection_sections, model_sections, overview_sections, run_sections
+from tabkit.report.blocks import Note, Section
 from tabkit.report.index import run_summary, write_index, write_summary
-from tabkit.report.model_sections import MODEL_SECTIONS
+from tabkit.report.reading import spec
 from tabkit.report.rendering import render
-from tabkit.report.run_sections import CLOSING_SECTIONS, RUN_SECTIONS
 from tabkit.runs import RunReader
 
 DEFAULT_OUT = Path("reports")
@@ -32,8 +32,37 @@ class ReportError(RuntimeError):
     """Some reports of a batch failed; the others were written and indexed."""
 
 
-def _section(title: str, anchor: str, builder: Callable[..., Section], run: RunReader, *args) -> Section:
-    """Build one section; a failure becomes a note in its place and a :class:`ReportWarning`."""
+Builder = Callable[..., "Section | None"]
+
+RUN_SECTIONS: tuple[tuple[str, str, Builder], ...] = (
+    ("Summary", "summary", run_sections.summary_section),
+    ("Feature importance", "importance", overview_sections.importance_section),
+    ("Explained rows", "rows", overview_sections.rows_section),
+)
+"""(title, anchor, builder) of the sections before the models."""
+MODEL_SECTIONS: tuple[tuple[str, str, Builder], ...] = (
+    ("Permutation importance", "importance", model_sections.importance_section),
+    ("Contributions over many rows", "contributions", explained_sections.summary_section),
+    ("Explained rows", "waterfalls", explained_sections.waterfall_section),
+    ("Spread of the trees", "spread", explained_sections.spread_section),
+    ("Partial dependence", "dependence", inspection_sections.dependence_section),
+    ("Two-feature maps", "maps", inspection_sections.maps_section),
+    ("Hyperparameter search", "search", model_sections.search_section),
+    ("Training curves", "history", model_sections.history_section),
+    ("Embedding maps", "embeddings", inspection_sections.embeddings_section),
+)
+"""(title, anchor suffix, builder) of each part of a model's report, in page order."""
+CLOSING_SECTIONS: tuple[tuple[str, str, Builder], ...] = (
+    ("Redundant features", "redundancy", overview_sections.redundancy_section),
+    ("Predictions over time", "predictions", overview_sections.predictions_section),
+    ("Run details", "details", run_sections.details_section),
+)
+"""(title, anchor, builder) of the sections after the models."""
+
+
+def _section(title: str, anchor: str, builder: Builder, run: RunReader, *args) -> Section | None:
+    """Build one section (None when it does not apply to this run); a failure becomes a
+    note in its place and a :class:`ReportWarning`."""
     section = Section(title, anchor)
     try:
         return builder(run, *args, section)
@@ -44,18 +73,31 @@ def _section(title: str, anchor: str, builder: Callable[..., Section], run: RunR
             f"This section could not be drawn: {type(error).__name__}: {error}")
 
 
+def _model_section(run: RunReader, name: str, number: int) -> Section:
+    """A model's facts, then each part of its report that applies."""
+    anchor = f"model-{number}"
+    model = model_sections.model_facts(run, name, Section(f"Model: {name}", anchor, menu=name))
+    if _explain_missed(run, name):
+        model.blocks.append(Note("Not explained: the run stopped before this model's explain step."))
+    parts = [_section(title, f"{anchor}-{suffix}", builder, run, name) for title, suffix, builder in MODEL_SECTIONS]
+    model.subsections = [part for part in parts if part is not None]
+    return model
+
+
+def _explain_missed(run: RunReader, name: str) -> bool:
+    """Whether the spec asked to explain the model but the run stopped before it did."""
+    if run.status.get("status") == "complete" or f"explain:{name}" in run.status.get("steps_done", []):
+        return False
+    entries = [m for m in spec(run).get("model", []) if m.get("name") == name]
+    return not entries or entries[0].get("explain", True)
+
+
 def report_sections(run: RunReader) -> list[Section]:
-    """Every section of a run's report, in page order."""
+    """Every section of a run's report that applies to it, in page order."""
     sections = [_section(title, anchor, builder, run) for title, anchor, builder in RUN_SECTIONS]
-    for number, name in enumerate(run.model_names, start=1):
-        model = Section(f"Model: {name}", f"model-{number}")
-        model.subsections = [_section(title, f"model-{number}-{suffix}", builder, run, name)
-                             for title, suffix, builder in MODEL_SECTIONS]
-        sections.append(model)
-    if not run.model_names:
-        sections.append(Section("Models", "models").omitted("No model finished in this run."))
+    sections += [_model_section(run, name, number) for number, name in enumerate(run.model_names, start=1)]
     sections += [_section(title, anchor, builder, run) for title, anchor, builder in CLOSING_SECTIONS]
-    return sections
+    return [section for section in sections if section is not None]
 
 
 def _root(out: str | Path | None) -> Path:
@@ -72,7 +114,7 @@ def _render_run(run_dir: str | Path, root: Path) -> Path:
     run = RunReader(run_dir)
     folder = _report_folder(run, root)
     html = render("report.html", run=run, status=run.status.get("status", "unknown"),
-                  sections=report_sections(run), version=tabkit.__version__)
+                  sections=report_sections(run), version=tabkit.__version__, index_href="../../index.html")
     path = write_text(folder / "index.html", html)
     write_summary(folder, run_summary(run))
     return path
@@ -85,7 +127,8 @@ def build_report(run_dir: str | Path, *, out: str | Path | None = None) -> Path:
     ----------
     run_dir : path-like
         A run folder, ``runs/<spec>/<run>/``, as written by :func:`tabkit.run_pipeline`
-        (a failed or unfinished run too: absent parts are left out with a note).
+        (a failed or unfinished run too: what it lacks is left out, with a note where a
+        step failed or was not reached).
     out : path-like, optional
         Root folder of the reports (default ``./reports``). The report is written to
         ``<out>/<spec>/<run>/index.html`` and ``<out>/index.html`` lists every report

@@ -116,6 +116,7 @@ def test_2d_heatmap_is_the_frame_on_its_grid(fitted):
     assert [t.get_text() for t in ax.get_yticklabels()] == ["0", "1"]
     assert fig.axes[1].get_ylabel() == "prediction"  # the colour bar
     assert smallest_text_px(fig) >= 10
+    assert plot_partial_dependence_2d(frame, label="prediction (Sales)").axes[1].get_ylabel() == "prediction (Sales)"
 
 
 def test_2d_density_as_dots_or_contours(fitted):

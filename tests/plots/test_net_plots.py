@@ -10,6 +10,7 @@ from matplotlib.figure import Figure
 import tabkit as tk
 from tabkit.inspection import embedding_map
 from tabkit.plots import plot_embeddings, plot_history, plot_learning_rate
+from tabkit.plots.embeddings import apart, extreme_points
 from tabkit.plots.style import smallest_text_px
 from tabkit.plots.units import sig
 
@@ -38,7 +39,8 @@ def test_embedding_map_labels_only_the_extremes_and_drops_the_unknown_slot(net):
     assert "#na#" not in labels and len(coords) == 29
     expected = set(coords["label"].iloc[np.argsort(-coords["pc1"].abs().to_numpy())[:3]].astype(str))
     expected |= set(coords["label"].iloc[np.argsort(-coords["pc2"].abs().to_numpy())[:3]].astype(str))
-    assert set(labels) == expected and 3 <= len(labels) <= 6
+    assert set(labels) <= expected and 3 <= len(labels) <= 6
+    assert set(labels) == set(coords["label"].iloc[apart(coords, extreme_points(coords, 3))].astype(str))
     assert ax.get_xlabel() == f"PC 1 ({sig(100 * variance[0])}% of the variance)"
     assert ax.get_title() == f"Store embedding (29 categories, {table.shape[1]} dimensions)"
     assert smallest_text_px(fig) >= 10
@@ -98,3 +100,9 @@ def test_negative_losses_stay_on_a_linear_axis_and_the_learning_rate():
 def test_history_bad_input(history, message):
     with pytest.raises(ValueError, match=message):
         plot_history(history)
+
+
+def test_labels_that_would_sit_on_each_other_are_dropped():
+    coords = pd.DataFrame({"label": ["a", "b", "c", "d"], "pc1": [0.0, 1.0, 0.99, -1.0], "pc2": [0.0, 0.5, 0.51, -0.5]})
+    assert apart(coords, [1, 2, 3]) == [1, 3]
+    assert apart(coords, [2, 1]) == [2]

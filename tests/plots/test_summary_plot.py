@@ -55,6 +55,8 @@ def test_colours_run_from_low_to_high_values(rows):
     hi = int(np.flatnonzero(data["kind"] == "hi")[0])
     assert to_hex(kind.get_facecolors()[hi]) == to_hex(cmap(1.0))  # the last category is the high end
     np.testing.assert_allclose(value_shades(pd.Series(["b", None, "a"])), [1.0, np.nan, 0.0])
+    rare = pd.Series([0] * 96 + [1] * 4)  # a flag on 4% of the rows: its percentiles 5 and 95 are both 0
+    np.testing.assert_allclose(value_shades(rare), [0.0] * 96 + [1.0] * 4)
     plain = plot_contribution_summary(values).axes[0]
     assert to_hex(plain.collections[0].get_facecolors()[0]) == MUTED
 

@@ -62,7 +62,7 @@ def test_waterfall_chain(explanation, horizontal):
         start += length
     assert start == pytest.approx(explanation.prediction.iloc[0])
     texts = [text.get_text() for text in ax.texts]
-    assert texts == ["+300", "-120", "+40", "-13", "5,000", "5,210"]  # 5207 to three digits
+    assert texts == ["+300", "-120", "+40.0", "-13.0", "5,000", "5,210"]  # three significant digits each
     low, high = ax.get_xlim() if horizontal else ax.get_ylim()
     assert low < 5000 and high > 5300  # the running total (5000 up to 5300) stays in view
 
@@ -79,8 +79,8 @@ def test_sorted_by_size_and_every_value_has_three_significant_digits(explanation
 def test_log_target_labels_are_percentage_effects(log_explanation):
     ax = _axes(plot_waterfall(log_explanation, target_transform="log"))
     steps = log_explanation.values.iloc[0].to_numpy()
-    expected = [("+" if c > 0 else "") + sig(100 * np.expm1(c)) + "%" for c in steps]
-    assert [t.get_text() for t in ax.texts[:4]] == expected == ["+19.7%", "-4.88%", "+0.3%", "+0.04%"]
+    expected = [("+" if c > 0 else "") + sig(100 * np.expm1(c), trim=False) + "%" for c in steps]
+    assert [t.get_text() for t in ax.texts[:4]] == expected == ["+19.7%", "-4.88%", "+0.300%", "+0.0400%"]
     prediction = float(np.exp(log_explanation.prediction.iloc[0]))
     assert [t.get_text() for t in ax.texts[4:]] == ["5,000", sig(prediction)]
     assert ax.get_xscale() == "log"
@@ -138,7 +138,7 @@ def test_real_forests(promo_data):
     assert any(label.startswith("Promo = ") for label in tick_labels(ax))
     unknown = contributions(regressor, X.iloc[:3])
     unknown.data["Promo"] = np.nan
-    assert "Promo" in tick_labels(_axes(plot_waterfall(unknown, top_k=4)))  # no "= nan"
+    assert "Promo missing" in tick_labels(_axes(plot_waterfall(unknown, top_k=4)))  # no "= nan"
     classifier = ForestClassifier(n_estimators=5, random_state=0).fit(
         X, pd.cut(y, 3, labels=["low", "mid", "high"]).astype(str))
     by_class = contributions(classifier, X.iloc[:3])

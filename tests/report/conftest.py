@@ -4,6 +4,7 @@ The data are the synthetic Rossmann tables written in Kaggle's layout, with ever
 ``StoreType`` renamed to a script tag, so every report is also an escaping test. One run
 completes (a searched forest, a net and an embedding-forest); one fails at its second
 model; one stops before any model (its folder keeps only what the pipeline writes first).
+A classification run (a forest on a small csv) checks the report of probabilities.
 """
 from __future__ import annotations
 
@@ -11,13 +12,15 @@ import shutil
 import warnings
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
+from report_pages import EVIL
 
 import tabkit as tk
 from tabkit.datasets import make_rossmann, write_rossmann
+from tabkit.pipeline.runner import PipelineError
 from tabkit.report.builder import ReportWarning, build_report
-
-from report_pages import EVIL
 
 SMALL_OUTPUT = {"report": False, "explain_worst": 3, "explain_random": 2, "importance_repeats": 2,
                 "importance_rows": 300, "sample_rows": 300}
@@ -45,7 +48,7 @@ def runs_root(tmp_path_factory) -> Path:
     root = base / "runs"
     tk.run_pipeline(_spec("tiny", data, [FOREST, NET, EMBEDDING_FOREST]), out_dir=root, verbose=False)
     broken = {"name": "broken", "kind": "forest", "params": {"max_features": "not-a-number"}}
-    with pytest.raises(Exception):
+    with pytest.raises(PipelineError, match="not-a-number"):
         tk.run_pipeline(_spec("tiny-failed", data, [FOREST, broken]), out_dir=root, verbose=False)
     return root
 
@@ -83,3 +86,27 @@ def report(run_dir, tmp_path_factory) -> Path:
     with warnings.catch_warnings():
         warnings.simplefilter("error", ReportWarning)
         return build_report(run_dir, out=tmp_path_factory.mktemp("reports"))
+
+
+@pytest.fixture(scope="session")
+def classification_run_dir(tmp_path_factory) -> Path:
+    """A complete classification run: a forest predicting a three-class band."""
+    base = tmp_path_factory.mktemp("classification")
+    rng = np.random.default_rng(0)
+    n = 700
+    age = rng.integers(0, 40, n)
+    frame = pd.DataFrame({
+        "Id": np.arange(n), "When": pd.date_range("2020-01-01", periods=n, freq="D").strftime("%Y-%m-%d"),
+        "Size": rng.choice(["small", "medium", "large"], n), "Age": age, "Hours": rng.gamma(2.0, 500.0, n).round(),
+        "Band": np.select([age < 12, age < 25], ["new", "mid"], "old"),
+    })
+    frame.iloc[:600].to_csv(base / "train.csv", index=False)
+    frame.iloc[600:].drop(columns="Band").to_csv(base / "test.csv", index=False)
+    spec = {"name": "bands", "metric": "logloss",
+            "data": {"source": "csv", "train": str(base / "train.csv"), "test": str(base / "test.csv"),
+                     "target": "Band", "id": "Id", "date": "When"},
+            "split": {"by": "fraction", "fraction": 0.2},
+            "model": [{"name": "forest", "kind": "forest", "params": {"n_estimators": 10, "min_samples_leaf": 3}}],
+            "output": {**SMALL_OUTPUT, "probabilities": True}}
+    tk.run_pipeline(spec, out_dir=base / "runs", verbose=False)
+    return _only_run(base / "runs" / "bands")

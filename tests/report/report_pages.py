@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import base64
+import html
+import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -89,3 +91,22 @@ def decoded_images(page: Page) -> list[bytes]:
             assert header.endswith(";base64"), header
             images.append(base64.b64decode(payload))
     return images
+
+
+def svg_of(image: dict) -> str:
+    """The SVG text of an ``<img>`` (its attrs) holding an SVG data URI."""
+    header, payload = image["src"].split(",", 1)
+    assert header == "data:image/svg+xml;base64", header
+    return base64.b64decode(payload).decode("utf-8")
+
+
+def svg_texts(image: dict) -> list[str]:
+    """Every text an SVG chart draws, in order."""
+    return [html.unescape(t) for t in re.findall(r"<text[^>]*>([^<]*)</text>", svg_of(image))]
+
+
+def menu_links(path: Path) -> list[str]:
+    """The anchors the report's contents (its ``<nav>``) link to."""
+    text = path.read_text(encoding="utf-8")
+    nav = text[text.index("<nav"):text.index("</nav>")]
+    return re.findall(r'href="#([^"]+)"', nav)

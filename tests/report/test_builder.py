@@ -1,17 +1,26 @@
-"""build_report / build_reports on genuine pipeline run folders."""
+"""build_report on genuine pipeline run folders: what each section says, in the target's
+units, and which sections are left out."""
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import re
-import shutil
+import subprocess
+import sys
 import warnings
+from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
-from report_pages import EVIL, decoded_images, read_page
+from report_pages import EVIL, decoded_images, menu_links, read_page, svg_texts
 
-from tabkit.report.blocks import fmt
-from tabkit.report.builder import ReportError, ReportWarning, build_report, build_reports
+from tabkit.plots.units import percent_effect, sig
+from tabkit.report.blocks import amount, fmt
+from tabkit.report.builder import ReportWarning, build_report, build_reports
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 def model_anchor(page, name: str) -> str:
@@ -30,6 +39,11 @@ def metrics(run_dir) -> dict:
     return json.loads((run_dir / "metrics.json").read_text())
 
 
+@pytest.fixture(scope="module")
+def predictions(run_dir) -> pd.DataFrame:
+    return pd.read_parquet(run_dir / "valid_predictions.parquet")
+
+
 def test_report_lands_in_out_spec_run(report, run_dir):
     out = report.parents[2]
     assert report == out / "tiny" / run_dir.name / "index.html"
@@ -43,103 +57,187 @@ def test_default_out_is_reports_in_the_working_folder(early_run_dir, tmp_path, m
     assert (tmp_path / "reports" / "index.html").is_file()
 
 
-def test_run_section_has_spec_sizes_dates_versions_duration(page, run_dir, metrics):
-    text = page.part("run").joined
-    status = json.loads((run_dir / "status.json").read_text())
+def test_summary_comes_first_and_answers_the_questions(page, report, run_dir, metrics):
+    assert next(iter(page.sections)) == "summary" and menu_links(report)[0] == "summary"
+    text = page.part("summary").joined
+    board = pd.read_csv(run_dir / "leaderboard.csv")
+    best = board[board["kind"] != "baseline"].iloc[0]
+    baseline = metrics["baseline"]["score"]
     data = metrics["data"]
-    expected = ["tiny", run_dir.name, "complete", fmt(status["duration_s"]), "exp_rmspe",
-                fmt(data["n_train"]), fmt(data["n_valid"]), fmt(data["n_test"]),
-                *data["train_dates"], *data["valid_dates"], *metrics["versions"].values()]
-    missing = [value for value in expected if str(value) not in text]
-    assert not missing
-    assert 'name = "tiny"' in text  # the spec as run
+    expected = [
+        f"{best['model']} ({best['kind']}): exp_rmspe {fmt(best['score'])}",
+        f"{metrics['submission']['model']} ({amount(metrics['submission']['rows'])} rows in submission.csv)",
+        f"{100 * (baseline - best['score']) / baseline:.1f}% lower exp_rmspe than the baseline",
+        "validation = the last 14 days: " + " to ".join(data["valid_dates"]) + f" ({amount(data['n_valid'])} rows)",
+        "training " + " to ".join(data["train_dates"]) + f" ({amount(data['n_train'])} rows)",
+        f"{len(data['cat_names']) + len(data['cont_names'])}: {len(data['cat_names'])} categorical, "
+        f"{len(data['cont_names'])} continuous",
+        "every number in this report is in Sales", "run time",
+    ]
+    assert [e for e in expected if e not in text] == []
 
 
-def test_leaderboard_lists_every_model_with_score_and_fit_time(page, run_dir):
-    part = page.part("leaderboard")
+def test_leaderboard_lists_every_model_with_the_metric_s_own_sign(page, run_dir):
+    part = page.part("summary")
     board = pd.read_csv(run_dir / "leaderboard.csv")
     for row in board.itertuples():
         assert f"{row.model} {row.kind} {fmt(row.score)}" in part.joined
-        if row.kind != "baseline":
-            assert fmt(row.fit_seconds) in part.joined
+        assert row.score > 0
     assert len(part.images) == 1
 
 
-def _figures(part) -> int:
-    return len(part.images)
-
-
-# (model, section, figures expected; 0 means the section is left out with a note)
+# (model, section, figures drawn; None: the section is left out, with its menu entry)
 EXPECTED = [
-    ("forest", "importance", 1), ("forest", "dendrogram", 1), ("forest", "waterfall", 5),
-    ("forest", "confidence", 1), ("forest", "search", 1), ("forest", "history", 0),
-    ("forest", "embeddings", 0), ("forest", "dependence", 1),
-    ("net", "importance", 1), ("net", "dendrogram", 1), ("net", "waterfall", 0),
-    ("net", "confidence", 0), ("net", "search", 0), ("net", "history", 1),
-    ("net", "embeddings", 3), ("net", "dependence", 1),
-    ("embedding_forest", "waterfall", 5), ("embedding_forest", "confidence", 1),
+    ("forest", "importance", 1), ("forest", "contributions", 1), ("forest", "waterfalls", 5),
+    ("forest", "spread", 1), ("forest", "dependence", 4), ("forest", "maps", 1), ("forest", "search", 1),
+    ("forest", "history", None), ("forest", "embeddings", None),
+    ("net", "importance", 1), ("net", "maps", 1), ("net", "history", 2), ("net", "embeddings", 3),
+    ("net", "waterfalls", None), ("net", "spread", None), ("net", "contributions", None), ("net", "search", None),
+    ("embedding_forest", "waterfalls", 5), ("embedding_forest", "spread", 1), ("embedding_forest", "contributions", 1),
+    ("embedding_forest", "history", None), ("embedding_forest", "embeddings", None),
 ]
 
 
 @pytest.mark.parametrize("model, section, n_figures", EXPECTED)
-def test_model_sections_present_or_left_out_with_a_note(page, model, section, n_figures):
-    part = page.part(f"{model_anchor(page, model)}-{section}")
-    assert _figures(part) == n_figures
-    if n_figures:
-        assert not part.notes
+def test_sections_that_do_not_apply_are_left_out(page, report, model, section, n_figures):
+    anchor = f"{model_anchor(page, model)}-{section}"
+    if n_figures is None:
+        assert anchor not in page.sections and anchor not in menu_links(report)
     else:
-        assert len(part.notes) == 1 and "could not be drawn" not in part.notes[0]
+        assert len(page.part(anchor).images) == n_figures and anchor in menu_links(report)
 
 
-def test_importance_table_lists_every_feature(page, run_dir):
-    importance = pd.read_csv(run_dir / "forest" / "importance.csv")
-    text = page.part(f"{model_anchor(page, 'forest')}-importance").joined
-    assert all(feature in text for feature in importance["feature"])
+def test_a_complete_run_has_no_placeholder_notes(page):
+    assert [note for part in page.sections.values() for note in part.notes] == []
 
 
-def test_waterfalls_show_actual_and_predicted_values_of_each_row(page, run_dir):
+def test_menu_lists_exactly_the_sections(page, report):
+    links = menu_links(report)
+    assert sorted(links) == sorted(page.sections) and len(set(links)) == len(links)
+
+
+def _explained(run_dir: Path) -> pd.DataFrame:
+    return pd.read_csv(run_dir / "forest" / "explained_rows.csv")
+
+
+def test_every_explaining_model_draws_every_row_named_by_store_and_date(page, run_dir):
+    rows = _explained(run_dir)
+    names = [f"Store {store}, {date}" for store, date in zip(rows["Store"], rows["Date"])]
+    for model in ("forest", "embedding_forest"):
+        images = page.part(f"{model_anchor(page, model)}-waterfalls").images
+        assert [image["alt"] for image in images] == [f"waterfall of {name}" for name in names]
+    text = page.part("rows").joined
+    assert all(name in text for name in names)
+
+
+def test_waterfalls_are_in_sales_with_the_actual_marked(page, run_dir, predictions):
+    rows = _explained(run_dir)
+    for model in ("forest", "embedding_forest"):
+        contributions = pd.read_csv(run_dir / model / "contributions.csv")
+        images = page.part(f"{model_anchor(page, model)}-waterfalls").images
+        for image, row in zip(images, contributions.itertuples()):
+            texts = svg_texts(image)
+            sales = predictions[model].iloc[row.row]
+            assert sig(np.exp(row.prediction), trim=False) == sig(sales, trim=False)
+            assert sig(np.exp(row.bias), trim=False) in texts and sig(sales, trim=False) in texts
+            assert f"actual {sig(predictions['actual'].iloc[row.row])}" in texts
+            percents = [t for t in texts if re.fullmatch(r"[+-][\d.,]+%", t)]
+            assert len(percents) >= 5
+        assert list(contributions["row"]) == list(rows["row"])
+
+
+def test_explained_rows_show_every_model_s_prediction_in_sales(page, run_dir, predictions):
+    text = page.part("rows").joined
+    for position in _explained(run_dir)["row"]:
+        for column in ("actual", "forest", "net", "embedding_forest"):
+            assert amount(predictions[column].iloc[position]) in text
+
+
+def test_tree_spread_as_percentages_of_the_prediction(page, run_dir):
     rows = pd.read_csv(run_dir / "forest" / "contributions.csv")
-    part = page.part(f"{model_anchor(page, 'forest')}-waterfall")
-    for row in rows.itertuples():
-        assert (f"validation row {fmt(row.row)} ({row.reason}): actual {fmt(row.actual)}, "
-                f"predicted {fmt(row.prediction)}") in part.joined
-    assert "log units" in part.joined  # the spec trains on log(Sales)
+    text = page.part(f"{model_anchor(page, 'forest')}-spread").joined
+    for std in rows["prediction_std"]:
+        up, down = percent_effect(2 * std), -percent_effect(-2 * std)
+        assert f"+{sig(up, trim=False)}% / -{sig(down, trim=False)}%" in text
 
 
-def test_confidence_shows_the_tree_standard_deviations(page, run_dir):
-    rows = pd.read_csv(run_dir / "forest" / "contributions.csv")
-    text = page.part(f"{model_anchor(page, 'forest')}-confidence").joined
-    assert all(fmt(std) in text for std in rows["prediction_std"])
+def test_partial_dependence_and_maps_are_in_sales(page, predictions):
+    part = page.part(f"{model_anchor(page, 'forest')}-dependence")
+    assert "average prediction in Sales" in part.joined
+    low, high = predictions["forest"].min(), predictions["forest"].max()
+    for image in part.images:
+        ticks = [float(t.replace(",", "")) for t in svg_texts(image) if re.fullmatch(r"\d[\d,]*", t)]
+        assert ticks and max(ticks) > 0.5 * low and min(ticks) < 2 * high  # Sales, not log Sales (~8)
+    maps = page.part(f"{model_anchor(page, 'forest')}-maps")
+    assert "prediction (Sales)" in svg_texts(maps.images[0])
 
 
-def test_net_embedding_maps_of_the_most_important_columns(page, run_dir):
-    alts = [img["alt"] for img in page.part(f"{model_anchor(page, 'net')}-embeddings").images]
+def test_search_shows_scores_with_the_leaderboard_s_sign(page, run_dir):
+    results = pd.read_csv(run_dir / "forest" / "search.csv")
+    text = page.part(f"{model_anchor(page, 'forest')}-search").joined
+    assert all(fmt(-score) in text for score in results["score"])
+    assert "-" + fmt(-results["score"].max()) not in text
+
+
+def test_importance_side_by_side_top_20_with_the_rest_folded(page, run_dir):
+    part = page.part("importance")
+    assert [image["alt"] for image in part.images] == ["permutation importance of every model"]
+    features = pd.read_csv(run_dir / "forest" / "importance.csv")["feature"]
+    assert all(feature in part.joined for feature in features)
+    assert f"{len(features) - 20} more rows" in part.joined
+    assert "increase in validation exp_rmspe when shuffled" in part.joined
+
+
+def test_embedding_maps_of_the_most_important_columns(page, run_dir):
+    alts = [image["alt"] for image in page.part(f"{model_anchor(page, 'net')}-embeddings").images]
     embedded = set(pd.read_parquet(run_dir / "net" / "embeddings.parquet")["column"])
     ranked = [f for f in pd.read_csv(run_dir / "net" / "importance.csv")["feature"] if f in embedded]
     assert alts == [f"embedding map of {c}" for c in ranked[:3]]
+    assert "of the variance" in " ".join(svg_texts(page.part(f"{model_anchor(page, 'net')}-embeddings").images[0]))
 
 
-def test_training_curves_table_has_every_epoch(page, run_dir):
+def test_training_curves_have_every_epoch(page, run_dir):
     history = pd.read_csv(run_dir / "net" / "history.csv")
     text = page.part(f"{model_anchor(page, 'net')}-history").joined
-    assert "train_loss" in text and "lr" in text and fmt(history["valid_loss"].iloc[-1]) in text
+    assert "train_loss" in text and fmt(history["valid_loss"].iloc[-1]) in text
 
 
-def test_predictions_over_time_daily_total_and_a_few_stores(page, run_dir):
+def test_predictions_over_time_daily_total_and_a_few_stores(page, predictions):
     part = page.part("predictions")
-    stores = pd.read_parquet(run_dir / "valid_predictions.parquet")["Store"]
     assert len(part.images) == 2
-    shown = re.search(r"Store: ([\d, ]+)", part.joined).group(1).split(", ")
-    assert len(shown) == min(3, stores.nunique()) and set(shown) <= {fmt(s) for s in stores}
+    shown = re.search(r"Store values: ([\d, ]+)", part.joined).group(1).split(", ")
+    assert len(shown) == min(3, predictions["Store"].nunique())
+    assert set(shown) <= {fmt(s) for s in predictions["Store"]}
 
 
-def test_self_contained_no_network_urls(report, page):
+def test_building_a_report_loads_no_model_and_imports_no_torch(run_dir, tmp_path):
+    code = ("import sys; import joblib; from tabkit.report.builder import build_report; "
+            "loads = []; original = joblib.load; "
+            "joblib.load = lambda *a, **k: loads.append(a) or original(*a, **k); "
+            f"build_report({str(run_dir)!r}, out={str(tmp_path)!r}); "
+            "print('torch' in sys.modules, len(loads))")
+    done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["False", "0"]
+
+
+def test_self_contained_with_one_hashed_script(report, page):
     html = report.read_text()
-    assert not [link for link in page.links if not link.startswith(("data:image/", "#"))]
+    assert not [link for link in page.links if not link.startswith(("data:image/", "#", "../../index.html"))]
     assert not re.search(r"""(src|href)\s*=\s*["']?\s*(https?:)?//""", html, re.I)
-    assert page.tags.get("script", 0) == 0 and page.tags.get("link", 0) == 0
-    assert page.tags["style"] == 1
+    assert page.tags.get("script") == 1 and page.tags.get("link", 0) == 0 and page.tags["style"] == 1
+    (script,) = re.findall(r"<script>(.*?)</script>", html, re.S)
+    digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
+    (policy,) = re.findall(r'http-equiv="Content-Security-Policy" content="([^"]+)"', html)
+    directives = dict(d.strip().split(" ", 1) for d in policy.split(";"))
+    assert directives == {"default-src": "'none'", "img-src": "data:", "style-src": "'unsafe-inline'",
+                          "script-src": f"'sha256-{digest}'"}
     assert all(link[1:] in page.ids for link in page.links if link.startswith("#"))
+
+
+def test_report_links_back_to_the_index(report):
+    assert 'href="../../index.html"' in report.read_text()
+    assert (report.parent / "../../index.html").resolve() == (report.parents[2] / "index.html")
 
 
 def test_data_values_are_escaped(report, page):
@@ -156,21 +254,41 @@ def test_same_run_gives_the_same_report(report, run_dir, tmp_path):
     assert again.read_bytes() == report.read_bytes()
 
 
-def test_failed_run_keeps_what_finished(failed_run_dir, tmp_path):
+def test_failed_run_keeps_what_finished_and_says_what_did_not(failed_run_dir, tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("error", ReportWarning)
         page = read_page(build_report(failed_run_dir, out=tmp_path))
-    run = page.part("run").joined
-    assert "failed" in run and "not-a-number" in run and "Traceback" in run
-    assert "forest" in page.part("leaderboard").joined
-    assert "forest" in page.part(f"{model_anchor(page, 'forest')}-summary").joined
+    summary = page.part("summary").joined
+    assert "failed" in summary and "not-a-number" in summary
+    assert "Traceback" in page.part("details").joined
+    forest = page.part(model_anchor(page, "forest"))
+    assert forest.notes == ["Not explained: the run stopped before this model's explain step."]
+    assert "forest" in page.part("summary").joined
 
 
 def test_run_stopped_before_any_model(early_run_dir, tmp_path):
     page = read_page(build_report(early_run_dir, out=tmp_path))
-    assert page.part("leaderboard").notes == ["No model finished: leaderboard.csv is absent."]
-    assert page.part("models").notes == ["No model finished in this run."]
-    assert page.part("predictions").notes
+    assert page.part("summary").notes == ["No model finished: leaderboard.csv is absent."]
+    assert not [a for a in page.sections if a.startswith("model-")]
+    assert "predictions" not in page.sections and "details" in page.sections
+
+
+def test_classification_report(classification_run_dir, tmp_path):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ReportWarning)
+        page = read_page(build_report(classification_run_dir, out=tmp_path))
+    rows = pd.read_csv(classification_run_dir / "forest" / "explained_rows.csv")
+    waterfalls = page.part(f"{model_anchor(page, 'forest')}-waterfalls")
+    assert len(waterfalls.images) == len(rows)
+    assert all(f"actual {band}" in " ".join(svg_texts(image)) for image, band in zip(waterfalls.images,
+                                                                                      rows_actual(classification_run_dir)))
+    assert "probability of old" in page.part(f"{model_anchor(page, 'forest')}-dependence").joined
+    assert [note for part in page.sections.values() for note in part.notes] == []
+
+
+def rows_actual(run_dir: Path) -> list[str]:
+    contributions = pd.read_csv(run_dir / "forest" / "contributions.csv")
+    return list(contributions.drop_duplicates("row")["actual"])
 
 
 @pytest.mark.parametrize("make", [lambda tmp: tmp / "absent", lambda tmp: tmp])
@@ -178,42 +296,4 @@ def test_not_a_run_folder_is_a_value_error_before_any_file(make, tmp_path):
     path = make(tmp_path)
     with pytest.raises(ValueError, match=re.escape(str(path))):
         build_report(path, out=tmp_path / "reports")
-    assert not (tmp_path / "reports").exists()
-
-
-def test_batch_renders_every_run_in_parallel_and_indexes_their_scores(failed_run_dir, early_run_dir, tmp_path):
-    runs = (failed_run_dir, early_run_dir)
-    paths = build_reports([*runs, failed_run_dir], out=tmp_path, n_jobs=2)
-    assert paths == [tmp_path / r.parent.name / r.name / "index.html" for r in runs]
-    assert all(path.is_file() for path in paths)
-    index = read_page(tmp_path / "index.html")
-    assert set(index.links) == {f"./{r.parent.name}/{r.name}/index.html" for r in runs}
-    board = pd.read_csv(failed_run_dir / "leaderboard.csv")
-    for name, score in board[["model", "score"]].itertuples(index=False):
-        assert f"{name}: {fmt(score)}" in index.joined
-    assert "failed" in index.joined and "tiny-early" in index.joined
-
-
-def test_index_keeps_reports_built_earlier(failed_run_dir, early_run_dir, tmp_path):
-    build_report(early_run_dir, out=tmp_path)
-    build_report(failed_run_dir, out=tmp_path)
-    links = read_page(tmp_path / "index.html").links
-    assert len(links) == 2
-
-
-def test_batch_reports_a_broken_run_and_keeps_the_others(early_run_dir, tmp_path):
-    broken = tmp_path / "runs" / "broken" / early_run_dir.name
-    shutil.copytree(early_run_dir, broken)
-    (broken / "status.json").write_text("{not json")
-    with pytest.raises(ReportError, match="1 of 2 reports failed"):
-        build_reports([early_run_dir, broken], out=tmp_path / "reports", n_jobs=1)
-    assert (tmp_path / "reports" / "tiny-early" / early_run_dir.name / "index.html").is_file()
-    assert len(read_page(tmp_path / "reports" / "index.html").links) == 1
-
-
-def test_batch_refuses_two_runs_with_one_report_folder(early_run_dir, tmp_path):
-    twin = tmp_path / "elsewhere" / "tiny-early" / early_run_dir.name
-    shutil.copytree(early_run_dir, twin)
-    with pytest.raises(ValueError, match="would both be reported"):
-        build_reports([early_run_dir, twin], out=tmp_path / "reports")
     assert not (tmp_path / "reports").exists()

@@ -1,0 +1,181 @@
+"""Report sections about what moved a model's predictions: the contributions over many
+rows, a waterfall per explained row, and the spread of a forest's trees; all in the
+target's units."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from tabkit import runs
+from tabkit.forest.attribution import Explanation
+from tabkit.plots import plot_contribution_summary, plot_tree_spread, plot_waterfall
+from tabkit.plots.units import percent_effect, sig
+from tabkit.report.blocks import Figure, Section, Table, amount
+from tabkit.report.figures import to_data_uri
+from tabkit.report.reading import (
+    REASONS,
+    inspection,
+    is_classification,
+    key_columns,
+    model_transform,
+    row_names,
+    to_target_units,
+)
+from tabkit.runs import RunReader
+
+HEAD_COLUMNS = ("row", "reason", "class", "actual", "prediction", "bias", "prediction_std")
+TOP_FEATURES = 20
+
+
+def feature_values(raw: pd.DataFrame | None, features, n_rows: int) -> pd.DataFrame:
+    """The rows' raw value of each feature, for labels (``Promo = 1``) and colours; a
+    ``<col>_na`` flag shows whether ``col`` was missing."""
+    data = pd.DataFrame(index=range(n_rows), columns=list(features), dtype=object)
+    if raw is None:
+        return data
+    raw = raw.reset_index(drop=True)
+    for feature in features:
+        if feature in raw.columns:
+            data[feature] = raw[feature].to_numpy()
+        elif feature.endswith("_na") and feature[:-3] in raw.columns:
+            data[feature] = raw[feature[:-3]].isna().to_numpy()
+    return data.infer_objects()
+
+
+def _explanation(table: pd.DataFrame, raw: pd.DataFrame | None) -> tuple[Explanation, pd.DataFrame]:
+    """An Explanation rebuilt from ``contributions.csv`` (one line per row, or per row and
+    class) and the heads of its rows (row, reason, actual, prediction, std)."""
+    features = [c for c in table.columns if c not in HEAD_COLUMNS]
+    if "class" not in table.columns:
+        heads = table[[c for c in HEAD_COLUMNS if c in table.columns]].reset_index(drop=True)
+        explanation = Explanation(prediction=table["prediction"].astype(float).reset_index(drop=True),
+                                  bias=float(table["bias"].iloc[0]),
+                                  values=table[features].astype(float).reset_index(drop=True),
+                                  data=feature_values(raw, features, len(table)))
+        return explanation, heads
+    classes = list(dict.fromkeys(table["class"]))
+    per_class = {c: table[table["class"] == c].reset_index(drop=True) for c in classes}
+    first = per_class[classes[0]]
+    heads = first[["row", "reason", "actual"]].copy()
+    explanation = Explanation(
+        prediction=pd.DataFrame({c: per_class[c]["prediction"].astype(float) for c in classes}),
+        bias=pd.Series({c: float(per_class[c]["bias"].iloc[0]) for c in classes}),
+        values={c: per_class[c][features].astype(float) for c in classes},
+        data=feature_values(raw, features, len(first)), classes=classes)
+    heads["prediction"] = explanation.prediction.idxmax(axis=1).to_numpy()
+    return explanation, heads
+
+
+def _rows(run: RunReader, name: str):
+    """The model's explanation, the heads of its rows, their names and the raw rows."""
+    table = run.model_csv(name, runs.CONTRIBUTIONS)
+    if table is None or table.empty:
+        return None
+    raw = run.model_csv(name, runs.EXPLAINED_ROWS)
+    order = table.drop_duplicates("row")["row"]
+    if raw is not None:
+        raw = raw.set_index("row").reindex(order).reset_index()
+    explanation, heads = _explanation(table, raw)
+    names = row_names(raw, key_columns(run, raw)) if raw is not None else [f"validation row {r}" for r in order]
+    return explanation, heads, names
+
+
+def waterfall_section(run: RunReader, name: str, section: Section) -> Section | None:
+    """A waterfall chart per explained row (the same rows in every model), in the
+    target's units, the actual value marked."""
+    found = _rows(run, name)
+    if found is None:
+        return None
+    explanation, heads, names = found
+    classification = is_classification(run)
+    transform = None if classification else model_transform(run, name)
+    target = run.metrics.get("target", "target")
+    if classification:
+        table = pd.DataFrame({"row": names, "reason": [REASONS.get(r, r) for r in heads["reason"]],
+                              "actual": heads["actual"], "predicted": heads["prediction"]})
+    else:
+        actual = to_target_units(heads["actual"], transform)
+        predicted = to_target_units(heads["prediction"], transform)
+        table = pd.DataFrame({"row": names, "reason": [REASONS.get(r, r) for r in heads["reason"]],
+                              "actual": actual, "predicted": predicted,
+                              "error": [f"{100 * (p / a - 1):+.1f}%" if a else "" for a, p in zip(actual, predicted)]})
+    how = ("each bar is the percentage a feature moved the prediction; the axis is logarithmic, so a bar's length is "
+           "its effect" if transform == "log" else "each bar is what a feature added to the prediction")
+    section.blocks.append(Table(list(table.columns), [[amount(v) for v in r] for r in table.itertuples(index=False)],
+                                f"{target}: each chart starts at the average prediction (bias) and adds one feature "
+                                f"at a time; {how}; the 10 largest effects are drawn, the others summed"))
+    for i, (row_name, reason) in enumerate(zip(names, heads["reason"])):
+        title = f"{row_name} ({REASONS.get(reason, reason)})"
+        if classification:
+            title += f", actual {heads['actual'].iloc[i]}"
+            fig = plot_waterfall(explanation, row=i, title=title)
+        else:
+            actual = float(table["actual"].iloc[i])
+            fig = plot_waterfall(explanation, row=i, target_transform=transform, title=title,
+                                 actual=actual if (transform != "log" or actual > 0) else None)
+        section.blocks.append(Figure(to_data_uri(fig), f"waterfall of {row_name}"))
+    if transform == "log":
+        section.blocks.append(_log_table(explanation, names))
+    return section
+
+
+def _log_table(explanation: Explanation, names: list[str]) -> Table:
+    """The contributions as the model adds them, in log units, one column per row."""
+    values = explanation.values
+    order = values.abs().mean().sort_values(ascending=False, kind="stable").index
+    rows = [["bias", *(sig(explanation.bias, 4) for _ in names)]]
+    rows += [[str(feature), *(sig(v, 4) for v in values[feature])] for feature in order]
+    rows.append(["prediction", *(sig(v, 4) for v in explanation.prediction)])
+    return Table(["feature", *names], rows, "log units: the bias plus the contributions is the log prediction",
+                 folded="the contributions in log units, as the model adds them", sortable=False)
+
+
+def spread_section(run: RunReader, name: str, section: Section) -> Section | None:
+    """How far the forest's trees spread around each explained row's prediction."""
+    found = _rows(run, name)
+    if found is None or is_classification(run):
+        return None
+    _, heads, names = found
+    if "prediction_std" not in heads or heads["prediction_std"].isna().all():
+        return None
+    transform = model_transform(run, name)
+    spread = 2 * heads["prediction_std"].to_numpy(dtype=np.float64)
+    if transform == "log":
+        shown = [f"+{sig(float(percent_effect(s)), trim=False)}% / -{sig(-float(percent_effect(-s)), trim=False)}%"
+                 for s in spread]
+    else:
+        shown = [f"±{sig(s, trim=False)}" for s in spread]
+    table = pd.DataFrame({"row": names, "reason": [REASONS.get(r, r) for r in heads["reason"]],
+                          "actual": to_target_units(heads["actual"], transform),
+                          "predicted": to_target_units(heads["prediction"], transform), "2 std of the trees": shown})
+    section.blocks.append(Table(list(table.columns), [[amount(v) for v in r] for r in table.itertuples(index=False)],
+                                "a wide spread of the trees' predictions means the forest is unsure of that row"))
+    fig = plot_tree_spread(heads, target_transform=transform, labels=names)
+    section.blocks.append(Figure(to_data_uri(fig), "predictions with two tree standard deviations"))
+    return section
+
+
+def summary_section(run: RunReader, name: str, section: Section) -> Section | None:
+    """Contributions of each feature over a sample of validation rows, coloured by the
+    feature's value."""
+    entry = inspection(run, name).get("contribution_sample")
+    if not entry:
+        return None
+    values = run.parquet(entry["file"])
+    sample = run.parquet(runs.VALID_SAMPLE)
+    if values is None or values.empty:
+        return None
+    if sample is not None:
+        sample = sample.iloc[entry["positions"]] if "positions" in entry else sample.head(len(values))
+    data = feature_values(sample, values.columns, len(values))
+    classification = is_classification(run)
+    transform = None if classification else model_transform(run, name)
+    fig = plot_contribution_summary(values, data, top_k=TOP_FEATURES, target_transform=transform)
+    what = ("the percentage it moved the prediction" if transform == "log"
+            else f"what it added to the probability of {inspection(run, name).get('target_class')}" if classification
+            else "what it added to the prediction")
+    section.blocks.append(Figure(to_data_uri(fig), f"contributions of every feature over {len(values)} rows",
+                                 caption=f"each dot is one of {len(values)} validation rows: {what}; colour: the "
+                                         "feature's value (blue low, red high, grey missing); features ordered by "
+                                         "their mean effect"))
+    return section
