@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from tabkit import metrics, runs
-from tabkit.pipeline import explain, inspect, toml_writer
+from tabkit.pipeline import explain, inspection_step, toml_writer
 from tabkit.pipeline.builders import FeatureSet, build_features
 from tabkit.pipeline.cache import cache_key, cached_features
 from tabkit.pipeline.fitted import FittedModel, Predictions
@@ -363,7 +363,7 @@ class _Run:
             self.writer.write_csv(runs.model_artifact(name, runs.EXPLAINED_ROWS),
                                   explain.explained_rows(split.X_valid, rows, self.keys))
             self.log(f"model {name}: contributions of {len(rows)} validation rows")
-        inspect.write_inspection(self.writer, model, split, output, seed=self.spec.seed, log=self.log)
+        inspection_step.write_inspection(self.writer, model, split, output, seed=self.spec.seed, log=self.log)
         seconds = time.perf_counter() - started
         self.board[name]["explain_seconds"] = seconds
         self.metrics["models"][name]["explain_seconds"] = seconds

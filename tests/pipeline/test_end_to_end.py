@@ -170,7 +170,7 @@ def test_synthetic_run_submission_is_in_kaggle_format(synthetic_run):
 def test_synthetic_run_prints_progress_and_leaderboard(synthetic_run):
     run, done = synthetic_run
     log = (run / "log.txt").read_text()
-    for text in ("features: built", "split:", "baseline (mean by Store, DayOfWeek)", "model forest: exp_rmspe",
+    for text in ("features: built", "split (test):", "baseline (mean by Store, DayOfWeek)", "model forest: exp_rmspe",
                  "submission:", "run complete"):
         assert text in log and text in done.stdout
     board = done.stdout.split("leaderboard (validation exp_rmspe):")[1]

@@ -47,7 +47,7 @@ _DELETE = object()
     ("model.1.params", {"log_target": True}, "params.log_target: not a parameter of embedding_net"),
     ("model.2.net", "forest", "'forest' is a forest model, which has no embeddings"),
     ("model.2.search", {"max_features": 0.5}, "search.max_features: must be a non-empty list"),
-    ("data.path", "/somewhere", "data.path: applies only to source = 'rossmann', not 'synthetic'"),
+    ("data.path", "/somewhere", "data.path: applies only to source = 'rossmann' or 'movielens', not 'synthetic'"),
     ("split.by", "days", "split.days: missing required value for by = 'days'"),
     ("split.fraction", 0.2, "split.fraction: applies only to by = 'fraction'"),
     ("output.submission", "forst", "did you mean 'forest'?"),
