@@ -154,6 +154,7 @@ def contributions(
         raise ValueError("by='column' needs a tabkit forest: only its processor knows each feature's source column")
 
     trees_model, features, names, index = _model_inputs(model, X)
+    names = pd.Index(names)  # built once, shared by every frame
     classifier = is_classifier(trees_model)
     if getattr(trees_model, "n_outputs_", 1) != 1:
         raise ValueError(f"contributions explains single-output models; this one has {trees_model.n_outputs_} outputs")
@@ -175,7 +176,7 @@ def contributions(
         folded = np.zeros((values.shape[0], len(sources), values.shape[2]))
         np.add.at(folded, (slice(None), [sources.index(lineage[name]) for name in names]), values)
         data = _source_data(X, data, lineage, sources)
-        values, names = folded, sources
+        values, names = folded, pd.Index(sources)
 
     if not classifier:
         return Explanation(
