@@ -25,7 +25,7 @@ INTERLEAVED = 4
 
 @njit(nogil=True, cache=True)
 def pack_tree(left, right, feature, threshold, missing_left, value, max_depth, records, leaf_values, first_leaf):
-    """Write one tree's records (preorder) and leaf values; return its number of leaves.
+    """Write one tree's records (preorder) and leaf values.
 
     ``left``, ``right``, ``feature``, ``threshold``, ``missing_left`` and ``value`` (nodes x
     outputs) are the tree's own arrays in its node order; ``records`` (the tree's slice of
@@ -61,7 +61,6 @@ def pack_tree(left, right, feature, threshold, missing_left, value, max_depth, r
             stack_node[size + 1], stack_parent[size + 1], stack_right_of[size + 1] = left[node], node, -1
             size += 2
         record += 1
-    return leaf - first_leaf
 
 
 @njit(nogil=True, cache=True)
