@@ -3,10 +3,16 @@ from __future__ import annotations
 
 import copy
 
+import joblib
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.ensemble import ExtraTreesClassifier, ExtraTreesRegressor, RandomForestClassifier, RandomForestRegressor
+from sklearn.ensemble import (
+    ExtraTreesClassifier,
+    ExtraTreesRegressor,
+    RandomForestClassifier,
+    RandomForestRegressor,
+)
 from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LinearRegression
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
@@ -113,7 +119,7 @@ def test_tabkit_regressor_explanation(regressor, sales_valid):
     X, _ = sales_valid
     explanation = contributions(regressor, X)
     features = regressor.processor_.transform(X).to_numpy(np.float32)
-    bias, expected = slow_saabas(regressor.forest_.estimators_, features)
+    _, expected = slow_saabas(regressor.forest_.estimators_, features)
     np.testing.assert_allclose(explanation.values.to_numpy(), expected, rtol=1e-9, atol=1e-9)
     np.testing.assert_allclose(explanation.prediction, regressor.predict(X), rtol=1e-12)
     assert explanation.prediction.index.equals(X.index) and explanation.values.index.equals(X.index)
@@ -246,3 +252,32 @@ def test_bad_input(regressor, sales_valid, arrays):
     multi = RandomForestRegressor(n_estimators=2, random_state=0).fit(X, np.c_[y, y])
     with pytest.raises(ValueError, match="2 outputs"):
         contributions(multi, X)
+
+
+@pytest.mark.parametrize("model", [
+    RandomForestRegressor(n_estimators=5, min_samples_leaf=3, random_state=0),
+    DecisionTreeRegressor(min_samples_leaf=3, random_state=0),
+    ForestRegressor(n_estimators=5, random_state=0),
+], ids=lambda m: type(m).__name__)
+def test_refitted_model_is_explained_by_its_new_trees(model, arrays):
+    X, y, _ = arrays
+    model.fit(X[:200], y[:200])
+    contributions(model, X[:20])
+    model.fit(X[200:], -y[200:])  # same object, other data: the cached set-up must not be reused
+    refitted = contributions(model, X[:20])
+    fresh = contributions(copy.deepcopy(model), X[:20])
+    np.testing.assert_array_equal(refitted.values, fresh.values)
+    np.testing.assert_allclose(refitted.prediction, model.predict(X[:20]), rtol=1e-12)
+    assert_sums_to_prediction(refitted)
+
+
+def test_joblib_round_trip_after_contributions_carries_no_cache(regressor, sales_valid, tmp_path):
+    X, _ = sales_valid
+    joblib.dump(regressor, tmp_path / "before.joblib")
+    explained = contributions(regressor, X)
+    joblib.dump(regressor, tmp_path / "after.joblib")
+    assert (tmp_path / "after.joblib").stat().st_size == (tmp_path / "before.joblib").stat().st_size
+    loaded = joblib.load(tmp_path / "after.joblib")
+    again = contributions(loaded, X)
+    np.testing.assert_array_equal(again.values, explained.values)
+    np.testing.assert_array_equal(again.prediction, explained.prediction)
