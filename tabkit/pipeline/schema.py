@@ -153,6 +153,8 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "importance_repeats": Key(int, 3, doc="shuffles per feature"),
         "importance_rows": Key(int, 5000, doc="validation rows sampled for importance"),
         "sample_rows": Key(int, 2000, doc="rows of valid_sample.parquet (the report's sample)"),
+        "dependence_pairs": Key(list, [], doc="pairs of features drawn as two-feature maps (default: the "
+                                              "two most important)", example='[["Promo", "DayOfWeek"]]'),
     },
 }
 """Section -> key -> :class:`Key`; ``""`` is the top level."""

@@ -378,6 +378,9 @@ def _check_output(output: dict, models: list[dict], task: str, problems: _Proble
                                           + _did_you_mean(choice, choices))
     if output["probabilities"] and task != "classification":
         problems.add("output.probabilities", "applies to a classification; the metric makes this run a regression")
+    for pair in output["dependence_pairs"]:
+        if not (isinstance(pair, list) and len(pair) == 2 and all(isinstance(c, str) for c in pair)):
+            problems.add("output.dependence_pairs", f"each pair must be two column names, got {_describe(pair)}")
     for key in ("explain_worst", "explain_random", "importance_repeats", "importance_rows", "sample_rows"):
         minimum = 1 if key in ("importance_repeats", "importance_rows", "sample_rows") else 0
         if output[key] < minimum:

@@ -191,3 +191,9 @@ def test_one_pass_reports_problems_of_every_section(tmp_path):
     for part in ("'random_forest' is not a model kind", "has no column 'Pricey'",
                  "split.fraction: missing required value", "needs data.date; without dates use by = 'random'"):
         assert part in text
+
+
+def test_dependence_pairs_are_pairs_of_names():
+    with pytest.raises(SpecError, match=r"output.dependence_pairs: each pair must be two column names, got list \['Promo'\]"):
+        validate(_with("output.dependence_pairs", [["Promo"]]))
+    assert validate(_with("output.dependence_pairs", [["Promo", "Store"]])).output["dependence_pairs"] == [["Promo", "Store"]]
