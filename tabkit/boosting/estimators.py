@@ -178,7 +178,7 @@ class _LightGBM(BaseEstimator):
 
     @property
     def booster_(self) -> lightgbm.Booster:
-        """The fitted LightGBM booster (all rounds trained; prediction uses ``best_iteration_``)."""
+        """The fitted LightGBM booster (after early stopping, LightGBM keeps the best rounds only)."""
         check_is_fitted(self, "model_")
         return self.model_.booster_
 
