@@ -5,7 +5,7 @@ from __future__ import annotations
 import joblib
 import numpy as np
 import pytest
-from conftest import make_labels
+from blend_data import make_labels
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LinearRegression, LogisticRegression

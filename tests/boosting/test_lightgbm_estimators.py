@@ -7,7 +7,7 @@ import lightgbm
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import sales_labels
+from boosting_data import sales_labels
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
