@@ -107,7 +107,7 @@ class BlendRegressor(RegressorMixin, Blend):
     def _model_target(self, y, what: str = "y") -> np.ndarray:
         try:
             if np.iscomplexobj(y):
-                raise TypeError("complex values are not supported")
+                raise TypeError("Complex data not supported")
             values = np.asarray(y, dtype=np.float64)
         except (TypeError, ValueError) as error:
             raise ValueError(f"{type(self).__name__} needs a numeric {what}: {error}") from None
