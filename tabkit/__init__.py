@@ -35,8 +35,15 @@ _PUBLIC_NAMES = {
     "plot_embeddings": "tabkit.report.nn_plots",
     "run_pipeline": "tabkit.pipeline.runner",
     "build_report": "tabkit.report.builder",
+    "LightGBMRegressor": "tabkit.boosting.estimators",
+    "LightGBMClassifier": "tabkit.boosting.estimators",
+    "lightgbm_contributions": "tabkit.boosting.attribution",
+    "BlendRegressor": "tabkit.ensemble.blend",
+    "BlendClassifier": "tabkit.ensemble.blend",
+    "fit_blend_weights": "tabkit.ensemble.weights",
+    "split_half_score": "tabkit.ensemble.weights",
 }
-_SUBMODULES = {"datasets", "metrics", "prep", "forest", "search", "nn", "pipeline", "report"}
+_SUBMODULES = {"datasets", "metrics", "prep", "forest", "search", "nn", "pipeline", "report", "boosting", "ensemble"}
 
 __all__ = sorted(_PUBLIC_NAMES) + sorted(_SUBMODULES) + ["__version__"]
 
