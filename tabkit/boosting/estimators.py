@@ -120,6 +120,8 @@ class _LightGBM(BaseEstimator):
         self.processor_ = TabularProcessor(self.cat_names, self.cont_names, max_card=self.max_card).fit(frame)
         self._fitted_on_array = from_array
         self.n_features_in_ = frame.shape[1]
+        for stale in ("feature_names_in_", "history_"):  # from an earlier fit
+            self.__dict__.pop(stale, None)
         if not from_array:
             self.feature_names_in_ = np.asarray(frame.columns, dtype=object)
         features = encode(self.processor_, frame)

@@ -126,6 +126,14 @@ def test_history_without_early_stopping(sales_data, sales_valid):
     assert model.history_["train_multi_logloss"].is_monotonic_decreasing
 
 
+def test_refit_without_validation_drops_the_history(sales_data, sales_valid):
+    X, y = sales_data
+    model = LightGBMRegressor(n_estimators=5).fit(X, y, X_val=sales_valid[0], y_val=sales_valid[1])
+    assert len(model.history_) == 5
+    model.fit(X[["Promo", "Noise"]].to_numpy(float), y)
+    assert not hasattr(model, "history_") and not hasattr(model, "feature_names_in_")
+
+
 def test_same_seed_same_model_whatever_n_jobs(sales_data, sales_valid):
     X, y = sales_data
     one = LightGBMRegressor(**COMMON, n_jobs=1).fit(X, y)
