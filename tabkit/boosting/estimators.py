@@ -196,6 +196,13 @@ class _LightGBM(BaseEstimator):
             name="importance",
         )
 
+    def _tabkit_contributions(self, X, *, by: str = "feature"):
+        """The hook :func:`tabkit.contributions` dispatches to: LightGBM's own TreeSHAP values
+        (see :func:`tabkit.boosting.lightgbm_contributions`)."""
+        from tabkit.boosting.attribution import lightgbm_contributions
+
+        return lightgbm_contributions(self, X, by=by)
+
     def _transform(self, X) -> np.ndarray:
         check_is_fitted(self, "model_")
         frame, _ = as_frame(self, X, fitting=False)

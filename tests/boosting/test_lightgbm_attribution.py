@@ -150,3 +150,11 @@ def test_unfitted_model(sales_valid):
 def test_missing_columns_are_named(regressor, sales_valid):
     with pytest.raises(ValueError, match=r"missing required column.*'Promo'"):
         lightgbm_contributions(regressor, sales_valid[0].drop(columns="Promo"))
+
+
+def test_dispatch_hook_is_lightgbm_contributions(classifier, sales_valid):
+    X = sales_valid[0].head(50)
+    through_hook = classifier._tabkit_contributions(X, by="column")
+    direct = lightgbm_contributions(classifier, X, by="column")
+    for label in classifier.classes_:
+        pd.testing.assert_frame_equal(through_hook.values[label], direct.values[label])
