@@ -118,9 +118,13 @@ def _on_simplex(objective, k: int) -> np.ndarray:
 
 
 def _least_squares_weights(matrix: np.ndarray, y: np.ndarray) -> np.ndarray:
-    # scaled by the variance of y so that the solver's tolerance means the same for any units
-    scale = float(np.var(y)) or 1.0
-    gram, cross = matrix.T @ matrix / (len(y) * scale), matrix.T @ y / (len(y) * scale)
+    # As the weights sum to 1, subtracting the members' mean from every column and from y
+    # leaves the residuals unchanged; the solver then sees only where the members differ,
+    # scaled so that its tolerance means the same in any units.
+    consensus = matrix.mean(axis=1)
+    spread, target = matrix - consensus[:, None], y - consensus
+    scale = float(np.mean(target**2)) or 1.0
+    gram, cross = spread.T @ spread / (len(y) * scale), spread.T @ target / (len(y) * scale)
 
     def objective(w: np.ndarray) -> tuple[float, np.ndarray]:
         return float(w @ gram @ w - 2 * cross @ w), 2 * (gram @ w - cross)

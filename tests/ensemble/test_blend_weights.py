@@ -70,6 +70,15 @@ def test_least_squares_optimum_on_the_simplex(mixture):
     assert squared_error(members, y, weights) <= best_on_grid + 1e-9
 
 
+def test_precise_on_log_sales_scale():
+    """Members close to each other far from 0 (log sales ~ 8.7): the hard case for precision."""
+    rng = np.random.default_rng(0)
+    y = 8.7 + 0.3 * rng.normal(size=20000)
+    members = np.column_stack([y + 0.1 * rng.normal(size=20000), y + 0.12 * rng.normal(size=20000) + 0.02,
+                               y + 0.2 * rng.normal(size=20000), 0.5 * (y + 0.1 * rng.normal(size=20000)) + 4.35])
+    np.testing.assert_allclose(fit_blend_weights(members, y), exact_simplex_least_squares(members, y), atol=1e-8)
+
+
 def test_noiseless_mixture_is_exact():
     p = np.array([[1.0, 3.0], [2.0, 6.0], [3.0, 9.0], [4.0, -1.0]])
     np.testing.assert_allclose(fit_blend_weights(p, p @ [0.25, 0.75]), [0.25, 0.75], atol=1e-6)
