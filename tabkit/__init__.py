@@ -45,9 +45,16 @@ _PUBLIC_NAMES = {
     "run_pipeline": "tabkit.pipeline.runner",
     "load_run": "tabkit.pipeline.predict",
     "build_report": "tabkit.report.builder",
+    "LightGBMRegressor": "tabkit.boosting.estimators",
+    "LightGBMClassifier": "tabkit.boosting.estimators",
+    "lightgbm_contributions": "tabkit.boosting.attribution",
+    "BlendRegressor": "tabkit.ensemble.blend",
+    "BlendClassifier": "tabkit.ensemble.blend",
+    "fit_blend_weights": "tabkit.ensemble.weights",
+    "split_half_score": "tabkit.ensemble.weights",
 }
 _SUBMODULES = {"datasets", "metrics", "prep", "forest", "search", "nn", "pipeline", "report", "plots", "inspection",
-               "runs"}
+               "runs", "boosting", "ensemble"}
 
 __all__ = sorted(_PUBLIC_NAMES) + sorted(_SUBMODULES) + ["__version__"]
 
