@@ -11,10 +11,9 @@ from typing import Any
 _PUBLIC_NAMES = {
     "LightGBMRegressor": "tabkit.boosting.estimators",
     "LightGBMClassifier": "tabkit.boosting.estimators",
-    "BoostingExplanation": "tabkit.boosting.attribution",
     "lightgbm_contributions": "tabkit.boosting.attribution",
 }
-__all__ = ["BoostingExplanation", "LightGBMClassifier", "LightGBMRegressor", "lightgbm_contributions"]
+__all__ = ["LightGBMClassifier", "LightGBMRegressor", "lightgbm_contributions"]
 
 
 def __getattr__(name: str) -> Any:

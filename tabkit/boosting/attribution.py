@@ -9,7 +9,6 @@ output into the model's prediction (probabilities for classifiers).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
 
 import numpy as np
 import pandas as pd
@@ -33,34 +32,7 @@ LINKS = {
 """LightGBM objective -> how its raw output becomes the prediction (others: identity)."""
 
 
-@dataclass
-class BoostingExplanation(Explanation):
-    """An :class:`Explanation` in the booster's raw output units.
-
-    ``prediction``, ``bias`` and ``values`` are raw scores, and
-    ``bias + values.sum(axis=1) == prediction`` exactly (per class for classifiers).
-
-    Attributes
-    ----------
-    link : {"identity", "logistic", "softmax", "exp"}
-        How the raw ``prediction`` becomes the model's output: ``"identity"`` (regressors
-        on squared, absolute or Huber loss: it is ``predict``), ``"logistic"`` (binary
-        classifiers: each class's column is its log-odds, the two are opposite, and the
-        probability is ``1 / (1 + exp(-prediction[c]))``), ``"softmax"`` (multiclass: the
-        probabilities are the softmax of the row's class scores), ``"exp"`` (Poisson,
-        gamma, Tweedie: ``predict`` is ``exp(prediction)``).
-    """
-
-    link: str = "identity"
-
-    def for_class(self, label) -> BoostingExplanation:
-        single = super().for_class(label)
-        return BoostingExplanation(**{f.name: getattr(single, f.name) for f in fields(Explanation)}, link=self.link)
-
-    for_class.__doc__ = Explanation.for_class.__doc__
-
-
-def lightgbm_contributions(model, X, *, by: str = "feature") -> BoostingExplanation:
+def lightgbm_contributions(model, X, *, by: str = "feature") -> Explanation:
     """Explain each row's raw prediction as a bias plus one SHAP value per feature.
 
     Parameters
@@ -76,7 +48,7 @@ def lightgbm_contributions(model, X, *, by: str = "feature") -> BoostingExplanat
 
     Returns
     -------
-    BoostingExplanation
+    Explanation
         ``method="treeshap"``; values in raw output units, see its ``link``.
     """
     if by not in BY:
@@ -102,7 +74,7 @@ def lightgbm_contributions(model, X, *, by: str = "feature") -> BoostingExplanat
     link = LINKS.get(model.model_.objective_, "identity")
 
     if isinstance(model, LightGBMRegressor):
-        return BoostingExplanation(
+        return Explanation(
             prediction=pd.Series(raw[:, 0], index=frame.index, name="prediction"),
             bias=float(bias[0]),
             values=pd.DataFrame(values[:, :, 0], index=frame.index, columns=names),
@@ -114,7 +86,7 @@ def lightgbm_contributions(model, X, *, by: str = "feature") -> BoostingExplanat
     classes = list(model.classes_)
     if len(classes) == 2 and values.shape[2] == 1:
         values, bias, raw = np.concatenate([-values, values], axis=2), np.array([-bias[0], bias[0]]), np.hstack([-raw, raw])
-    return BoostingExplanation(
+    return Explanation(
         prediction=pd.DataFrame(raw, index=frame.index, columns=classes),
         bias=pd.Series(bias, index=classes, name="bias"),
         values={label: pd.DataFrame(values[:, :, k], index=frame.index, columns=names) for k, label in enumerate(classes)},

@@ -71,6 +71,12 @@ class Explanation:
         How the contributions were computed.
     classes : list or None
         Class labels for a classifier, None for a regressor.
+    link : {"identity", "logistic", "softmax", "exp"}
+        How ``prediction`` (the scale the contributions add up on) becomes the model's
+        output: ``"identity"`` for forests (values and probabilities) and regressors on
+        squared error; a gradient-boosted model's raw scores need ``"logistic"`` (binary:
+        each class's column is its log-odds), ``"softmax"`` (multiclass) or ``"exp"``
+        (Poisson, gamma, Tweedie).
     """
 
     prediction: pd.Series | pd.DataFrame
@@ -80,6 +86,7 @@ class Explanation:
     by: str = "feature"
     method: str = "saabas"
     classes: list | None = field(default=None)
+    link: str = "identity"
 
     def for_class(self, label) -> Explanation:
         """The single-output explanation of one class's probability.
@@ -104,6 +111,7 @@ class Explanation:
             data=self.data,
             by=self.by,
             method=self.method,
+            link=self.link,
         )
 
 
@@ -120,7 +128,8 @@ def contributions(
     Parameters
     ----------
     model : ForestRegressor, ForestClassifier, or a fitted scikit-learn RandomForest*,
-        ExtraTrees* or DecisionTree* model
+        ExtraTrees* or DecisionTree* model; a tabkit LightGBM model is explained by its
+        own TreeSHAP (:func:`tabkit.lightgbm_contributions`, ``method`` ignored)
     X : DataFrame or array-like
         Rows to explain: a DataFrame for a tabkit forest (the raw columns it was fitted
         on); an array (or a DataFrame of its features) for a scikit-learn model.
@@ -150,6 +159,8 @@ def contributions(
         raise ValueError(f"method must be one of {METHODS}, got {method!r}")
     if by not in BY:
         raise ValueError(f"by must be one of {BY}, got {by!r}")
+    if hasattr(model, "_tabkit_contributions"):  # models that explain themselves (LightGBM)
+        return model._tabkit_contributions(X, by=by)
     if not isinstance(model, SUPPORTED_MODELS):
         raise TypeError(
             "contributions supports tabkit forests and scikit-learn RandomForest*, ExtraTrees* "

@@ -8,7 +8,6 @@ from scipy.special import expit, softmax
 from sklearn.exceptions import NotFittedError
 
 from tabkit.boosting import (
-    BoostingExplanation,
     LightGBMClassifier,
     LightGBMRegressor,
     lightgbm_contributions,
@@ -86,7 +85,7 @@ def test_binary_is_log_odds_of_each_class(binary_classifier, sales_valid):
 
 def test_for_class_keeps_the_link(binary_classifier, sales_valid):
     single = lightgbm_contributions(binary_classifier, sales_valid[0]).for_class("yes")
-    assert isinstance(single, BoostingExplanation) and single.link == "logistic" and single.classes is None
+    assert isinstance(single, Explanation) and single.link == "logistic" and single.classes is None
     assert_sums_to_prediction(single)
 
 
@@ -158,3 +157,12 @@ def test_dispatch_hook_is_lightgbm_contributions(classifier, sales_valid):
     direct = lightgbm_contributions(classifier, X, by="column")
     for label in classifier.classes_:
         pd.testing.assert_frame_equal(through_hook.values[label], direct.values[label])
+
+
+def test_tk_contributions_dispatches_to_lightgbm(regressor, sales_valid):
+    import tabkit as tk
+
+    X, _ = sales_valid
+    direct, through = lightgbm_contributions(regressor, X), tk.contributions(regressor, X)
+    pd.testing.assert_frame_equal(through.values, direct.values)
+    assert through.bias == direct.bias and through.method == "treeshap"

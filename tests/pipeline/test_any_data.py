@@ -32,6 +32,8 @@ from tabkit.pipeline.runner import run_pipeline
 from tabkit.pipeline.spec import SpecError, validate
 from tabkit.runs import RunReader
 
+TINY_GBM = {"n_estimators": 60, "learning_rate": 0.1, "num_leaves": 15, "early_stopping_rounds": 10}
+
 
 def csv_spec(train: Path, test: Path | None, **changes) -> dict:
     """A bulldozers regression spec on the given files."""
@@ -65,7 +67,8 @@ def csv_run(tmp_path_factory):
     folder = tmp_path_factory.mktemp("csv")
     train, test = synthetic_bulldozers(folder / "data", n_train=2000, n_test=300)
     spec = csv_spec(train, test, model=[{"name": "forest", "kind": "forest", "params": TINY_FOREST},
-                                        {"name": "net", "kind": "embedding_net", "params": {**TINY_NET, "verbose": 1}}])
+                                        {"name": "net", "kind": "embedding_net", "params": {**TINY_NET, "verbose": 1}},
+                                        {"name": "gbm", "kind": "lightgbm", "params": TINY_GBM}])
     path = write_spec(folder / "dozers.toml", spec)
     done = run_cli("run", str(path), "--out", str(folder / "runs"), cwd=folder)
     assert done.returncode == 0, done.stdout + done.stderr
@@ -80,7 +83,7 @@ def test_predict_reproduces_the_csv_runs_submission_through_the_cli(csv_run, tmp
     assert list(got.columns) == ["SalesID", "SalePrice"]
     np.testing.assert_array_equal(got["SalesID"], expected["SalesID"])
     np.testing.assert_allclose(got["SalePrice"], expected["SalePrice"], rtol=1e-9)
-    for model in ("forest", "net", "baseline"):
+    for model in ("forest", "net", "gbm", "baseline"):
         frame = load_run(run).predict(pd.read_csv(test), model=model)
         assert len(frame) == 300 and (frame["SalePrice"] > 0).all()
 
@@ -150,7 +153,7 @@ def test_classification_with_every_kind_and_probabilities(tmp_path):
               {"name": "net", "kind": "embedding_net",
                "params": {k: v for k, v in TINY_NET.items() if k != "y_range"} | {"epochs": 6}},
               {"name": "emb-forest", "kind": "embedding_forest", "net": "net", "params": TINY_FOREST}]
-    models += [m for m in CLASSIFIER_EXTRAS]
+    models.append({"name": "gbm", "kind": "lightgbm", "params": TINY_GBM})
     spec = csv_spec(train, test, metric="logloss", data={"source": "csv", "train": str(train), "test": str(test),
                                                          "target": "Band", "id": "SalesID", "date": "saledate"},
                     features={}, baseline={}, model=models,
@@ -169,15 +172,13 @@ def test_classification_with_every_kind_and_probabilities(tmp_path):
     np.testing.assert_allclose(submission[["mid", "new", "old"]].sum(axis=1), 1.0, rtol=1e-6)
     probabilities = pd.read_parquet(run / "valid_probabilities.parquet")
     assert {"forest:mid", "net:old", "baseline:new"} <= set(probabilities.columns)
-    for name in ("forest", "emb-forest"):
+    for name in ("forest", "emb-forest", "gbm"):
         contrib = pd.read_csv(run / name / "contributions.csv")
         assert set(contrib["class"]) == {"mid", "new", "old"}
     predicted = load_run(run).predict(test, probabilities=False)
     assert set(predicted["Band"]) <= {"mid", "new", "old"}
 
 
-CLASSIFIER_EXTRAS: list[dict] = []
-"""Kinds added to the every-kind classification run once they exist (lightgbm)."""
 
 
 @pytest.mark.parametrize("change, message", [
