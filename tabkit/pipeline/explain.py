@@ -8,12 +8,33 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
+from tabkit import runs
 from tabkit.pipeline.fitted import FittedModel
+from tabkit.pipeline.inspection_step import write_inspection
 from tabkit.pipeline.scoring import OriginalScaleScorer
 
 ROW_COLUMNS = ("row", "reason", "class", "actual", "prediction", "bias", "prediction_std")
 """The columns of ``contributions.csv`` before the features (``class`` only for a
 classification)."""
+
+
+def explain_model(writer: runs.RunWriter, model: FittedModel, split, rows: pd.DataFrame, keys: pd.DataFrame,
+                  output: dict, *, metric: str, seed: int, log: Callable[[str], None]) -> None:
+    """Write a model's explanations: permutation importance, the contributions of the
+    chosen rows (kinds that explain rows) and the inspection artefacts."""
+    name = model.name
+    if output["importance"]:
+        table = importance(model, split.X_valid, split.y_valid, metric, n_repeats=output["importance_repeats"],
+                           max_rows=output["importance_rows"], seed=seed)
+        writer.write_csv(runs.model_artifact(name, runs.IMPORTANCE), table)
+        log(f"model {name}: permutation importance done, top features "
+            + ", ".join(table["feature"].head(3).astype(str)))
+    if model.kind.explains_rows and len(rows):
+        writer.write_csv(runs.model_artifact(name, runs.CONTRIBUTIONS),
+                         contributions_table(model, split.X_valid, split.y_valid, rows))
+        writer.write_csv(runs.model_artifact(name, runs.EXPLAINED_ROWS), explained_rows(split.X_valid, rows, keys))
+        log(f"model {name}: contributions of {len(rows)} validation rows")
+    write_inspection(writer, model, split, output, seed=seed, log=log)
 
 
 def choose_rows(errors: np.ndarray, n_worst: int, n_random: int, seed: int) -> pd.DataFrame:

@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from sklearn.base import BaseEstimator
 
 from tabkit.pipeline.kinds import ModelKind
 from tabkit.prep.target import TargetTransform
@@ -68,3 +69,41 @@ class FittedModel:
             return Predictions(self.run_transform.inverse(raw), model_scale=raw)
         original = self.fit_transform.inverse(raw)
         return Predictions(original, model_scale=self.run_transform.forward(original))
+
+    def member(self):
+        """The estimator as a blend member on the run's model scale: itself when it
+        predicts on that scale, else wrapped in :class:`OnModelScale`."""
+        if self.task == "classification" or self.fit_transform == self.run_transform:
+            return self.estimator
+        return OnModelScale(self.estimator, self.fit_transform, self.run_transform)
+
+
+class OnModelScale(BaseEstimator):
+    """A fitted estimator whose predictions are mapped onto the run's model scale (a net
+    that learnt the log target itself predicts in target units; a blend averages logs).
+
+    Parameters
+    ----------
+    estimator : fitted regressor
+    fit_transform, run_transform : TargetTransform
+        The scale the estimator predicts on, and the run's model scale.
+    """
+
+    def __init__(self, estimator=None, fit_transform=None, run_transform=None):
+        self.estimator = estimator
+        self.fit_transform = fit_transform
+        self.run_transform = run_transform
+
+    def __sklearn_is_fitted__(self) -> bool:
+        return True
+
+    def fit(self, X, y) -> "OnModelScale":
+        """Fit the estimator on targets given on the run's model scale (a blend refitting
+        its members)."""
+        self.estimator.fit(X, self.fit_transform.forward(self.run_transform.inverse(y)))
+        return self
+
+    def predict(self, X) -> np.ndarray:
+        """The estimator's predictions on the run's model scale."""
+        return self.run_transform.forward(self.fit_transform.inverse(self.estimator.predict(X)))
+

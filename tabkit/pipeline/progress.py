@@ -41,6 +41,9 @@ def format_leaderboard(table: pd.DataFrame, metric: str) -> str:
             str(rank), row.model, row.kind, f"{row.score:.5f}", _seconds(row.fit_seconds),
             _seconds(row.predict_seconds), _seconds(getattr(row, "explain_seconds", float("nan"))),
         ))
+    notes = [str(n) for n in table.get("note", pd.Series(dtype=str)).fillna("") if str(n)]
+    if notes:
+        rows = [(*row, "*" if i and str(table["note"].fillna("").iloc[i - 1]) else "") for i, row in enumerate(rows)]
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     right = {0, 3, 4, 5, 6}
     lines = []
@@ -49,6 +52,7 @@ def format_leaderboard(table: pd.DataFrame, metric: str) -> str:
         lines.append("  ".join(cells).rstrip())
         if n == 0:
             lines.append("  ".join("-" * w for w in widths))
+    lines += [f"* {note}" for note in dict.fromkeys(notes)]
     return "\n".join(lines)
 
 

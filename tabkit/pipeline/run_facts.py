@@ -42,6 +42,25 @@ def data_facts(data: dict, features: FeatureSet, split: SplitData, task: str) ->
     }
 
 
+def model_facts(model, entry: dict, *, search, seed_scores: dict | None, note: str, **facts) -> dict:
+    """What ``metrics.json`` records of a fitted model: its kind, ``facts`` (score, times,
+    sizes, rows), the scale its saved estimator predicts on, its parameters (those the
+    spec may set), its entry's own keys, the search's best parameters, seed scores, note."""
+    kind = model.kind
+    info = {"kind": kind.name, **facts,
+            "target_transform": None if model.fit_transform.is_identity else model.fit_transform.name,
+            "params": {k: plain(v) for k, v in kind.saved_params(model.estimator).items()
+                       if k not in kind.pipeline_params(model.task)}}
+    info.update({k: entry[k] for k in kind.entry_keys if entry.get(k) is not None})
+    if search is not None:
+        info["best_params"] = {k: plain(v) for k, v in search.best_params_.items()}
+    if seed_scores is not None:
+        info["seed_scores"] = {str(seed): score for seed, score in seed_scores.items()}
+    if note:
+        info["note"] = note
+    return info
+
+
 def versions() -> dict[str, str | None]:
     """Versions of tabkit, Python and the libraries a model depends on."""
     def version(package: str) -> str | None:

@@ -15,21 +15,21 @@ import numpy as np
 import pandas as pd
 
 from tabkit import metrics, runs
-from tabkit.pipeline import explain, inspection_step, toml_writer
+from tabkit.pipeline import explain, toml_writer
 from tabkit.pipeline.builders import FeatureSet, build_features
 from tabkit.pipeline.cache import cache_key, cached_features
 from tabkit.pipeline.fitted import FittedModel, Predictions
 from tabkit.pipeline.kinds import FitContext, get_kind
 from tabkit.pipeline.progress import RunLog, format_leaderboard, format_steps
-from tabkit.pipeline.run_facts import data_facts, plain, versions
-from tabkit.pipeline.scoring import MeanBaseline, greater_is_better
+from tabkit.pipeline.run_facts import data_facts, model_facts, versions
+from tabkit.pipeline.scoreboard import LEADERBOARD_COLUMNS, Scoreboard
+from tabkit.pipeline.scoring import MeanBaseline, baseline_predictions, greater_is_better
+from tabkit.pipeline.seeds import SeedAverage, fit_seeds
 from tabkit.pipeline.signals import terminate_as_interrupt
 from tabkit.pipeline.spec import Spec, load_spec
 from tabkit.pipeline.splitting import split_rows
 from tabkit.pipeline.submission import submission_frame
 from tabkit.prep.target import target_transform
-
-LEADERBOARD_COLUMNS = ["model", "kind", "score", "fit_seconds", "predict_seconds", "explain_seconds"]
 
 
 @dataclass
@@ -47,7 +47,8 @@ class RunResult:
     scores : dict of str to float
         Validation score of the baseline (key "baseline") and of every finished model.
     leaderboard : DataFrame
-        model, kind, score, fit_seconds, predict_seconds, explain_seconds; best first.
+        model, kind, score, fit_seconds, predict_seconds, explain_seconds, note (how a score
+        other than the plain validation score was taken); best first.
     features_cached : bool
         Whether the features came from the cache (feature building was skipped).
     submission : Path or None
@@ -162,9 +163,8 @@ class _Run:
         self.transform = target_transform(spec.features["log_target"])
         self.result = RunResult(run_dir=writer.path, status="running", metric=self.metric)
         self.models: dict[str, FittedModel] = {}
-        self.valid_predictions: dict[str, Predictions] = {}
         self.test_predictions: dict[str, Predictions] = {}
-        self.board: dict[str, dict] = {}
+        self.scores: Scoreboard | None = None
         self.metrics: dict[str, Any] = {"spec_name": spec.name, "run_id": writer.run_id,
                                         "metric": self.metric, "task": self.task, "steps": {}}
 
@@ -259,8 +259,7 @@ class _Run:
         sample["actual"] = split.y_valid[sample_rows]
         self.writer.write_parquet(runs.VALID_SAMPLE, sample)
         shown = [c for c in (fs.date, fs.group) if c is not None and c in split.valid.columns]
-        self.prediction_frame = split.valid[shown].reset_index(drop=True).assign(actual=split.y_valid)
-        self.probability_frame = pd.DataFrame(index=self.prediction_frame.index)
+        self.scores = Scoreboard(self.metric, split.valid[shown].assign(actual=split.y_valid))
 
     def _baseline(self) -> None:
         by = self.spec.baseline["by"] if self.spec.baseline["by"] is not None else self.features.baseline_by
@@ -269,30 +268,23 @@ class _Run:
         baseline.fit(self.split.train, self.split.y_train)
         fit_seconds = time.perf_counter() - started
         started = time.perf_counter()
-        predicted = self._baseline_predictions(baseline, self.split.valid)
+        predicted = baseline_predictions(baseline, self.split.valid, self.transform)
         predict_seconds = time.perf_counter() - started
         if self.split.test is not None:
-            self.test_predictions["baseline"] = self._baseline_predictions(baseline, self.split.test)
-        self.writer.write_object(runs.model_file("baseline"), baseline)
+            self.test_predictions[runs.BASELINE] = baseline_predictions(baseline, self.split.test, self.transform)
+        self.writer.write_object(runs.model_file(runs.BASELINE), baseline)
         name = "mean by " + ", ".join(by) if by else "overall mean"
         value = self._score(predicted)
         self.metrics["baseline"] = {"name": name, "score": value}
-        self._record("baseline", "baseline", value, fit_seconds, predict_seconds, predicted)
+        self._record(runs.BASELINE, runs.BASELINE, value, fit_seconds, predict_seconds, predicted)
         self.log(f"baseline ({name}): {self.metric} {value:.5f}")
-
-    def _baseline_predictions(self, baseline: MeanBaseline, frame: pd.DataFrame) -> Predictions:
-        if self.task == "classification":
-            return Predictions(baseline.predict(frame), proba=baseline.predict_proba(frame), classes=baseline.classes_)
-        values = baseline.predict(frame)
-        return Predictions(values, model_scale=self.transform.forward(np.clip(values, 1e-12, None))
-                           if self.transform.name == "log" else values)
 
     def _context(self) -> FitContext:
         split = self.split
         return FitContext(task=self.task, metric=self.metric, seed=self.spec.seed, transform=self.transform,
                           X_train=split.X_train, X_valid=split.X_valid, y_train=split.y_train,
                           y_valid=split.y_valid, cat_names=split.cat_names, cont_names=split.cont_names,
-                          models=self.models, log=self.log)
+                          models=self.models, predictions=self.scores.predictions, log=self.log)
 
     def _fit_model(self, entry: dict) -> None:
         name, kind = entry["name"], get_kind(entry["kind"])
@@ -301,13 +293,24 @@ class _Run:
         self.log(f"model {name} ({kind.name}): fitting on {len(ctx.X_train):,} rows"
                  + (f", searching {grid} candidates" if grid else ""))
         started = time.perf_counter()
-        estimator, search = kind.fit(entry, ctx)
+        seed_scores = None
+        if entry["seeds"]:
+            estimator, seed_scores = fit_seeds(kind, entry, ctx, self.transform, self._score)
+            kind, search = SeedAverage(kind), None
+        else:
+            estimator, search = kind.fit(entry, ctx)
         fit_seconds = time.perf_counter() - started
         model = FittedModel(name, kind, estimator, self.task, ctx.fit_transform_for(kind), self.transform)
         started = time.perf_counter()
         predicted = model.predict(ctx.X_valid)
         predict_seconds = time.perf_counter() - started
-        value = self._score(predicted)
+        value, note = self._score(predicted), ""
+        override = kind.validation_score(estimator, entry, ctx)
+        if override is not None:
+            in_sample = value
+            value, note = override
+            self.log(f"model {name}: {self.metric} {in_sample:.5f} with weights fitted on every validation row; "
+                     f"{value:.5f} {note}")
         if self.split.X_test is not None:
             self.test_predictions[name] = model.predict(self.split.X_test)
         self.models[name] = model
@@ -319,61 +322,41 @@ class _Run:
             self.writer.write_csv(runs.model_artifact(name, runs.HISTORY), history)
         for file, table in kind.tables(estimator).items():
             self.writer.write_table(runs.model_artifact(name, file), table)
-        info = {"kind": kind.name, "score": value, "fit_seconds": fit_seconds, "predict_seconds": predict_seconds,
-                "n_train": len(ctx.X_train), "n_valid": len(ctx.X_valid), "file_bytes": size,
-                "target_transform": None if model.fit_transform.is_identity else model.fit_transform.name,
-                "params": {k: plain(v) for k, v in kind.saved_params(estimator).items()
-                           if k not in kind.pipeline_params(self.task)}}
-        info.update({k: entry[k] for k in kind.entry_keys if entry.get(k) is not None})
-        if search is not None:
-            info["best_params"] = {k: plain(v) for k, v in search.best_params_.items()}
+        info = model_facts(model, entry, search=search, seed_scores=seed_scores, note=note, score=value,
+                           fit_seconds=fit_seconds, predict_seconds=predict_seconds, file_bytes=size,
+                           n_train=len(ctx.X_train), n_valid=len(ctx.X_valid))
         self.metrics["models"][name] = info
-        self._record(name, kind.name, value, fit_seconds, predict_seconds, predicted)
+        self._record(name, kind.name, value, fit_seconds, predict_seconds, predicted, note)
         self.log(f"model {name}: {self.metric} {value:.5f} (fit {fit_seconds:.1f}s, predict {predict_seconds:.1f}s, "
                  f"{runs.model_file(name)} {size / 1e6:.1f} MB)"
                  + (f", best {info['best_params']}" if search is not None else ""))
-        baseline = self.result.scores["baseline"]
+        baseline = self.result.scores[runs.BASELINE]
         if (value < baseline) if greater_is_better(self.metric) else (value > baseline):
             self._warn(f"model {name} scores worse than the baseline ({self.metric} {value:.5f} against "
                        f"{baseline:.5f}): check its settings")
 
     def _rows_to_explain(self) -> pd.DataFrame:
         output = self.spec.output
-        models = [m for m in self.result.leaderboard["model"] if m in self.models]
+        models = [m for m in self.scores.ranked_models() if m in self.models]
         if not models or output["explain_worst"] + output["explain_random"] == 0:
             return pd.DataFrame({"row": [], "reason": []})
-        best = self.valid_predictions[models[0]]
+        best = self.scores.predictions[models[0]]
         errors = metrics.row_errors(self.metric, self.split.y_valid, self._scored(best), classes=best.classes)
         return explain.choose_rows(errors, output["explain_worst"], output["explain_random"], self.spec.seed)
 
     def _explain(self, entry: dict, rows: pd.DataFrame) -> None:
-        name, output = entry["name"], self.spec.output
-        model, split = self.models[name], self.split
-        started = time.perf_counter()
-        if output["importance"]:
-            table = explain.importance(model, split.X_valid, split.y_valid, self.metric,
-                                       n_repeats=output["importance_repeats"],
-                                       max_rows=output["importance_rows"], seed=self.spec.seed)
-            self.writer.write_csv(runs.model_artifact(name, runs.IMPORTANCE), table)
-            self.log(f"model {name}: permutation importance done, top features "
-                     + ", ".join(table["feature"].head(3).astype(str)))
-        if model.kind.explains_rows and len(rows):
-            table = explain.contributions_table(model, split.X_valid, split.y_valid, rows)
-            self.writer.write_csv(runs.model_artifact(name, runs.CONTRIBUTIONS), table)
-            self.writer.write_csv(runs.model_artifact(name, runs.EXPLAINED_ROWS),
-                                  explain.explained_rows(split.X_valid, rows, self.keys))
-            self.log(f"model {name}: contributions of {len(rows)} validation rows")
-        inspection_step.write_inspection(self.writer, model, split, output, seed=self.spec.seed, log=self.log)
+        name, started = entry["name"], time.perf_counter()
+        explain.explain_model(self.writer, self.models[name], self.split, rows, self.keys, self.spec.output,
+                              metric=self.metric, seed=self.spec.seed, log=self.log)
         seconds = time.perf_counter() - started
-        self.board[name]["explain_seconds"] = seconds
+        self.scores.explained(name, seconds)
         self.metrics["models"][name]["explain_seconds"] = seconds
         self.log(f"model {name}: explained in {seconds:.1f}s")
 
     def _submission(self) -> None:
         fs, choice = self.features, self.spec.output["submission"]
         if choice == "best":
-            ranked = [m for m in self.result.leaderboard["model"] if m != "baseline"]
-            choice = ranked[0] if ranked else "baseline"
+            choice = next(iter(self.scores.ranked_models()), runs.BASELINE)
         submission = submission_frame(self.split.test, self.test_predictions[choice], id_column=fs.id,
                                       target=fs.target, closed=fs.closed,
                                       probabilities=self.spec.output["probabilities"])
@@ -409,27 +392,13 @@ class _Run:
         self.log(f"warning: {message}")
 
     def _record(self, name: str, kind: str, value: float, fit_seconds: float, predict_seconds: float,
-                predicted: Predictions) -> None:
-        """Add a model's row and validation predictions."""
-        self.board[name] = {"model": name, "kind": kind, "score": value, "fit_seconds": fit_seconds,
-                            "predict_seconds": predict_seconds, "explain_seconds": np.nan}
+                predicted: Predictions, note: str = "") -> None:
+        self.scores.record(name, kind, value, fit_seconds, predict_seconds, predicted, note)
         self.result.scores[name] = value
-        self.valid_predictions[name] = predicted
-        self.prediction_frame[name] = predicted.values
-        if predicted.proba is not None:
-            for k, label in enumerate(predicted.classes):
-                self.probability_frame[f"{name}:{label}"] = predicted.proba[:, k]
 
     def _write_scores(self) -> None:
         """Rewrite the score files (after every step, so a failed run keeps what finished)."""
-        if not self.board:
-            self.writer.write_json(runs.METRICS, self.metrics)
-            return
-        table = pd.DataFrame(list(self.board.values()), columns=LEADERBOARD_COLUMNS)
-        table = table.sort_values("score", ascending=not greater_is_better(self.metric), kind="stable")
-        self.result.leaderboard = table.reset_index(drop=True)
-        self.writer.write_parquet(runs.VALID_PREDICTIONS, self.prediction_frame)
-        if len(self.probability_frame.columns):
-            self.writer.write_parquet(runs.VALID_PROBABILITIES, self.probability_frame)
+        if self.scores is not None:
+            self.scores.write(self.writer)
+            self.result.leaderboard = self.scores.leaderboard
         self.writer.write_json(runs.METRICS, self.metrics)
-        self.writer.write_csv(runs.LEADERBOARD, self.result.leaderboard)

@@ -137,6 +137,9 @@ SCHEMA: dict[str, dict[str, Key]] = {
                                     "scored on the validation rows; the best is kept",
                       example="{ max_features = [0.3, 0.5] }"),
         "explain": Key(bool, True, doc="permutation importance and per-row contributions"),
+        "seeds": Key(list, [], doc="fit one model per seed (its random_state) and average their predictions "
+                                   "(on the learnt scale) as one model; each seed's score is recorded",
+                     example="[0, 1, 2]"),
     },
     "output": {
         "runs": Key(str, "runs", doc="the folder of the runs"),

@@ -17,6 +17,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from tabkit import metrics
 from tabkit.metrics import METRICS
+from tabkit.pipeline.fitted import Predictions
 from tabkit.prep.target import TargetTransform
 
 
@@ -104,3 +105,13 @@ class MeanBaseline(BaseEstimator):
         """The group mean, or the group's most frequent class."""
         values = self._table_values(X)
         return self.classes_[values.argmax(axis=1)] if self.classification else values[:, 0]
+
+
+def baseline_predictions(baseline: MeanBaseline, frame: pd.DataFrame, transform: TargetTransform) -> Predictions:
+    """The baseline's predictions of ``frame`` (on the run's model scale too, for blends)."""
+    if baseline.classification:
+        return Predictions(baseline.predict(frame), proba=baseline.predict_proba(frame), classes=baseline.classes_)
+    values = baseline.predict(frame)
+    scaled = transform.forward(np.clip(values, 1e-12, None)) if transform.name == "log" else values
+    return Predictions(values, model_scale=scaled)
+

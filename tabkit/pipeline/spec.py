@@ -366,6 +366,11 @@ def _check_models(models: list[dict], task: str, problems: _Problems) -> None:
                                                       + _did_you_mean(key, sorted(allowed)))
             elif not isinstance(values, list) or not values:
                 problems.add(f"{where}.search.{key}", f"must be a non-empty list, got {_describe(values)}")
+        seeds = model["seeds"]
+        if seeds and (not all(isinstance(v, int) and not isinstance(v, bool) for v in seeds) or len(set(seeds)) != len(seeds)):
+            problems.add(f"{where}.seeds", f"must be distinct integers, got {seeds!r}")
+        elif seeds and "random_state" in model["params"]:
+            problems.add(f"{where}.seeds", "gives each model its random_state; leave params.random_state out")
         kind.check_entry(model, models[:i], task, problems)
 
 

@@ -78,7 +78,8 @@ def check_run(run: Path, done, models: dict[str, str]) -> None:
         assert info["score"] < baseline, f"{name} does not beat the baseline"
 
     board = pd.read_csv(run / "leaderboard.csv")
-    assert list(board.columns) == ["model", "kind", "score", "fit_seconds", "predict_seconds", "explain_seconds"]
+    assert list(board.columns) == ["model", "kind", "score", "fit_seconds", "predict_seconds", "explain_seconds",
+                                   "note"]
     assert set(board["model"]) == {"baseline", *models}
     assert board["score"].is_monotonic_increasing
     assert board.set_index("model").loc["baseline", "kind"] == "baseline"

@@ -43,6 +43,8 @@ class FitContext:
         The input columns by role.
     models : dict of str to FittedModel
         The models fitted earlier in the run.
+    predictions : dict of str to Predictions
+        Their predictions of the validation rows.
     log : callable
         Writes a line to the run's log.
     """
@@ -58,6 +60,7 @@ class FitContext:
     cat_names: list[str]
     cont_names: list[str]
     models: dict[str, Any] = field(default_factory=dict)
+    predictions: dict[str, Any] = field(default_factory=dict)
     log: Callable[[str], None] = print
 
     def fit_transform_for(self, kind: ModelKind) -> TargetTransform:
@@ -152,6 +155,12 @@ class ModelKind:
         """Extra keyword arguments of the estimator's ``fit`` (validation data for a net)."""
         return {}
 
+    def validation_score(self, model, entry: dict, ctx: FitContext) -> tuple[float, str] | None:
+        """A score to show instead of the plain validation score, with a note saying how it
+        was taken (a blend whose weights were fitted on the validation rows); None for
+        the plain score."""
+        return None
+
     def explain_rows(self, model, X: pd.DataFrame):
         """Per-row contributions (an :class:`tabkit.Explanation`) of ``X``, on the scale the
         model learns; only for kinds with ``explains_rows``."""
@@ -204,11 +213,13 @@ def check_embedding_source(entry: dict, key: str, earlier: list[dict], problems,
         if required:
             problems.add(where, "missing required value: the model whose embeddings it uses")
         return
-    kinds = {e["name"]: e["kind"] for e in earlier}
-    if source not in kinds:
+    entries = {e["name"]: e for e in earlier}
+    if source not in entries:
         problems.add(where, f"{source!r} is not a model listed before it")
-    elif "embeddings" not in get_kind(kinds[source]).provides:
-        problems.add(where, f"{source!r} is a {kinds[source]} model, which has no embeddings")
+    elif "embeddings" not in get_kind(entries[source]["kind"]).provides:
+        problems.add(where, f"{source!r} is a {entries[source]['kind']} model, which has no embeddings")
+    elif entries[source].get("seeds"):
+        problems.add(where, f"{source!r} averages several seeds, whose embeddings differ; name a model fitted once")
 
 
 def transferred_embeddings(entry: dict, ctx: FitContext) -> dict:
