@@ -20,6 +20,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
+from tabkit.prep.encoded import EncodedModel, EncodedView, processor_columns
 from tabkit.boosting.inputs import as_frame, check_sample_weight, check_target
 from tabkit.forest.estimators import encode
 from tabkit.prep.processor import TabularProcessor
@@ -207,6 +208,20 @@ class _LightGBM(BaseEstimator):
         check_is_fitted(self, "model_")
         frame, _ = as_frame(self, X, fitting=False)
         return encode(self.processor_, frame)
+
+    def _encoded_view(self, X: pd.DataFrame) -> EncodedView:
+        """``X`` encoded once, for permutation importance (see :mod:`tabkit.prep.encoded`)."""
+        def raw(features: np.ndarray) -> np.ndarray:
+            return self.booster_.predict(features, num_iteration=self.best_iteration_)
+
+        def proba(features: np.ndarray) -> np.ndarray:
+            out = raw(features)
+            return np.column_stack([1.0 - out, out]) if out.ndim == 1 else out
+
+        classes = getattr(self, "classes_", None)
+        model = EncodedModel(self, raw, proba, classes) if classes is None else EncodedModel(
+            self, lambda features: classes[proba(features).argmax(axis=1)], proba, classes)
+        return EncodedView(self._transform(X), processor_columns(self.processor_, X.columns), model)
 
     def _raw_output(self, X, **kwargs) -> np.ndarray:
         """The booster's output for ``X`` over the first ``best_iteration_`` rounds (the booster

@@ -68,6 +68,19 @@ class EmbeddingForest(BaseEstimator):
         """The spread of the trees' predictions (regression)."""
         return self.forest_.predict_std(self.transform(X))
 
+    def _encoded_view(self, X: pd.DataFrame):
+        """The forest's encoded view of the embeddings of ``X``, each input column mapped to
+        the encoded columns of its embedding dimensions (for permutation importance)."""
+        inner = self.forest_._encoded_view(self.transform(X))
+        columns: dict[str, list[int]] = {column: [] for column in X.columns}
+        for feature, positions in inner.columns.items():
+            source = self.source_of(feature)  # a flag "<col>_na" comes from its column
+            if source not in columns and source.endswith("_na") and source[:-3] in columns:
+                source = source[:-3]
+            columns.setdefault(source, []).extend(positions)
+        inner.columns = columns
+        return inner
+
     def source_of(self, feature: str) -> str:
         """The input column an embedding feature (``<col>_emb<k>``) comes from."""
         check_is_fitted(self, "forest_")

@@ -18,6 +18,7 @@ from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array, check_is_fitted
 
+from tabkit.prep.encoded import EncodedModel, EncodedView, processor_columns
 from tabkit.prep.processor import TabularProcessor
 
 FEATURE_DTYPE = np.float32
@@ -116,6 +117,12 @@ class _Forest(BaseEstimator):
         check_is_fitted(self, "forest_")
         frame, _ = self._frame(X, fitting=False)
         return encode(self.processor_, frame)
+
+    def _encoded_view(self, X: pd.DataFrame) -> EncodedView:
+        """``X`` encoded once, for permutation importance (see :mod:`tabkit.prep.encoded`)."""
+        forest = self.forest_
+        model = EncodedModel(self, forest.predict, getattr(forest, "predict_proba", None), getattr(self, "classes_", None))
+        return EncodedView(self._transform(X), processor_columns(self.processor_, X.columns), model)
 
     def _frame(self, X, *, fitting: bool) -> tuple[pd.DataFrame, bool]:
         if isinstance(X, pd.DataFrame):

@@ -1,7 +1,9 @@
 """Permutation importance on a validation set, for any fitted model that predicts.
 
 Each feature (or group of features permuted together) gets its own seed, drawn from
-``random_state`` before any work, so results do not depend on ``n_jobs``. Features are
+``random_state`` before any work, so results do not depend on ``n_jobs``. A tabkit model
+is scored through its encoded view (:mod:`tabkit.prep.encoded`): the rows are encoded once
+and each shuffle moves the encoded columns of the shuffled inputs, with the same results. Features are
 split among the workers, and each worker permutes a single private copy of the data in
 place, restoring every column after scoring it.
 """
@@ -87,8 +89,8 @@ def permutation_importance(
     if rows is not None:
         data = data.iloc[rows] if isinstance(data, pd.DataFrame) else data[rows]
         target = target[rows]
-    member_sets = list(features.values())
     seeds = rng.randint(SEED_LIMIT, size=len(features))
+    model, data, member_sets = _encoded(model, data, features)
     baseline = scorer(model, data, target)
 
     n_workers = max(1, min(effective_n_jobs(n_jobs), len(features)))
@@ -112,6 +114,17 @@ def permutation_importance(
     for repeat in range(n_repeats):
         table[f"repeat_{repeat}"] = drops[:, repeat]
     return table.sort_values("importance", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def _encoded(model, data, features: dict) -> tuple[object, object, list]:
+    """The model, rows and column sets to shuffle: through the model's encoded view when it
+    has one (the rows encoded once, each feature set mapped to its encoded columns), else
+    as given."""
+    if not (isinstance(data, pd.DataFrame) and hasattr(model, "_encoded_view")):
+        return model, data, list(features.values())
+    view = model._encoded_view(data)
+    sets = [sorted({p for column in members for p in view.columns.get(column, [])}) for members in features.values()]
+    return view.model, view.data, sets
 
 
 def _scorer(scoring) -> Callable:
@@ -168,7 +181,12 @@ def _permuted_scores(model, data, target, scorer, feature_sets: list, seeds: np.
     """Scores with each feature set shuffled, on one private copy of ``data``."""
     work = data.copy()
     scores = np.empty((len(feature_sets), n_repeats))
+    unshuffled = None
     for i, (members, seed) in enumerate(zip(feature_sets, seeds)):
+        if not len(members):  # a column the model does not use
+            unshuffled = scorer(model, work, target) if unshuffled is None else unshuffled
+            scores[i] = unshuffled
+            continue
         rng = np.random.RandomState(seed)
         for repeat in range(n_repeats):
             _shuffle_into(work, data, members, rng.permutation(len(data)))
