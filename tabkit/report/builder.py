@@ -50,6 +50,7 @@ MODEL_SECTIONS: tuple[tuple[str, str, Builder], ...] = (
     ("Hyperparameter search", "search", model_sections.search_section),
     ("Training curves", "history", model_sections.history_section),
     ("Embedding maps", "embeddings", inspection_sections.embeddings_section),
+    ("Biases", "biases", model_sections.biases_section),
 )
 """(title, anchor suffix, builder) of each part of a model's report, in page order."""
 CLOSING_SECTIONS: tuple[tuple[str, str, Builder], ...] = (

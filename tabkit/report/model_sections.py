@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pandas as pd
+
 from tabkit import runs
 from tabkit.plots import new_figure, plot_history, plot_importance, plot_learning_rate, plot_search
 from tabkit.plots.search import RESULT_COLUMNS
@@ -13,6 +15,7 @@ from tabkit.report.reading import greater_is_better, model_transform
 from tabkit.runs import RunReader
 
 TOP_FEATURES = 20
+TOP_BIASES = 10
 
 
 def model_facts(run: RunReader, name: str, section: Section) -> Section:
@@ -101,5 +104,22 @@ def history_section(run: RunReader, name: str, section: Section) -> Section | No
         section.blocks.append(Figure(to_data_uri(fig), "learning rate per epoch"))
     section.blocks.append(table_from_frame(history, caption="per epoch"))
     section.blocks[-1].folded = "the history table"
+    return section
+
+
+def biases_section(run: RunReader, name: str, section: Section) -> Section | None:
+    """A collaborative-filtering model's largest and smallest item (and user) biases: the
+    generally liked and disliked items, whoever rates them."""
+    biases = run.model_csv(name, runs.BIASES)
+    if biases is None or biases.empty:
+        return None
+    for side in ("item", "user"):
+        part = biases[biases["side"] == side].sort_values("bias", ascending=False, kind="stable")
+        if part.empty:
+            continue
+        shown = pd.concat([part.head(TOP_BIASES).assign(end="largest"), part.tail(TOP_BIASES).assign(end="smallest")])
+        section.blocks.append(table_from_frame(
+            shown[["end", "label", "bias"]].rename(columns={"label": side}),
+            caption=f"the {TOP_BIASES} largest and smallest {side} biases of {len(part):,} {side}s"))
     return section
 

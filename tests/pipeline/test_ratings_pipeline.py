@@ -74,3 +74,19 @@ def test_collab_needs_two_categorical_columns(tmp_path, tiny_forest_spec):
 def test_shipped_movielens_specs_validate(name):
     spec = load_spec(REPO / "pipelines" / f"{name}.toml", overrides=["data.path=/tmp"] if name == "movielens" else None)
     assert [m["kind"] for m in spec.models] == ["collab", "collab"]
+
+
+def test_the_report_shows_the_biases_and_the_factor_maps(tmp_path):
+    import sys
+
+    sys.path.insert(0, str(REPO / "tests" / "report"))
+    from report_pages import read_page
+
+    output = {"report": True, "reports": str(tmp_path / "reports"), "submission": "none", "explain_worst": 0,
+              "explain_random": 0, "importance_repeats": 1}
+    result = run_pipeline(ratings_spec(output=output), out_dir=tmp_path / "runs", verbose=False)
+    page = read_page(result.report)
+    assert "largest and smallest item biases of" in page.joined and "largest and smallest user biases of" in page.joined
+    alts = [image["alt"] for image in page.part("model-1-embeddings").images]
+    assert alts == ["embedding map of item", "embedding map of user"] or alts == ["embedding map of user",
+                                                                                 "embedding map of item"]
