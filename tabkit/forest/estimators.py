@@ -18,6 +18,7 @@ from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array, check_is_fitted
 
+from tabkit.forest.storage import packed_forest
 from tabkit.prep.encoded import EncodedModel, EncodedView, processor_columns
 from tabkit.prep.processor import TabularProcessor
 
@@ -162,6 +163,12 @@ class _Forest(BaseEstimator):
         if n_missing:
             raise ValueError(f"y has {n_missing} missing (NaN) value(s); drop those rows before fitting")
         return values
+
+    def __getstate__(self):
+        state = dict(super().__getstate__())  # a copy: the estimator itself keeps its trees
+        if "forest_" in state:  # trees pickle packed: what they cannot recompute (tabkit.forest.storage)
+            state["forest_"] = packed_forest(state["forest_"])
+        return state
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
