@@ -19,27 +19,52 @@ class EmbeddingForest(BaseEstimator):
     net : EmbeddingNetRegressor or EmbeddingNetClassifier
         A fitted net (used as it is) or an unfitted one (cloned and fitted on ``X, y``).
     forest : ForestRegressor or ForestClassifier
-        The forest to fit on ``net.transform(X)`` (cloned).
+        The forest to fit on the embeddings of ``X`` (cloned).
+    components : int, optional
+        Keep only the first ``components`` principal components of each embedding (fewer,
+        denser columns: a faster forest); all dimensions when None.
+    codes : bool, default False
+        Also give the forest each categorical column's own code.
 
     Attributes
     ----------
     net_ : the fitted net
     forest_ : the fitted forest
+    projections_ : dict of str to (ndarray, ndarray)
+        Per categorical column, the mean and the principal axes its embedding is projected
+        on (only with ``components``).
     """
 
-    def __init__(self, net=None, forest=None):
+    def __init__(self, net=None, forest=None, components: int | None = None, codes: bool = False):
         self.net = net
         self.forest = forest
+        self.components = components
+        self.codes = codes
+
+    def with_net(self, net) -> EmbeddingForest:
+        """Take a fitted net (and its embeddings' principal axes); the forest is left to fit
+        on :meth:`transform`'s output. Returns self."""
+        check_is_fitted(net, "module_")
+        if self.components is not None and (not isinstance(self.components, int) or self.components < 1):
+            raise ValueError(f"components must be a positive integer or None, got {self.components!r}")
+        self.net_ = net
+        self.projections_ = {}
+        if self.components is not None:
+            for column, table in net.embeddings_.items():
+                values = table.iloc[1:].to_numpy(np.float64)  # the unknown slot is never learnt
+                mean = values.mean(axis=0)
+                axes = np.linalg.svd(values - mean, full_matrices=False)[2][: self.components]
+                self.projections_[column] = (mean, axes)
+        return self
 
     @classmethod
-    def from_fitted(cls, net, forest) -> EmbeddingForest:
-        """Wrap an already fitted net and a forest already fitted on its embeddings."""
-        check_is_fitted(net, "module_")
+    def from_fitted(cls, net, forest, **params) -> EmbeddingForest:
+        """Wrap an already fitted net and a forest already fitted on :meth:`transform`'s output."""
         check_is_fitted(forest)
         if cls is EmbeddingForest:
             cls = EmbeddingForestClassifier if is_classifier(forest) else EmbeddingForestRegressor
-        model = cls(net=net, forest=forest)
-        model.net_, model.forest_ = net, forest
+        model = cls(net=net, forest=forest, **params).with_net(net)
+        model.forest_ = forest
         return model
 
     def fit(self, X: pd.DataFrame, y) -> EmbeddingForest:
@@ -51,14 +76,30 @@ class EmbeddingForest(BaseEstimator):
             net = self.net
         except NotFittedError:
             net = clone(self.net).fit(X, y)
-        self.net_ = net
-        self.forest_ = clone(self.forest).fit(net.transform(X), y)
+        self.with_net(net)
+        self.forest_ = clone(self.forest).fit(self.transform(X), y)
         return self
 
     def transform(self, X: pd.DataFrame) -> pd.DataFrame:
-        """The forest's inputs: ``X`` with categorical columns replaced by embeddings."""
-        check_is_fitted(self, "forest_")
-        return self.net_.transform(X)
+        """The forest's inputs: ``X`` with each categorical column replaced by its embedding
+        (``<col>_emb<k>``, or ``<col>_pc<k>`` principal components), the categories' codes
+        too with ``codes``, and the continuous columns."""
+        check_is_fitted(self, "net_")
+        embedded = self.net_.transform(X)
+        if not self.projections_ and not self.codes:
+            return embedded
+        parts = []
+        for column, table in self.net_.embeddings_.items():
+            block = embedded[[f"{column}_emb{k}" for k in range(table.shape[1])]]
+            if column in self.projections_:
+                mean, axes = self.projections_[column]
+                block = pd.DataFrame((block.to_numpy(np.float64) - mean) @ axes.T, index=X.index,
+                                     columns=[f"{column}_pc{k}" for k in range(len(axes))])
+            parts.append(block)
+        if self.codes:
+            parts.append(self.net_.processor_.transform(X)[self.net_.processor_.cat_features_])
+        parts.append(embedded[list(self.net_.processor_.cont_names_)])
+        return pd.concat(parts, axis=1)
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:
         """The forest's predictions on the embeddings of ``X``."""
@@ -82,9 +123,9 @@ class EmbeddingForest(BaseEstimator):
         return inner
 
     def source_of(self, feature: str) -> str:
-        """The input column an embedding feature (``<col>_emb<k>``) comes from."""
+        """The input column an embedding feature (``<col>_emb<k>``, ``<col>_pc<k>``) comes from."""
         check_is_fitted(self, "forest_")
-        match = re.fullmatch(r"(.+)_emb\d+", feature)
+        match = re.fullmatch(r"(.+)_(?:emb|pc)\d+", feature)
         if match and match.group(1) in self.net_.processor_.cat_features_:
             return match.group(1)
         return feature

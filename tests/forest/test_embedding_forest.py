@@ -50,3 +50,22 @@ def test_only_an_unfitted_net_is_refitted_other_errors_surface(data):
         tk.EmbeddingForest(net="not a net", forest=tk.ForestRegressor(n_estimators=2)).fit(X, y)
     with pytest.raises(ValueError, match="needs both a net and a forest"):
         tk.EmbeddingForest(net=None, forest=tk.ForestRegressor()).fit(X, y)
+
+
+def test_principal_components_and_codes(data):
+    X, y = data
+    net = tk.EmbeddingNetRegressor(**{**NET, "emb_sizes": {"Store": 5}}).fit(X, y)
+    model = tk.EmbeddingForest(net=net, forest=tk.ForestRegressor(n_estimators=3, random_state=0),
+                               components=2, codes=True).fit(X, y)
+    Z = model.transform(X)
+    assert list(Z.columns) == ["Store_pc0", "Store_pc1", "Store", "x"]
+    table = net.embeddings_["Store"].iloc[1:].to_numpy()
+    centred = table - table.mean(axis=0)
+    variance = np.linalg.svd(centred, compute_uv=False) ** 2
+    projected = model.transform(X.assign(Store=net.embeddings_["Store"].index[1]))
+    assert projected[["Store_pc0", "Store_pc1"]].nunique().tolist() == [1, 1]
+    explained = (centred @ np.stack([model.projections_["Store"][1][k] for k in range(2)]).T).var(axis=0) * len(table)
+    np.testing.assert_allclose(np.sort(explained)[::-1], variance[:2], rtol=1e-6)
+    assert model.source_of("Store_pc1") == "Store" and model.source_of("Store") == "Store"
+    with pytest.raises(ValueError, match="components must be a positive integer"):
+        tk.EmbeddingForest(net=net, forest=tk.ForestRegressor(), components=0).fit(X, y)

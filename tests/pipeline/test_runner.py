@@ -255,3 +255,17 @@ def test_target_means_need_a_regression(tmp_path):
     spec = spec_dict(metric="accuracy", features={"target_means": [["Store"]]})
     with pytest.raises(SpecError, match="features.target_means: needs a regression target"):
         run_pipeline(spec, out_dir=tmp_path, verbose=False)
+
+
+def test_embedding_forest_on_principal_components_and_codes(tmp_path, tiny_forest_spec):
+    spec = dict(tiny_forest_spec, model=[
+        {"name": "net", "kind": "embedding_net", "params": TINY_NET},
+        {"name": "pcs", "kind": "embedding_forest", "net": "net", "components": 2, "codes": True,
+         "params": TINY_FOREST}])
+    result = run_pipeline(spec, out_dir=tmp_path, verbose=False)
+    info = read_json(result.run_dir / "metrics.json")["models"]["pcs"]
+    assert info["components"] == 2 and info["codes"] is True
+    model = joblib.load(result.run_dir / "models" / "pcs.joblib")
+    assert "Store_pc1" in model.forest_.feature_names_in_ and "Store" in model.forest_.feature_names_in_
+    importance = pd.read_csv(result.run_dir / "pcs" / "importance.csv")
+    assert "Store" in set(importance["feature"]) and not importance["feature"].str.contains("_pc").any()

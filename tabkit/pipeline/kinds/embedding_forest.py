@@ -13,8 +13,13 @@ class EmbeddingForestKind(ModelKind):
     name = "embedding_forest"
     estimators = {"regression": "tabkit.forest.estimators:ForestRegressor",
                   "classification": "tabkit.forest.estimators:ForestClassifier"}
-    entry_keys = {"net": Key(str, doc="the earlier model whose embeddings the forest uses "
-                                      "(a kind that provides embeddings, e.g. embedding_net)")}
+    entry_keys = {
+        "net": Key(str, doc="the earlier model whose embeddings the forest uses (a kind that provides "
+                            "embeddings, e.g. embedding_net)", example='"net"'),
+        "components": Key(int, doc="keep the first principal components of each embedding (fewer, denser "
+                                   "columns: a faster forest); every dimension when absent", example="2"),
+        "codes": Key(bool, False, doc="also give the forest each category's own code"),
+    }
     explains_rows = True
 
     def check_entry(self, entry: dict, earlier: list[dict], task: str, problems) -> None:
@@ -26,10 +31,11 @@ class EmbeddingForestKind(ModelKind):
     def fit(self, entry: dict, ctx: FitContext):
         from tabkit.forest.embedding_forest import EmbeddingForest
 
-        net = ctx.models[entry["net"]].estimator
+        options = {"components": entry.get("components"), "codes": entry["codes"]}
+        inputs = EmbeddingForest(**options).with_net(ctx.models[entry["net"]].estimator)
         forest, search = fit_or_search(self.make_estimator(entry, ctx), entry, ctx, self,
-                                       net.transform(ctx.X_train), net.transform(ctx.X_valid))
-        return EmbeddingForest.from_fitted(net, forest), search
+                                       inputs.transform(ctx.X_train), inputs.transform(ctx.X_valid))
+        return EmbeddingForest.from_fitted(inputs.net_, forest, **options), search
 
     def explain_rows(self, model, X):
         from tabkit.forest.attribution import contributions
