@@ -55,6 +55,7 @@ half a file; ``log.txt`` alone is appended to line by line.
 """
 from __future__ import annotations
 
+import contextvars
 import hashlib
 import json
 from datetime import datetime, timezone
@@ -246,6 +247,35 @@ def find_runs(path: str | Path) -> list[Path]:
     return [g for c in children for g in sorted(c.iterdir()) if is_run_folder(g)]
 
 
+_LOADING: contextvars.ContextVar = contextvars.ContextVar("tabkit_run_being_read", default=None)
+
+
+class ModelReference:
+    """Another model of the same run inside a pickled model (an ensemble's members): it
+    pickles as the model's name and unpickles as that model, read from the run being
+    loaded, so a run stores each model once.
+
+    Parameters
+    ----------
+    name : str
+        The referenced model.
+    """
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def __reduce__(self):
+        return _referenced_model, (self.name,)
+
+
+def _referenced_model(name: str) -> Any:
+    reader = _LOADING.get()
+    if reader is None:
+        raise ValueError(f"this model uses {model_file(name)} of its run: load it with tk.load_run(run_dir) "
+                         "(or tabkit.runs.RunReader(run_dir).model(name)), not joblib.load")
+    return reader.model(name)
+
+
 class RunReader:
     """Read the files of one run folder; every reader returns None (or ``{}``) for an
     absent file, so a caller can say which step did not finish.
@@ -364,7 +394,11 @@ class RunReader:
         if file_digest(file) != recorded["sha256"]:
             raise ValueError(f"{file} has changed since the run wrote it (its SHA-256 differs from "
                              f"the one in {MANIFEST}); refusing to load it")
-        self._objects[relative] = joblib.load(file)
+        token = _LOADING.set(self)
+        try:
+            self._objects[relative] = joblib.load(file)
+        finally:
+            _LOADING.reset(token)
         return self._objects[relative]
 
     def model(self, name: str) -> Any:

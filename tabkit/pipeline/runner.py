@@ -314,7 +314,7 @@ class _Run:
         if self.split.X_test is not None:
             self.test_predictions[name] = model.predict(self.split.X_test)
         self.models[name] = model
-        size = self.writer.write_object(runs.model_file(name), estimator)
+        size = self.writer.write_object(runs.model_file(name), kind.stored(estimator, entry))
         if search is not None:
             self.writer.write_csv(runs.model_artifact(name, runs.SEARCH), search.results_)
         history = getattr(estimator, "history_", None)

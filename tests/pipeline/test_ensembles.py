@@ -118,3 +118,18 @@ def test_seeds_must_be_distinct_integers():
         validate(spec_dict(model=[{"name": "f", "kind": "forest", "seeds": [1, 1]}]))
     with pytest.raises(SpecError, match="leave params.random_state out"):
         validate(spec_dict(model=[{"name": "f", "kind": "forest", "seeds": [1, 2], "params": {"random_state": 3}}]))
+
+
+def test_an_ensemble_file_refers_to_its_members_files(blended):
+    import joblib
+
+    from tabkit.runs import RunReader
+
+    folder = blended.run_dir / "models"
+    sizes = {path.stem: path.stat().st_size for path in folder.glob("*.joblib")}
+    assert sizes["fitted"] < 0.05 * min(sizes["forest"], sizes["gbm"])
+    with pytest.raises(ValueError, match=r"uses models/forest.joblib of its run: load it with tk.load_run"):
+        joblib.load(folder / "fitted.joblib")
+    reader = RunReader(blended.run_dir)
+    blend = reader.model("fitted")
+    assert blend.named_estimators_["forest"] is reader.model("forest")

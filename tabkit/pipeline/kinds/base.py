@@ -170,6 +170,11 @@ class ModelKind:
         """The parameters recorded in ``metrics.json``."""
         return model.get_params(deep=False)
 
+    def stored(self, model, entry: dict):
+        """What the run pickles of a fitted model (an ensemble refers to its members'
+        files instead of holding copies of them)."""
+        return model
+
     def tables(self, model) -> dict[str, pd.DataFrame]:
         """Tables the run keeps of a fitted model (file name in :mod:`tabkit.runs` ->
         frame): the learnt embeddings of a kind that provides them."""

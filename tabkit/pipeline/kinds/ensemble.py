@@ -9,6 +9,8 @@ fitted on all validation rows.
 """
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 
 from tabkit.pipeline.kinds.base import FitContext, ModelKind, get_kind, register
@@ -78,6 +80,23 @@ class EnsembleKind(ModelKind):
                                           transform=ctx.transform, classes=classes)
         halves = ", ".join(f"{v:.5f}" for v in details["scores"])
         return value, f"split-half: weights fitted on one half of the validation rows score the other ({halves})"
+
+    def stored(self, model, entry: dict):
+        """The blend with each member replaced by a reference to its own file in the run."""
+        from tabkit.pipeline.fitted import OnModelScale
+        from tabkit.runs import ModelReference
+
+        def reference(member, name: str):
+            if isinstance(member, OnModelScale):
+                return OnModelScale(ModelReference(name), member.fit_transform, member.run_transform)
+            return ModelReference(name)
+
+        stored = copy.copy(model)
+        names = entry["members"]
+        stored.estimators_ = [reference(member, name) for member, name in zip(model.estimators_, names)]
+        stored.named_estimators_ = dict(zip(names, stored.estimators_))
+        stored.estimators = list(zip(names, stored.estimators_))
+        return stored
 
     def saved_params(self, model) -> dict:
         return {"weights": [float(w) for w in model.weights_]}
