@@ -30,7 +30,8 @@ name of a run folder. Layout (``LAYOUT_VERSION`` 2)::
       valid_probabilities.parquet  classification: "<model>:<class>" probability columns
       valid_sample.parquet a sample of the validation features as the models see them + "actual"
       target_means.joblib  the fitted ``[features] target_means`` transformer, when used
-      models/<name>.joblib each fitted model
+      models/<name>.joblib each fitted model (an ensemble's refers to its members' files:
+                           load it through RunReader or tk.load_run); models/baseline.joblib too
       <name>/importance.csv      permutation importance on the validation rows
       <name>/contributions.csv   the explained rows: key columns, row, reason, [class], actual,
                            prediction, bias, prediction_std, one contribution per feature, on
