@@ -23,6 +23,7 @@ kernels: timed once, on its own line.
     python benchmarks/attribution.py --quick    # small sizes, seconds
     python benchmarks/attribution.py --deep --skip-classic [--trees 10] [--rows 500000]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -88,19 +89,29 @@ def compare(label: str, model, X: np.ndarray, sizes: list[int], n_jobs: int, rep
         rows = X[:n_rows]
         first, shap_first = first_calls(model, rows, max(1, repeats // 3))
         steady, shap_steady, ours, theirs = steady_calls(model, explainer, rows, repeats)
-        line = (f"  {label:<11}{n_jobs:>3}{n_rows:>6}   first {first:8.4f} s  shap {shap_first:8.4f} s "
-                f"({shap_first / first:6.2f}x)   steady {steady:8.4f} s  shap {shap_steady:8.4f} s "
-                f"({shap_steady / steady:6.2f}x)  |diff| {np.abs(ours - theirs).max():.0e}")
+        line = (
+            f"  {label:<11}{n_jobs:>3}{n_rows:>6}   first {first:8.4f} s  shap {shap_first:8.4f} s "
+            f"({shap_first / first:6.2f}x)   steady {steady:8.4f} s  shap {shap_steady:8.4f} s "
+            f"({shap_steady / steady:6.2f}x)  |diff| {np.abs(ours - theirs).max():.0e}"
+        )
         if ti:
             ti_time, (_, _, ti_values) = clock(lambda rows=rows: treeinterpreter.predict(model, rows))
-            line += f"\n{'':22}treeinterpreter {ti_time:8.4f} s ({ti_time / steady:7.1f}x)  |diff| {np.abs(ours - ti_values).max():.0e}"
+            difference = np.abs(ours - ti_values).max()
+            line += f"\n{'':22}treeinterpreter {ti_time:8.4f} s ({ti_time / steady:7.1f}x)  |diff| {difference:.0e}"
         print(line, flush=True)
 
 
 def memory_line(model, explainer) -> str:
     table = node_table(model) if node_table else None
-    arrays = ("children_left", "children_right", "children_default", "features", "thresholds", "values",
-              "node_sample_weight")
+    arrays = (
+        "children_left",
+        "children_right",
+        "children_default",
+        "features",
+        "thresholds",
+        "values",
+        "node_sample_weight",
+    )
     shap_bytes = sum(getattr(explainer.model, name).nbytes for name in arrays)
     nodes = sum(tree.tree_.node_count for tree in model.estimators_)
     ours = f"tabkit node table {table.nbytes / 2**20:,.0f} MiB, " if table else ""
@@ -119,15 +130,19 @@ def classic(args, jobs: list[int]) -> None:
     X, y = make_data(n_rows, 20)
     print(f"\nclassic: {n_trees} trees, min_samples_leaf=3, max_features=0.5, {n_rows:,} x {X.shape[1]} rows")
     forests = {
-        "classifier": RandomForestClassifier(n_trees, min_samples_leaf=3, max_features=0.5, n_jobs=2, random_state=0)
-        .fit(X, (y > np.median(y)).astype(int)),
-        "regressor": RandomForestRegressor(n_trees, min_samples_leaf=3, max_features=0.5, n_jobs=2, random_state=0)
-        .fit(X, y),
+        "classifier": RandomForestClassifier(
+            n_trees, min_samples_leaf=3, max_features=0.5, n_jobs=2, random_state=0
+        ).fit(X, (y > np.median(y)).astype(int)),
+        "regressor": RandomForestRegressor(n_trees, min_samples_leaf=3, max_features=0.5, n_jobs=2, random_state=0).fit(
+            X, y
+        ),
     }
     print(f"  {'model':<11}{'jobs':>3}{'rows':>6}")
     for label, model in forests.items():
         for n_jobs in jobs:
-            compare(label, model, X, [n_explain, 100, 10], n_jobs, args.repeats, ti=label == "classifier" and n_jobs == 1)
+            compare(
+                label, model, X, [n_explain, 100, 10], n_jobs, args.repeats, ti=label == "classifier" and n_jobs == 1
+            )
         print(memory_line(model, shap.TreeExplainer(model)))
 
 
@@ -143,13 +158,21 @@ def deep(args, jobs: list[int]) -> None:
     train = train.sort_values("Date", kind="stable").iloc[-args.rows :]
     columns = tk.datasets.ROSSMANN_CAT + tk.datasets.ROSSMANN_CONT
     frame, target = train[columns], np.log(train["Sales"].to_numpy())
-    model = tk.ForestRegressor(args.trees, min_samples_leaf=2, n_jobs=2, random_state=0,
-                               cat_names=tk.datasets.ROSSMANN_CAT, cont_names=tk.datasets.ROSSMANN_CONT)
+    model = tk.ForestRegressor(
+        args.trees,
+        min_samples_leaf=2,
+        n_jobs=2,
+        random_state=0,
+        cat_names=tk.datasets.ROSSMANN_CAT,
+        cont_names=tk.datasets.ROSSMANN_CONT,
+    )
     fit_time, _ = clock(lambda: model.fit(frame, target))
     sample = frame.sample(2_000, random_state=1)
     forest, features, _, _ = _model_inputs(model, sample)
-    print(f"\ndeep: {args.trees} trees, min_samples_leaf=2, {len(frame):,} rows x {features.shape[1]} features "
-          f"of {source}; fitted in {fit_time:.0f} s")
+    print(
+        f"\ndeep: {args.trees} trees, min_samples_leaf=2, {len(frame):,} rows x {features.shape[1]} features "
+        f"of {source}; fitted in {fit_time:.0f} s"
+    )
     print(f"  {'model':<11}{'jobs':>3}{'rows':>6}")
     for n_jobs in jobs:
         compare("forest_", forest, features, [2_000, 100, 10], n_jobs, args.repeats, ti=False)
@@ -176,7 +199,10 @@ def main() -> None:
     # the process's first call imports numba and loads (or compiles) the kernels, whatever the model
     rng = np.random.RandomState(0)
     tiny = DecisionTreeRegressor(max_depth=2).fit(rng.normal(size=(20, 2)), rng.normal(size=20))
-    print(f"numba import and kernel load (or compile), once per process: {clock(lambda: contributions(tiny, rng.normal(size=(2, 2))))[0]:.2f} s")
+    print(
+        "numba import and kernel load (or compile), once per process: "
+        f"{clock(lambda: contributions(tiny, rng.normal(size=(2, 2))))[0]:.2f} s"
+    )
     if not args.skip_classic:
         classic(args, args.n_jobs)
     if args.deep:

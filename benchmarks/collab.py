@@ -21,6 +21,7 @@ latter trained by the index loop with tabkit's one-cycle schedule.
     PYTHONPATH=. python benchmarks/collab.py --epochs 5 --threads 2
     PYTHONPATH=. python benchmarks/collab.py --quality ~/data/ml-100k
 """
+
 from __future__ import annotations
 
 import argparse
@@ -86,8 +87,13 @@ def index_loop(module: nn.Module, users, items, y, *, epochs: int, lr: float, we
 
 
 def dataloader_loop(module: nn.Module, users, items, y, *, epochs: int, lr: float, weight_decay: float) -> int:
-    loader = DataLoader(TensorDataset(users, items, y), batch_size=BATCH, shuffle=True, drop_last=True,
-                        generator=torch.Generator().manual_seed(0))
+    loader = DataLoader(
+        TensorDataset(users, items, y),
+        batch_size=BATCH,
+        shuffle=True,
+        drop_last=True,
+        generator=torch.Generator().manual_seed(0),
+    )
     steps = len(loader)
     lrs, moms = one_cycle(epochs * steps, lr)
     opt = make_optimizer([ParamGroup("all", list(module.parameters()), lr)], "adamw", weight_decay)
@@ -119,12 +125,15 @@ def speed(ratings: pd.DataFrame, epochs: int, repeats: int) -> None:
     def plain(loop):
         def run() -> int:
             torch.manual_seed(0)
-            return loop(FastaiDotBias(n_users, n_items), users, items, target, epochs=epochs, lr=5e-3,
-                        weight_decay=0.1)
+            return loop(FastaiDotBias(n_users, n_items), users, items, target, epochs=epochs, lr=5e-3, weight_decay=0.1)
+
         return run
 
-    contenders = {"tabkit CollabRegressor.fit": tabkit, "plain index-slicing loop": plain(index_loop),
-                  "TensorDataset + DataLoader": plain(dataloader_loop)}
+    contenders = {
+        "tabkit CollabRegressor.fit": tabkit,
+        "plain index-slicing loop": plain(index_loop),
+        "TensorDataset + DataLoader": plain(dataloader_loop),
+    }
     rates: dict[str, list[float]] = {name: [] for name in contenders}
     for _ in range(repeats):  # interleaved, so a busy moment hits every contender alike
         for name, run in contenders.items():
@@ -133,8 +142,10 @@ def speed(ratings: pd.DataFrame, epochs: int, repeats: int) -> None:
             rates[name].append(rows / (time.perf_counter() - begin))
     median = {name: float(np.median(values)) for name, values in rates.items()}
     reference = median["tabkit CollabRegressor.fit"]
-    print(f"{len(y):,} ratings, {n_users - 1:,} users, {n_items - 1:,} items; batch {BATCH}, {epochs} epoch(s), "
-          f"{torch.get_num_threads()} thread(s); median of {repeats} interleaved runs")
+    print(
+        f"{len(y):,} ratings, {n_users - 1:,} users, {n_items - 1:,} items; batch {BATCH}, {epochs} epoch(s), "
+        f"{torch.get_num_threads()} thread(s); median of {repeats} interleaved runs"
+    )
     for name, rate in median.items():
         print(f"  {name:<28} {rate:>10,.0f} rows/s   tabkit / this = {reference / rate:.2f}x")
 

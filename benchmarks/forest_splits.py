@@ -12,6 +12,7 @@ fastai's figure only on fastai's split.
 
     python benchmarks/forest_splits.py ../shared/data/rossmann   # a few minutes on 2 cores
 """
+
 from __future__ import annotations
 
 import argparse
@@ -38,16 +39,29 @@ def main() -> None:
     in_window = ((train["Date"] >= FASTAI_WINDOW[0]) & (train["Date"] <= FASTAI_WINDOW[1])).to_numpy()
     splits = {
         "latest dates (forecast)": (latest_train, latest_valid),
-        f"fastai 0.7 window {FASTAI_WINDOW[0]}..{FASTAI_WINDOW[1]}": (np.flatnonzero(~in_window), np.flatnonzero(in_window)),
+        f"fastai 0.7 window {FASTAI_WINDOW[0]}..{FASTAI_WINDOW[1]}": (
+            np.flatnonzero(~in_window),
+            np.flatnonzero(in_window),
+        ),
     }
     for name, (fit_rows, valid_rows) in splits.items():
         started = time.perf_counter()
-        forest = tk.ForestRegressor(40, max_features=0.99, min_samples_leaf=2, n_jobs=-1, random_state=args.seed,
-                                    cat_names=ROSSMANN_CAT, cont_names=ROSSMANN_CONT)
+        forest = tk.ForestRegressor(
+            40,
+            max_features=0.99,
+            min_samples_leaf=2,
+            n_jobs=-1,
+            random_state=args.seed,
+            cat_names=ROSSMANN_CAT,
+            cont_names=ROSSMANN_CONT,
+        )
         forest.fit(X.iloc[fit_rows], y[fit_rows])
         score = rmspe(np.exp(y[valid_rows]), np.exp(forest.predict(X.iloc[valid_rows])))
-        print(f"{name:42s} {len(fit_rows):>8,} train / {len(valid_rows):>7,} valid rows  "
-              f"exp_rmspe {score:.4f}  ({time.perf_counter() - started:.0f} s)", flush=True)
+        print(
+            f"{name:42s} {len(fit_rows):>8,} train / {len(valid_rows):>7,} valid rows  "
+            f"exp_rmspe {score:.4f}  ({time.perf_counter() - started:.0f} s)",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

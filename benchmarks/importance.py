@@ -6,6 +6,7 @@ both times, the ratio and how well the two rankings agree.
     python benchmarks/importance.py            # 100-tree forest, 20,000 validation rows x 20 columns
     python benchmarks/importance.py --quick    # small sizes, seconds
 """
+
 from __future__ import annotations
 
 import argparse
@@ -28,8 +29,12 @@ def make_frame(n_rows: int, seed: int) -> tuple[pd.DataFrame, pd.Series]:
         frame[f"cat{i}"] = rng.choice(list("abcdefgh"[: 2 + i % 6]), n_rows)
     effects = {letter: rank for rank, letter in enumerate("abcdefgh")}
     y = (
-        3 * frame["num0"] + 2 * frame["num1"] * frame["num2"] + np.sin(frame["num3"])
-        + frame["cat0"].map(effects) + 0.5 * frame["cat1"].map(effects) + rng.normal(scale=0.3, size=n_rows)
+        3 * frame["num0"]
+        + 2 * frame["num1"] * frame["num2"]
+        + np.sin(frame["num3"])
+        + frame["cat0"].map(effects)
+        + 0.5 * frame["cat1"].map(effects)
+        + rng.normal(scale=0.3, size=n_rows)
     )
     return frame, y
 
@@ -42,7 +47,10 @@ def main() -> None:
     X, y = make_frame(n_train, seed=0)
     X_valid, y_valid = make_frame(n_valid, seed=1)
     model = ForestRegressor(n_trees, n_jobs=1, random_state=0).fit(X, y)
-    print(f"ForestRegressor({n_trees} trees) on {n_train} rows; importance on {n_valid} x {X.shape[1]} rows, n_repeats={n_repeats}")
+    print(
+        f"ForestRegressor({n_trees} trees) on {n_train} rows; importance on {n_valid} x {X.shape[1]} rows, "
+        f"n_repeats={n_repeats}"
+    )
 
     for n_jobs in (1, 2):
         # warm up: start the worker pool and import everything in the workers before timing
@@ -52,7 +60,9 @@ def main() -> None:
         ours = permutation_importance(model, X_valid, y_valid, n_repeats=n_repeats, n_jobs=n_jobs, random_state=0)
         ours_time = time.perf_counter() - start
         start = time.perf_counter()
-        theirs = sklearn_permutation_importance(model, X_valid, y_valid, n_repeats=n_repeats, n_jobs=n_jobs, random_state=0)
+        theirs = sklearn_permutation_importance(
+            model, X_valid, y_valid, n_repeats=n_repeats, n_jobs=n_jobs, random_state=0
+        )
         theirs_time = time.perf_counter() - start
         theirs = pd.Series(theirs.importances_mean, index=X_valid.columns)
         ours = ours.set_index("feature")["importance"][theirs.index]
@@ -60,7 +70,10 @@ def main() -> None:
         print(f"\nn_jobs={n_jobs}")
         print(f"  tabkit.permutation_importance    {ours_time:7.2f} s")
         print(f"  sklearn permutation_importance   {theirs_time:7.2f} s   ratio {theirs_time / ours_time:5.2f}x")
-        print(f"  rank agreement (Spearman) {rho:.3f}; same top 5: {list(ours.nlargest(5).index) == list(theirs.nlargest(5).index)}")
+        print(
+            f"  rank agreement (Spearman) {rho:.3f}; "
+            f"same top 5: {list(ours.nlargest(5).index) == list(theirs.nlargest(5).index)}"
+        )
     print("\nratio = sklearn time / tabkit time (above 1: tabkit is faster)")
 
 

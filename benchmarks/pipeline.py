@@ -10,6 +10,7 @@ memory, and each model's file size and load time.
 The run lands in a temporary folder (kept with --keep). Run it on a quiet machine: two cores
 shared with another heavy process slow PyTorch down many times over.
 """
+
 from __future__ import annotations
 
 import argparse

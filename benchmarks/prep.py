@@ -8,6 +8,7 @@
 
 Run: .venv/bin/python benchmarks/prep.py [--skip-real]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -57,30 +58,36 @@ def main() -> None:
     parser.add_argument("--skip-real", action="store_true", help="skip the real-data feature build")
     args = parser.parse_args()
 
-    tables, _ = timed("make_rossmann(1115 stores, full date range)",
-                      lambda: tk.datasets.make_rossmann(1115, seed=0), budget=30)
+    tables, _ = timed(
+        "make_rossmann(1115 stores, full date range)", lambda: tk.datasets.make_rossmann(1115, seed=0), budget=30
+    )
     print(f"    {len(tables['train']):,} train rows, {len(tables['test']):,} test rows")
 
     if args.skip_real or not REAL_DATA.exists():
         print(f"real-data features: skipped ({REAL_DATA} absent or --skip-real)")
     else:
         real, _ = timed("load_rossmann(real Kaggle files)", lambda: tk.datasets.load_rossmann(REAL_DATA))
-        (train, test), _ = timed("rossmann_features(real tables)",
-                                 lambda: tk.datasets.rossmann_features(real), budget=60)
+        (train, test), _ = timed(
+            "rossmann_features(real tables)", lambda: tk.datasets.rossmann_features(real), budget=60
+        )
         print(f"    {len(train):,} training rows (fastai: 844,338), {len(test):,} test rows")
 
     frame, cats, conts = wide_frame(1_000_000)
     with threadpool_limits(1):
-        processor, ours = timed("TabularProcessor.fit, 1M x 40, one thread",
-                                lambda: tk.TabularProcessor(cats, conts).fit(frame), budget=10)
-        timed("TabularProcessor.transform(normalize=True)",
-              lambda: processor.transform(frame, normalize=True))
-        sklearn_prep = ColumnTransformer([
-            ("cat", OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=-1,
-                                   encoded_missing_value=-1), cats),
-            ("num", make_pipeline(SimpleImputer(strategy="median", add_indicator=True),
-                                  StandardScaler()), conts),
-        ])
+        processor, ours = timed(
+            "TabularProcessor.fit, 1M x 40, one thread", lambda: tk.TabularProcessor(cats, conts).fit(frame), budget=10
+        )
+        timed("TabularProcessor.transform(normalize=True)", lambda: processor.transform(frame, normalize=True))
+        sklearn_prep = ColumnTransformer(
+            [
+                (
+                    "cat",
+                    OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=-1, encoded_missing_value=-1),
+                    cats,
+                ),
+                ("num", make_pipeline(SimpleImputer(strategy="median", add_indicator=True), StandardScaler()), conts),
+            ]
+        )
         _, theirs = timed("scikit-learn ColumnTransformer.fit, same work", lambda: sklearn_prep.fit(frame))
     print(f"TabularProcessor.fit time / scikit-learn's: {ours / theirs:.2f}x")
 

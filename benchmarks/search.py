@@ -13,6 +13,7 @@ size stands in.
 
 Run: .venv/bin/python benchmarks/search.py [--n-jobs 2] [--rows 50000] [--synthetic]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -93,8 +94,12 @@ def main() -> None:
         y_all = np.concatenate([y[:n_rows], y_val[:n_valid]])
         folds = PredefinedSplit(np.r_[np.full(n_rows, -1), np.zeros(n_valid, dtype=int)])
         search = GridSearchCV(
-            estimator, grid, scoring=tk.metrics.get_scorer("exp_rmspe"), cv=folds,
-            n_jobs=args.n_jobs, refit=False,
+            estimator,
+            grid,
+            scoring=tk.metrics.get_scorer("exp_rmspe"),
+            cv=folds,
+            n_jobs=args.n_jobs,
+            refit=False,
         )
         return search.fit(X_all, y_all)
 
@@ -118,17 +123,23 @@ def main() -> None:
     ]
 
     print(f"{'':<18}{'fits':>6}{'trees':>7}{'wall s':>9}  best params, best exp_rmspe")
-    print(f"{'ValidationSearch':<18}{ours.n_fits_:>6}{ours_trees:>7}{ours_seconds:>9.1f}  "
-          f"{ours.best_params_}, {-ours.best_score_:.6f}")
-    print(f"{'GridSearchCV':<18}{reference_fits:>6}{reference_trees:>7}{reference_seconds:>9.1f}  "
-          f"{reference_params}, {-reference_best:.6f}")
+    print(
+        f"{'ValidationSearch':<18}{ours.n_fits_:>6}{ours_trees:>7}{ours_seconds:>9.1f}  "
+        f"{ours.best_params_}, {-ours.best_score_:.6f}"
+    )
+    print(
+        f"{'GridSearchCV':<18}{reference_fits:>6}{reference_trees:>7}{reference_seconds:>9.1f}  "
+        f"{reference_params}, {-reference_best:.6f}"
+    )
     print()
     print(f"same best parameters: {ours.best_params_ == reference_params}")
     print(f"same best score (==): {ours.best_score_ == reference_best}")
     print(f"every candidate's score identical (==): {same_order and bool(np.array_equal(scores, reference_scores))}")
     ratio = ours_seconds / reference_seconds
-    print(f"wall-time ratio ValidationSearch / GridSearchCV: {ratio:.2f}x (target <= 0.6x: "
-          f"{'ok' if ratio <= 0.6 else 'OVER'})")
+    print(
+        f"wall-time ratio ValidationSearch / GridSearchCV: {ratio:.2f}x (target <= 0.6x: "
+        f"{'ok' if ratio <= 0.6 else 'OVER'})"
+    )
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ search, entity-embedding nets, Kaggle-style pipeline runs and HTML reports.
 The public names below are imported on first use, so ``import tabkit`` stays fast and
 the command line does not pay for PyTorch unless a net is used.
 """
+
 from __future__ import annotations
 
 from importlib import import_module
@@ -53,8 +54,21 @@ _PUBLIC_NAMES = {
     "fit_blend_weights": "tabkit.ensemble.weights",
     "split_half_score": "tabkit.ensemble.weights",
 }
-_SUBMODULES = {"datasets", "metrics", "prep", "forest", "search", "nn", "pipeline", "report", "plots", "inspection",
-               "runs", "boosting", "ensemble"}
+_SUBMODULES = {
+    "datasets",
+    "metrics",
+    "prep",
+    "forest",
+    "search",
+    "nn",
+    "pipeline",
+    "report",
+    "plots",
+    "inspection",
+    "runs",
+    "boosting",
+    "ensemble",
+}
 
 __all__ = sorted(_PUBLIC_NAMES) + sorted(_SUBMODULES) + ["__version__"]
 

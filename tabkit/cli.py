@@ -3,6 +3,7 @@
 Each subcommand's arguments and behaviour live with the package that owns them
 (``register(subparsers)`` in a ``command`` module); this module only assembles them.
 """
+
 from __future__ import annotations
 
 import argparse

@@ -3,6 +3,7 @@
 Every artefact tabkit writes (data files, run artefacts, reports) goes to a temporary file
 beside its destination and is renamed into place only once it is whole.
 """
+
 from __future__ import annotations
 
 import os

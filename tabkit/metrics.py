@@ -15,6 +15,7 @@ Each metric checks its inputs (same length, no NaN) and declares, as attributes:
 :func:`score` scores predictions given in the target's original units whatever the
 metric's scale, so ``score("exp_rmspe", y, p) == score("rmspe", y, p)``.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -47,8 +48,14 @@ def _missed_probability(true: np.ndarray, proba: np.ndarray, classes) -> np.ndar
     return 1.0 - proba[np.arange(len(true)), np.searchsorted(np.asarray(classes), true)]
 
 
-def _declare(greater_is_better: bool, row_error: Callable, *, scale: str = "original",
-             needs: str = "values", task: str = "regression") -> Callable[[Callable], Callable]:
+def _declare(
+    greater_is_better: bool,
+    row_error: Callable,
+    *,
+    scale: str = "original",
+    needs: str = "values",
+    task: str = "regression",
+) -> Callable[[Callable], Callable]:
     def mark(func: Callable) -> Callable:
         func.greater_is_better = greater_is_better
         func.row_error = row_error
@@ -156,8 +163,9 @@ def f1(y_true, y_pred, *, classes=None) -> float:
     true, pred = _labels(y_true, y_pred, "f1")
     classes = np.unique(np.concatenate([true, pred])) if classes is None else np.asarray(classes)
     if len(classes) <= 2:
-        return float(sk_metrics.f1_score(true, pred, labels=classes, pos_label=classes[-1],
-                                         average="binary", zero_division=0.0))
+        return float(
+            sk_metrics.f1_score(true, pred, labels=classes, pos_label=classes[-1], average="binary", zero_division=0.0)
+        )
     return float(sk_metrics.f1_score(true, pred, labels=classes, average="macro", zero_division=0.0))
 
 
@@ -174,8 +182,10 @@ def _probabilities(y_true, y_proba, classes, name: str) -> tuple[np.ndarray, np.
         raise ValueError(f"{name}: y_proba has {int(np.isnan(proba).any(axis=1).sum())} row(s) with NaN")
     classes = np.unique(true) if classes is None else np.asarray(classes)
     if len(classes) != proba.shape[1]:
-        raise ValueError(f"{name}: y_proba has {proba.shape[1]} columns but there are {len(classes)} "
-                         f"classes {classes.tolist()[:10]}; pass classes= in the columns' order")
+        raise ValueError(
+            f"{name}: y_proba has {proba.shape[1]} columns but there are {len(classes)} "
+            f"classes {classes.tolist()[:10]}; pass classes= in the columns' order"
+        )
     unknown = np.setdiff1d(true, classes)
     if len(unknown):
         raise ValueError(f"{name}: y_true holds label(s) {unknown.tolist()[:5]} not among the classes")

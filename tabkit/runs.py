@@ -54,6 +54,7 @@ name of a run folder. Layout (``LAYOUT_VERSION`` 2)::
 Every file is written to a temporary name and renamed into place, so a reader never sees
 half a file; ``log.txt`` alone is appended to line by line.
 """
+
 from __future__ import annotations
 
 import contextvars
@@ -211,8 +212,9 @@ class RunWriter:
         """Mark the run complete, failed or interrupted; returns its duration in seconds."""
         return self._write_status(status, error=error, traceback=traceback, final=True)
 
-    def _write_status(self, status: str, *, error: BaseException | None = None,
-                      traceback: str | None = None, final: bool = False) -> float:
+    def _write_status(
+        self, status: str, *, error: BaseException | None = None, traceback: str | None = None, final: bool = False
+    ) -> float:
         if status not in STATUSES:
             raise ValueError(f"unknown run status {status!r}; expected one of {STATUSES}")
         finished = utc_now() if final else None
@@ -220,11 +222,18 @@ class RunWriter:
         message = None
         if error is not None:
             message = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
-        self.write_json(STATUS, {
-            "status": status, "started": self.started.isoformat(),
-            "finished": finished.isoformat() if finished else None, "duration_s": duration,
-            "error": message, "traceback": traceback, "steps_done": list(self.steps_done),
-        })
+        self.write_json(
+            STATUS,
+            {
+                "status": status,
+                "started": self.started.isoformat(),
+                "finished": finished.isoformat() if finished else None,
+                "duration_s": duration,
+                "error": message,
+                "traceback": traceback,
+                "steps_done": list(self.steps_done),
+            },
+        )
         return duration or 0.0
 
 
@@ -272,8 +281,10 @@ class ModelReference:
 def _referenced_model(name: str) -> Any:
     reader = _LOADING.get()
     if reader is None:
-        raise ValueError(f"this model uses {model_file(name)} of its run: load it with tk.load_run(run_dir) "
-                         "(or tabkit.runs.RunReader(run_dir).model(name)), not joblib.load")
+        raise ValueError(
+            f"this model uses {model_file(name)} of its run: load it with tk.load_run(run_dir) "
+            "(or tabkit.runs.RunReader(run_dir).model(name)), not joblib.load"
+        )
     return reader.model(name)
 
 
@@ -393,8 +404,10 @@ class RunReader:
         if recorded is None:
             raise ValueError(f"{file} is not listed in {self.path / MANIFEST}; refusing to load it")
         if file_digest(file) != recorded["sha256"]:
-            raise ValueError(f"{file} has changed since the run wrote it (its SHA-256 differs from "
-                             f"the one in {MANIFEST}); refusing to load it")
+            raise ValueError(
+                f"{file} has changed since the run wrote it (its SHA-256 differs from "
+                f"the one in {MANIFEST}); refusing to load it"
+            )
         token = _LOADING.set(self)
         try:
             self._objects[relative] = joblib.load(file)

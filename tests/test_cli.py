@@ -7,8 +7,9 @@ import tabkit as tk
 
 
 def tabkit_cli(*args, cwd=None):
-    return subprocess.run([sys.executable, "-m", "tabkit.cli", *args], capture_output=True,
-                          text=True, cwd=cwd, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "tabkit.cli", *args], capture_output=True, text=True, cwd=cwd, timeout=300
+    )
 
 
 def test_help_lists_every_command():
@@ -20,8 +21,9 @@ def test_help_lists_every_command():
 
 def test_data_command_writes_kaggle_layout_that_loads(tmp_path):
     out = tmp_path / "rossmann"
-    result = tabkit_cli("data", "rossmann", "--synthetic", "--out", str(out), "--stores", "4",
-                        "--seed", "3", "--summary")
+    result = tabkit_cli(
+        "data", "rossmann", "--synthetic", "--out", str(out), "--stores", "4", "--seed", "3", "--summary"
+    )
     assert result.returncode == 0, result.stderr
     assert "for 4 stores" in result.stdout and "training rows (open days)" in result.stdout
     assert {"train.csv", "test.csv", "store.csv", "store_states.csv"} <= {p.name for p in out.iterdir()}

@@ -1,5 +1,6 @@
 """The run folder: atomic writes, never-colliding folders, status, and a manifest that
 refuses changed files."""
+
 from __future__ import annotations
 
 import json

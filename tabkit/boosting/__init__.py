@@ -3,6 +3,7 @@
 The names are imported on first use, so ``tabkit.boosting.inputs`` (shared input checks)
 does not import LightGBM.
 """
+
 from __future__ import annotations
 
 from importlib import import_module

@@ -7,8 +7,8 @@ for a multiclass one. tabkit keeps them there, where ``bias + sum(values)`` is e
 raw output, and says so in the explanation's ``link``: the function that turns that raw
 output into the model's prediction (probabilities for classifiers).
 """
-from __future__ import annotations
 
+from __future__ import annotations
 
 import numpy as np
 import pandas as pd
@@ -67,7 +67,9 @@ def lightgbm_contributions(model, X, *, by: str = "feature") -> Explanation:
     values, bias = blocks[:, :, :-1].transpose(0, 2, 1), blocks[0, :, -1]
 
     data = processor.inverse_transform(
-        pd.DataFrame(features, index=frame.index, columns=names).astype({name: np.int64 for name in processor.cat_features_})
+        pd.DataFrame(features, index=frame.index, columns=names).astype(
+            {name: np.int64 for name in processor.cat_features_}
+        )
     )
     if by == "column":
         values, data, names = _fold(values, frame, data, names, processor.lineage_)
@@ -85,11 +87,17 @@ def lightgbm_contributions(model, X, *, by: str = "feature") -> Explanation:
         )
     classes = list(model.classes_)
     if len(classes) == 2 and values.shape[2] == 1:
-        values, bias, raw = np.concatenate([-values, values], axis=2), np.array([-bias[0], bias[0]]), np.hstack([-raw, raw])
+        values, bias, raw = (
+            np.concatenate([-values, values], axis=2),
+            np.array([-bias[0], bias[0]]),
+            np.hstack([-raw, raw]),
+        )
     return Explanation(
         prediction=pd.DataFrame(raw, index=frame.index, columns=classes),
         bias=pd.Series(bias, index=classes, name="bias"),
-        values={label: pd.DataFrame(values[:, :, k], index=frame.index, columns=names) for k, label in enumerate(classes)},
+        values={
+            label: pd.DataFrame(values[:, :, k], index=frame.index, columns=names) for k, label in enumerate(classes)
+        },
         data=data,
         by=by,
         method="treeshap",
@@ -98,8 +106,9 @@ def lightgbm_contributions(model, X, *, by: str = "feature") -> Explanation:
     )
 
 
-def _fold(values: np.ndarray, frame: pd.DataFrame, data: pd.DataFrame, names: list[str],
-          lineage: dict) -> tuple[np.ndarray, pd.DataFrame, list[str]]:
+def _fold(
+    values: np.ndarray, frame: pd.DataFrame, data: pd.DataFrame, names: list[str], lineage: dict
+) -> tuple[np.ndarray, pd.DataFrame, list[str]]:
     """Sum the features' values onto their source columns; the data of each source is the
     raw column when the frame has it, else its only feature's values (missing otherwise)."""
     sources = list(dict.fromkeys(lineage[name] for name in names))

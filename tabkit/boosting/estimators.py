@@ -7,6 +7,7 @@ so it splits them by category sets rather than by code order. Training is run wi
 ``deterministic=True`` and ``force_col_wise=True``: a fixed ``random_state`` gives the same
 model whatever ``n_jobs`` is.
 """
+
 from __future__ import annotations
 
 import re
@@ -20,9 +21,9 @@ from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
-from tabkit.prep.encoded import EncodedModel, EncodedView, processor_columns
 from tabkit.boosting.inputs import as_frame, check_sample_weight, check_target
 from tabkit.forest.estimators import encode
+from tabkit.prep.encoded import EncodedModel, EncodedView, processor_columns
 from tabkit.prep.processor import TabularProcessor
 
 _NAME_UNSAFE = re.compile(r"[\s\"',:\[\]{}]")
@@ -211,6 +212,7 @@ class _LightGBM(BaseEstimator):
 
     def _encoded_view(self, X: pd.DataFrame) -> EncodedView:
         """``X`` encoded once, for permutation importance (see :mod:`tabkit.prep.encoded`)."""
+
         def raw(features: np.ndarray) -> np.ndarray:
             return self.booster_.predict(features, num_iteration=self.best_iteration_)
 
@@ -219,8 +221,11 @@ class _LightGBM(BaseEstimator):
             return np.column_stack([1.0 - out, out]) if out.ndim == 1 else out
 
         classes = getattr(self, "classes_", None)
-        model = EncodedModel(self, raw, proba, classes) if classes is None else EncodedModel(
-            self, lambda features: classes[proba(features).argmax(axis=1)], proba, classes)
+        model = (
+            EncodedModel(self, raw, proba, classes)
+            if classes is None
+            else EncodedModel(self, lambda features: classes[proba(features).argmax(axis=1)], proba, classes)
+        )
         return EncodedView(self._transform(X), processor_columns(self.processor_, X.columns), model)
 
     def _raw_output(self, X, **kwargs) -> np.ndarray:

@@ -4,6 +4,7 @@ They follow the tabkit forests' rules: a numpy array gets the column names ``x0`
 ...; a model fitted on a DataFrame predicts only from a DataFrame; ``y`` is one-dimensional,
 as long as ``X`` and free of NaN.
 """
+
 from __future__ import annotations
 
 import warnings

@@ -2,6 +2,7 @@
 writer for Kaggle's CSV layout, fastai's feature set) and MovieLens ratings (a loader for
 both public layouts, a writer of the 100k layout, a synthetic generator with planted
 factors)."""
+
 from tabkit.datasets.features import ROSSMANN_CAT, ROSSMANN_CONT, rossmann_features
 from tabkit.datasets.loader import load_rossmann
 from tabkit.datasets.movielens import load_movielens, write_movielens
@@ -10,6 +11,13 @@ from tabkit.datasets.synthetic import make_rossmann
 from tabkit.datasets.writer import write_rossmann
 
 __all__ = [
-    "ROSSMANN_CAT", "ROSSMANN_CONT", "load_movielens", "load_rossmann", "make_ratings", "make_rossmann",
-    "rossmann_features", "write_movielens", "write_rossmann",
+    "ROSSMANN_CAT",
+    "ROSSMANN_CONT",
+    "load_movielens",
+    "load_rossmann",
+    "make_ratings",
+    "make_rossmann",
+    "rossmann_features",
+    "write_movielens",
+    "write_rossmann",
 ]

@@ -3,6 +3,7 @@
 Holidays follow the public rules for 2013-2015 (fixed dates and Easter-based ones); the
 school-holiday and promotion calendars are random but shaped like the real ones.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -38,7 +39,7 @@ def easter(year: int) -> pd.Timestamp:
     g = (8 * b + 13) // 25
     h = (19 * a + b - d - g + 15) % 30
     i, k = divmod(c, 4)
-    l = (32 + 2 * e + 2 * i - h - k) % 7
+    l = (32 + 2 * e + 2 * i - h - k) % 7  # noqa: E741 - the algorithm's own letters
     m = (a + 11 * h + 22 * l) // 451
     month, day = divmod(h + l - 7 * m + 114, 31)
     return pd.Timestamp(year, month, day + 1)
@@ -69,9 +70,7 @@ def state_holidays(dates: pd.DatetimeIndex, states: Sequence[str]) -> np.ndarray
     return codes
 
 
-def school_holidays(
-    dates: pd.DatetimeIndex, states: Sequence[str], rng: np.random.Generator
-) -> np.ndarray:
+def school_holidays(dates: pd.DatetimeIndex, states: Sequence[str], rng: np.random.Generator) -> np.ndarray:
     """0/1 school holidays, shape (len(dates), len(states)): Christmas, Easter, autumn and
     a six-week summer break whose start is staggered between states and years."""
     flags = np.zeros((len(dates), len(states)), dtype=np.int64)
@@ -89,7 +88,7 @@ def school_holidays(
         for starts, lengths in breaks:
             begin = pd.DatetimeIndex(starts).values.astype("datetime64[D]")
             end = begin + np.broadcast_to(lengths, len(states)).astype("timedelta64[D]")
-            flags |= ((day_numbers[:, None] >= begin) & (day_numbers[:, None] < end))
+            flags |= (day_numbers[:, None] >= begin) & (day_numbers[:, None] < end)
     return flags
 
 

@@ -1,5 +1,6 @@
 """``tabkit data rossmann|movielens --synthetic --out DIR``: write a synthetic data set in
 the public files' layout (Kaggle's Rossmann CSVs, MovieLens 100k's u.data and u.item)."""
+
 from __future__ import annotations
 
 import argparse
@@ -17,13 +18,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Write the synthetic Rossmann data set as Kaggle's CSV files "
         "(train.csv, test.csv, store.csv and the external tables).",
     )
-    rossmann.add_argument("--synthetic", action="store_true", required=True,
-                          help="generate the data (the real files come from Kaggle)")
+    rossmann.add_argument(
+        "--synthetic", action="store_true", required=True, help="generate the data (the real files come from Kaggle)"
+    )
     rossmann.add_argument("--out", type=Path, required=True, help="folder to write into")
     rossmann.add_argument("--stores", type=int, default=1115, help="number of stores (default 1115)")
     rossmann.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    rossmann.add_argument("--summary", action="store_true",
-                          help="also build the model features and print a summary of them")
+    rossmann.add_argument(
+        "--summary", action="store_true", help="also build the model features and print a summary of them"
+    )
     rossmann.set_defaults(handler=_write_rossmann)
     movielens = kinds.add_parser(
         "movielens",
@@ -31,8 +34,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Write synthetic ratings (planted factors and biases, MovieLens 100k's shape) "
         "as u.data and u.item, the layout tabkit.datasets.load_movielens reads.",
     )
-    movielens.add_argument("--synthetic", action="store_true", required=True,
-                           help="generate the data (GroupLens's licence forbids shipping the real files)")
+    movielens.add_argument(
+        "--synthetic",
+        action="store_true",
+        required=True,
+        help="generate the data (GroupLens's licence forbids shipping the real files)",
+    )
     movielens.add_argument("--out", type=Path, required=True, help="folder to write into")
     movielens.add_argument("--users", type=int, default=943, help="number of users (default 943)")
     movielens.add_argument("--items", type=int, default=1682, help="number of items (default 1682)")
@@ -53,8 +60,10 @@ def _write_rossmann(args: argparse.Namespace) -> int:
         return 2
     tables = make_rossmann(args.stores, seed=args.seed)
     folder = write_rossmann(tables, args.out)
-    print(f"wrote {len(tables['train']):,} train rows, {len(tables['test']):,} test rows "
-          f"for {args.stores} stores to {folder}")
+    print(
+        f"wrote {len(tables['train']):,} train rows, {len(tables['test']):,} test rows "
+        f"for {args.stores} stores to {folder}"
+    )
     if args.summary:
         train, test = rossmann_features(load_rossmann(folder))
         print(_feature_summary(train, test))
@@ -71,8 +80,10 @@ def _write_movielens(args: argparse.Namespace) -> int:
     tables = make_ratings(args.users, args.items, seed=args.seed)
     folder = write_movielens(tables, args.out)
     ratings = tables["ratings"]
-    print(f"wrote {len(ratings):,} ratings of {args.items:,} items by {args.users:,} users "
-          f"(mean {ratings['rating'].mean():.2f}) to {folder}")
+    print(
+        f"wrote {len(ratings):,} ratings of {args.items:,} items by {args.users:,} users "
+        f"(mean {ratings['rating'].mean():.2f}) to {folder}"
+    )
     return 0
 
 
@@ -80,15 +91,19 @@ def _feature_summary(train, test) -> str:
     from tabkit.datasets import ROSSMANN_CAT, ROSSMANN_CONT
 
     lines = [
-        (f"features: {len(train):,} training rows (open days), {len(test):,} test rows, "
-         f"{len(ROSSMANN_CAT)} categorical + {len(ROSSMANN_CONT)} continuous columns"),
-        (f"dates: train {train['Date'].min():%Y-%m-%d}..{train['Date'].max():%Y-%m-%d}, "
-         f"test {test['Date'].min():%Y-%m-%d}..{test['Date'].max():%Y-%m-%d}"),
-        (f"sales: mean {train['Sales'].mean():,.0f}, median {train['Sales'].median():,.0f}, "
-         f"max {train['Sales'].max():,.0f}"),
-        "categorical (distinct values): "
-        + ", ".join(f"{c} ({train[c].nunique()})" for c in ROSSMANN_CAT),
-        "continuous (missing share): "
-        + ", ".join(f"{c} ({train[c].isna().mean():.0%})" for c in ROSSMANN_CONT),
+        (
+            f"features: {len(train):,} training rows (open days), {len(test):,} test rows, "
+            f"{len(ROSSMANN_CAT)} categorical + {len(ROSSMANN_CONT)} continuous columns"
+        ),
+        (
+            f"dates: train {train['Date'].min():%Y-%m-%d}..{train['Date'].max():%Y-%m-%d}, "
+            f"test {test['Date'].min():%Y-%m-%d}..{test['Date'].max():%Y-%m-%d}"
+        ),
+        (
+            f"sales: mean {train['Sales'].mean():,.0f}, median {train['Sales'].median():,.0f}, "
+            f"max {train['Sales'].max():,.0f}"
+        ),
+        "categorical (distinct values): " + ", ".join(f"{c} ({train[c].nunique()})" for c in ROSSMANN_CAT),
+        "continuous (missing share): " + ", ".join(f"{c} ({train[c].isna().mean():.0%})" for c in ROSSMANN_CONT),
     ]
     return "\n".join(lines)

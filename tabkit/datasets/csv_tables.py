@@ -1,4 +1,5 @@
 """Read one CSV file into a schema's columns and dtypes, or fail naming file, column and row."""
+
 from __future__ import annotations
 
 from pathlib import Path

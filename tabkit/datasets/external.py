@@ -3,6 +3,7 @@
 Both come out in the in-memory layout of ``schema.SCHEMAS`` (``weather`` with a ``file``
 column naming the state, ``googletrend`` as ``file``/``week``/``trend``).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -32,8 +33,7 @@ def make_weather(dates: pd.DatetimeIndex, rng: np.random.Generator) -> pd.DataFr
     shape = (n_days, n_states)
     # weather systems cover the whole country: a shared component plus a local one
     common = _ar1(rng, (n_days, 1), 0.8, 3.0)
-    mean_t = (10.0 + 8.5 * _season(dates, 200) + rng.normal(0, 0.8, n_states)
-              + common + _ar1(rng, shape, 0.6, 1.5))
+    mean_t = 10.0 + 8.5 * _season(dates, 200) + rng.normal(0, 0.8, n_states) + common + _ar1(rng, shape, 0.6, 1.5)
     spread = 3.5 + 1.5 * _season(dates, 180) + rng.gamma(2.0, 0.6, shape)
     wet = rng.random(shape) < 0.5 + 0.1 * _season(dates, 0)
     precip = np.where(wet, np.round(rng.exponential(1.8, shape), 2), 0.0)
@@ -115,13 +115,20 @@ def make_googletrend(sundays: pd.DatetimeIndex, rng: np.random.Generator) -> pd.
     day = sundays.day_of_year.values[:, None]
     december = np.where(day >= 335, np.where(day >= 357, -12.0, (day - 335) / 22 * 30.0), 0.0)
     national = _ar1(rng, (n_weeks, 1), 0.7, 4.0)
-    level = (rng.uniform(50, 70, n_files) + december + 3 * _season(sundays, 120)
-             + national + _ar1(rng, (n_weeks, n_files), 0.5, 5.0))
+    level = (
+        rng.uniform(50, 70, n_files)
+        + december
+        + 3 * _season(sundays, 120)
+        + national
+        + _ar1(rng, (n_weeks, n_files), 0.5, 5.0)
+    )
     level = np.clip(level, 0, None)
     trend = np.round(100 * level / level.max(axis=0))
-    frame = pd.DataFrame({
-        "file": np.repeat(files, n_weeks),
-        "week": np.tile(week_labels(sundays), n_files),
-        "trend": trend.T.ravel(),
-    })
+    frame = pd.DataFrame(
+        {
+            "file": np.repeat(files, n_weeks),
+            "week": np.tile(week_labels(sundays), n_files),
+            "trend": trend.T.ravel(),
+        }
+    )
     return conform(frame, "googletrend")

@@ -1,5 +1,6 @@
 """fastai's Rossmann feature set (course lesson "rossmann", after the entity-embedding
 paper's third-place solution), built with vectorised merges from the Rossmann tables."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -13,18 +14,48 @@ from tabkit.prep.elapsed import add_elapsed
 from tabkit.prep.lineage import add_lineage, lineage_of
 
 ROSSMANN_CAT = [
-    "Store", "DayOfWeek", "Year", "Month", "Day", "StateHoliday", "CompetitionMonthsOpen",
-    "Promo2Weeks", "StoreType", "Assortment", "PromoInterval", "CompetitionOpenSinceYear",
-    "Promo2SinceYear", "State", "Week", "Events", "Promo_fw", "Promo_bw", "StateHoliday_fw",
-    "StateHoliday_bw", "SchoolHoliday_fw", "SchoolHoliday_bw",
+    "Store",
+    "DayOfWeek",
+    "Year",
+    "Month",
+    "Day",
+    "StateHoliday",
+    "CompetitionMonthsOpen",
+    "Promo2Weeks",
+    "StoreType",
+    "Assortment",
+    "PromoInterval",
+    "CompetitionOpenSinceYear",
+    "Promo2SinceYear",
+    "State",
+    "Week",
+    "Events",
+    "Promo_fw",
+    "Promo_bw",
+    "StateHoliday_fw",
+    "StateHoliday_bw",
+    "SchoolHoliday_fw",
+    "SchoolHoliday_bw",
 ]
 """fastai's categorical Rossmann features."""
 
 ROSSMANN_CONT = [
-    "CompetitionDistance", "Max_TemperatureC", "Mean_TemperatureC", "Min_TemperatureC",
-    "Max_Humidity", "Mean_Humidity", "Min_Humidity", "Max_Wind_SpeedKm_h",
-    "Mean_Wind_SpeedKm_h", "CloudCover", "trend", "trend_DE", "AfterStateHoliday",
-    "BeforeStateHoliday", "Promo", "SchoolHoliday",
+    "CompetitionDistance",
+    "Max_TemperatureC",
+    "Mean_TemperatureC",
+    "Min_TemperatureC",
+    "Max_Humidity",
+    "Mean_Humidity",
+    "Min_Humidity",
+    "Max_Wind_SpeedKm_h",
+    "Mean_Wind_SpeedKm_h",
+    "CloudCover",
+    "trend",
+    "trend_DE",
+    "AfterStateHoliday",
+    "BeforeStateHoliday",
+    "Promo",
+    "SchoolHoliday",
 ]
 """fastai's continuous Rossmann features."""
 
@@ -70,8 +101,9 @@ def rossmann_features(tables: Mapping[str, pd.DataFrame]) -> tuple[pd.DataFrame,
     trends, national = _trends(tables["googletrend"])
     weather = _weather(tables["weather"], tables["state_names"])
 
-    events = pd.concat([train[["Store", "Date", *EVENT_COLUMNS]], test[["Store", "Date", *EVENT_COLUMNS]]],
-                       ignore_index=True)
+    events = pd.concat(
+        [train[["Store", "Date", *EVENT_COLUMNS]], test[["Store", "Date", *EVENT_COLUMNS]]], ignore_index=True
+    )
     events["StateHoliday"] = _holiday_flags(events["StateHoliday"])
     events = add_elapsed(events, EVENT_COLUMNS, date="Date", by="Store")
     elapsed_lineage = lineage_of(events)
@@ -83,7 +115,8 @@ def rossmann_features(tables: Mapping[str, pd.DataFrame]) -> tuple[pd.DataFrame,
         joined["StateHoliday"] = _holiday_flags(joined["StateHoliday"])
         joined = joined.merge(store, how="left", on="Store")
         joined["CompetitionMonthsOpen"] = _capped_periods(
-            joined["Date"], joined.pop("CompetitionOpenSince"), 30, _MONTHS_CAP)
+            joined["Date"], joined.pop("CompetitionOpenSince"), 30, _MONTHS_CAP
+        )
         joined["Promo2Weeks"] = _capped_periods(joined["Date"], joined.pop("Promo2Since"), 7, _WEEKS_CAP)
         joined["week_start"] = joined["Date"] - pd.to_timedelta((joined["Date"].dt.day_of_week + 1) % 7, "D")
         joined = joined.merge(trends, how="left", on=["State", "week_start"])
@@ -105,8 +138,7 @@ def rossmann_features(tables: Mapping[str, pd.DataFrame]) -> tuple[pd.DataFrame,
 _NEEDED_COLUMNS = {
     "train": ["Store", "Date", "Sales", "Open", *EVENT_COLUMNS],
     "test": ["Id", "Store", "Date", "Open", *EVENT_COLUMNS],
-    "store": ["Store", "CompetitionOpenSinceMonth", "CompetitionOpenSinceYear",
-              "Promo2SinceWeek", "Promo2SinceYear"],
+    "store": ["Store", "CompetitionOpenSinceMonth", "CompetitionOpenSinceYear", "Promo2SinceWeek", "Promo2SinceYear"],
     "store_states": ["Store", "State"],
     "state_names": ["StateName", "State"],
     "googletrend": ["file", "week", "trend"],
@@ -126,8 +158,9 @@ def _check_tables(tables: Mapping[str, pd.DataFrame]) -> None:
     stores = pd.concat([tables["train"]["Store"], tables["test"]["Store"]]).unique()
     stateless = sorted(int(s) for s in stores if pd.isna(states.get(s)))
     if stateless:
-        raise ValueError(f"rossmann_features: {len(stateless)} store(s) have no state in "
-                         f"store_states, e.g. {stateless[:5]}")
+        raise ValueError(
+            f"rossmann_features: {len(stateless)} store(s) have no state in store_states, e.g. {stateless[:5]}"
+        )
 
 
 def _holiday_flags(codes: pd.Series) -> pd.Series:
@@ -138,14 +171,22 @@ def _holiday_flags(codes: pd.Series) -> pd.Series:
 def _store_features(store: pd.DataFrame, store_states: pd.DataFrame) -> pd.DataFrame:
     """Store table with its state, fastai's filled start dates, and the start timestamps."""
     store = store.merge(store_states[["Store", "State"]].drop_duplicates("Store"), how="left", on="Store")
-    for year, part in (("CompetitionOpenSinceYear", "CompetitionOpenSinceMonth"),
-                       ("Promo2SinceYear", "Promo2SinceWeek")):
+    for year, part in (
+        ("CompetitionOpenSinceYear", "CompetitionOpenSinceMonth"),
+        ("Promo2SinceYear", "Promo2SinceWeek"),
+    ):
         store[year] = store[year].fillna(_NO_DATE_YEAR).astype(np.int64)
         store[part] = store[part].fillna(1).astype(np.int64)
     # fastai counts competition from the 15th of the month and Promo2 from the ISO week's Monday
-    competition = pd.to_datetime(pd.DataFrame({
-        "year": store["CompetitionOpenSinceYear"], "month": store["CompetitionOpenSinceMonth"], "day": 15,
-    }))
+    competition = pd.to_datetime(
+        pd.DataFrame(
+            {
+                "year": store["CompetitionOpenSinceYear"],
+                "month": store["CompetitionOpenSinceMonth"],
+                "day": 15,
+            }
+        )
+    )
     promo2 = pd.to_datetime(
         store["Promo2SinceYear"].astype(str) + "-" + store["Promo2SinceWeek"].astype(str) + "-1",
         format="%G-%V-%u",
@@ -163,11 +204,13 @@ def _capped_periods(dates: pd.Series, since: pd.Series, period_days: int, cap: i
 
 def _trends(googletrend: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(State, week_start) -> trend, and week_start -> trend_DE."""
-    frame = pd.DataFrame({
-        "State": googletrend["file"].map(trend_file_state),
-        "week_start": pd.to_datetime(googletrend["week"].str[:10], format="%Y-%m-%d"),
-        "trend": googletrend["trend"],
-    })
+    frame = pd.DataFrame(
+        {
+            "State": googletrend["file"].map(trend_file_state),
+            "week_start": pd.to_datetime(googletrend["week"].str[:10], format="%Y-%m-%d"),
+            "trend": googletrend["trend"],
+        }
+    )
     national = frame.loc[googletrend["file"] == TREND_PREFIX, ["week_start", "trend"]]
     states = frame.loc[frame["State"].notna()]
     _check_unique(states, ["State", "week_start"], "googletrend")
@@ -188,5 +231,7 @@ def _check_unique(frame: pd.DataFrame, keys: list[str], table: str) -> None:
     duplicated = frame.duplicated(keys)
     if duplicated.any():
         example = frame.loc[duplicated, keys].iloc[0].to_dict()
-        raise ValueError(f"rossmann_features: table {table!r} has {int(duplicated.sum())} "
-                         f"duplicate row(s) for {keys}, e.g. {example}")
+        raise ValueError(
+            f"rossmann_features: table {table!r} has {int(duplicated.sum())} "
+            f"duplicate row(s) for {keys}, e.g. {example}"
+        )

@@ -1,4 +1,5 @@
 """Load Kaggle's Rossmann CSV files (and the external tables) into checked DataFrames."""
+
 from __future__ import annotations
 
 import os
@@ -51,8 +52,7 @@ def load_rossmann(path: str | os.PathLike[str]) -> dict[str, pd.DataFrame]:
     for table in _PLAIN_TABLES:
         file = root / f"{table}.csv"
         if table in REQUIRED_TABLES or file.exists():
-            tables[table] = read_table(file, file.name, SCHEMAS[table],
-                                       nullable=NULLABLE.get(table, frozenset()))
+            tables[table] = read_table(file, file.name, SCHEMAS[table], nullable=NULLABLE.get(table, frozenset()))
     for table, read_one in (("googletrend", _read_trend_file), ("weather", _read_weather_file)):
         frames = _read_external(root, table, read_one)
         if frames is not None:
@@ -60,18 +60,13 @@ def load_rossmann(path: str | os.PathLike[str]) -> dict[str, pd.DataFrame]:
     return tables
 
 
-def _read_external(
-    root: Path, table: str, read_one: Callable[[Path, str], pd.DataFrame]
-) -> pd.DataFrame | None:
+def _read_external(root: Path, table: str, read_one: Callable[[Path, str], pd.DataFrame]) -> pd.DataFrame | None:
     """One external table from ``<table>.csv`` or from the files in ``<table>/``."""
     combined, folder = root / f"{table}.csv", root / table
     if combined.is_file() and folder.is_dir():
-        raise ValueError(
-            f"load_rossmann: both {combined.name} and {folder.name}/ exist; keep one layout"
-        )
+        raise ValueError(f"load_rossmann: both {combined.name} and {folder.name}/ exist; keep one layout")
     if combined.is_file():
-        return read_table(combined, combined.name, SCHEMAS[table],
-                          nullable=NULLABLE.get(table, frozenset()))
+        return read_table(combined, combined.name, SCHEMAS[table], nullable=NULLABLE.get(table, frozenset()))
     if not folder.is_dir():
         return None
     files = sorted(folder.glob("*.csv"), key=lambda p: p.stem)
@@ -85,9 +80,7 @@ def _read_trend_file(path: Path, label: str) -> pd.DataFrame:
     """A per-state Google Trends file: a week column (``Woche``) and the index."""
     header = read_header(path, label)
     if len(header) < 2:
-        raise ValueError(
-            f"load_rossmann: file {label} needs two columns (week, trend); it has {header}"
-        )
+        raise ValueError(f"load_rossmann: file {label} needs two columns (week, trend); it has {header}")
     schema = {c: d for c, d in SCHEMAS["googletrend"].items() if c != "file"}
     return read_table(path, label, schema, rename={header[0]: "week", header[1]: "trend"})
 

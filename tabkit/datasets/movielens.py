@@ -7,6 +7,7 @@ date|video release date|IMDb URL|19 genre flags``. The "latest-small" set
 ``movies.csv`` (``movieId,title,genres``). GroupLens's licence forbids redistributing
 the files: tabkit ships none; :func:`tabkit.datasets.make_ratings` writes look-alikes.
 """
+
 from __future__ import annotations
 
 import csv
@@ -57,10 +58,13 @@ def load_movielens(path: str | os.PathLike[str]) -> dict[str, pd.DataFrame]:
             return reader(root)
         if present:
             missing = [name for name in files if name not in present]
-            raise ValueError(f"load_movielens: {root} has {present[0]} but not {missing[0]} "
-                             f"(the {layout} layout needs both)")
-    raise ValueError(f"load_movielens: {root} holds neither MovieLens layout: 100k's u.data + u.item "
-                     "or latest-small's ratings.csv + movies.csv")
+            raise ValueError(
+                f"load_movielens: {root} has {present[0]} but not {missing[0]} (the {layout} layout needs both)"
+            )
+    raise ValueError(
+        f"load_movielens: {root} holds neither MovieLens layout: 100k's u.data + u.item "
+        "or latest-small's ratings.csv + movies.csv"
+    )
 
 
 def write_movielens(tables: Mapping[str, pd.DataFrame], folder: str | os.PathLike[str]) -> Path:
@@ -90,24 +94,39 @@ def write_movielens(tables: Mapping[str, pd.DataFrame], folder: str | os.PathLik
     ratings, items = tables["ratings"], tables["items"]
     rating = ratings["rating"].to_numpy(np.float64)
     if not np.array_equal(rating, np.round(rating)):
-        raise ValueError("write_movielens: the 100k layout holds whole-star ratings; "
-                         f"{int((rating != np.round(rating)).sum())} rating(s) are not whole numbers")
+        raise ValueError(
+            "write_movielens: the 100k layout holds whole-star ratings; "
+            f"{int((rating != np.round(rating)).sum())} rating(s) are not whole numbers"
+        )
     titles = items["title"].astype(str)
     unwritable = [title for title in titles if "|" in title or not _latin1(title)]
     if unwritable:
-        raise ValueError(f"write_movielens: u.item is |-separated latin-1; {len(unwritable)} title(s) hold a '|' or "
-                         f"another character, e.g. {unwritable[0]!r}")
+        raise ValueError(
+            f"write_movielens: u.item is |-separated latin-1; {len(unwritable)} title(s) hold a '|' or "
+            f"another character, e.g. {unwritable[0]!r}"
+        )
     seconds = pd.to_datetime(ratings["timestamp"]).astype("datetime64[s]").astype(np.int64)
-    data = pd.DataFrame({"user": ratings["user"].astype(np.int64), "item": ratings["item"].astype(np.int64),
-                         "rating": rating.astype(np.int64), "timestamp": seconds})
-    item_rows = pd.DataFrame({"item": items["item"].astype(np.int64), "title": titles,
-                              "release": "", "video": "", "url": ""})
+    data = pd.DataFrame(
+        {
+            "user": ratings["user"].astype(np.int64),
+            "item": ratings["item"].astype(np.int64),
+            "rating": rating.astype(np.int64),
+            "timestamp": seconds,
+        }
+    )
+    item_rows = pd.DataFrame(
+        {"item": items["item"].astype(np.int64), "title": titles, "release": "", "video": "", "url": ""}
+    )
     for genre in range(N_GENRES):
         item_rows[f"g{genre}"] = 0
     root = Path(folder)
     atomic_write(root / "u.data", lambda tmp: data.to_csv(tmp, sep="\t", header=False, index=False))
-    atomic_write(root / "u.item", lambda tmp: item_rows.to_csv(tmp, sep="|", header=False, index=False,
-                                                              encoding="latin-1", quoting=csv.QUOTE_NONE))
+    atomic_write(
+        root / "u.item",
+        lambda tmp: item_rows.to_csv(
+            tmp, sep="|", header=False, index=False, encoding="latin-1", quoting=csv.QUOTE_NONE
+        ),
+    )
     return root
 
 
@@ -121,15 +140,23 @@ def _latin1(text: str) -> bool:
 
 def _read_100k(root: Path) -> dict[str, pd.DataFrame]:
     ratings = _read(root / "u.data", sep="\t", names=["user", "item", "rating", "timestamp"], header=None)
-    items = _read(root / "u.item", sep="|", names=["item", "title"], usecols=[0, 1], header=None,
-                  encoding="latin-1", quoting=csv.QUOTE_NONE)
+    items = _read(
+        root / "u.item",
+        sep="|",
+        names=["item", "title"],
+        usecols=[0, 1],
+        header=None,
+        encoding="latin-1",
+        quoting=csv.QUOTE_NONE,
+    )
     return _tidy(ratings, items)
 
 
 def _read_latest_small(root: Path) -> dict[str, pd.DataFrame]:
     ratings = _read(root / "ratings.csv", header=0)
-    ratings = _renamed(ratings, {"userId": "user", "movieId": "item", "rating": "rating", "timestamp": "timestamp"},
-                       "ratings.csv")
+    ratings = _renamed(
+        ratings, {"userId": "user", "movieId": "item", "rating": "rating", "timestamp": "timestamp"}, "ratings.csv"
+    )
     items = _renamed(_read(root / "movies.csv", header=0), {"movieId": "item", "title": "title"}, "movies.csv")
     return _tidy(ratings, items)
 
@@ -155,8 +182,10 @@ def _tidy(ratings: pd.DataFrame, items: pd.DataFrame) -> dict[str, pd.DataFrame]
         bad = values.isna()
         if bad.any():
             line = int(np.flatnonzero(bad.to_numpy())[0])
-            raise ValueError(f"load_movielens: {int(bad.sum())} bad {col} value(s) in the ratings, the first on "
-                             f"data row {line + 1}: {ratings[col].iloc[line]!r}")
+            raise ValueError(
+                f"load_movielens: {int(bad.sum())} bad {col} value(s) in the ratings, the first on "
+                f"data row {line + 1}: {ratings[col].iloc[line]!r}"
+            )
         out[col] = values.astype(kind)
     out["timestamp"] = pd.to_datetime(out["timestamp"], unit="s")
     ids = pd.to_numeric(items["item"], errors="coerce")

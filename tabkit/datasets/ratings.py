@@ -1,6 +1,7 @@
 """Synthetic star ratings from planted latent factors and biases, shaped like MovieLens:
 popular items rated far more often, heavy-tailed ratings per user (at least 20 each),
 whole-star ratings 1..5."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -11,8 +12,15 @@ GLOBAL_MEAN = 3.4
 MAX_SHARE = 0.45  # the most a user rates: 45 % of the items (737 of 1,682 in the 100k set)
 
 
-def make_ratings(n_users: int = 943, n_items: int = 1682, n_factors: int = 10, seed: int = 0, *,
-                 noise: float = 0.85, min_per_user: int = MIN_PER_USER) -> dict:
+def make_ratings(
+    n_users: int = 943,
+    n_items: int = 1682,
+    n_factors: int = 10,
+    seed: int = 0,
+    *,
+    noise: float = 0.85,
+    min_per_user: int = MIN_PER_USER,
+) -> dict:
     """Ratings of ``n_items`` items by ``n_users`` users from a known model.
 
     Each user ``u`` and item ``i`` has a bias and ``n_factors`` latent factors; the
@@ -44,8 +52,12 @@ def make_ratings(n_users: int = 943, n_items: int = 1682, n_factors: int = 10, s
         ``user_bias``, ``item_bias`` (Series), ``mean`` (3.4), ``noise`` and ``score``
         (the planted score of each rating row, before noise and rounding).
     """
-    for name, value, low in (("n_users", n_users, 1), ("n_items", n_items, 1), ("n_factors", n_factors, 1),
-                             ("min_per_user", min_per_user, 1)):
+    for name, value, low in (
+        ("n_users", n_users, 1),
+        ("n_items", n_items, 1),
+        ("n_factors", n_factors, 1),
+        ("min_per_user", min_per_user, 1),
+    ):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
             raise ValueError(f"make_ratings: {name} must be an integer >= {low}, got {value!r}")
     if not noise >= 0:
@@ -60,8 +72,11 @@ def make_ratings(n_users: int = 943, n_items: int = 1682, n_factors: int = 10, s
     user_bias = rng.normal(0, 0.4, n_users) - (rng.exponential(0.4, n_users) - 0.4)
     popularity = rng.lognormal(0, 1.4, n_items)
     # well-liked items are rated more often, as in real data
-    item_bias = (rng.normal(0, 0.5, n_items) - (rng.exponential(0.4, n_items) - 0.4)
-                 + 0.15 * (np.log(popularity) - np.log(popularity).mean()))
+    item_bias = (
+        rng.normal(0, 0.5, n_items)
+        - (rng.exponential(0.4, n_items) - 0.4)
+        + 0.15 * (np.log(popularity) - np.log(popularity).mean())
+    )
 
     most = max(min(n_items, min_per_user), int(MAX_SHARE * n_items))
     per_user = np.minimum(min_per_user + np.floor(rng.lognormal(np.log(55), 1.0, n_users)).astype(int), most)
@@ -72,13 +87,23 @@ def make_ratings(n_users: int = 943, n_items: int = 1682, n_factors: int = 10, s
         rows_item.append(rng.choice(n_items, size=count, replace=False, p=weights))
     u_index, i_index = np.concatenate(rows_user), np.concatenate(rows_item)
 
-    score = GLOBAL_MEAN + user_bias[u_index] + item_bias[i_index] + np.einsum(
-        "ij,ij->i", user_factors[u_index], item_factors[i_index])
+    score = (
+        GLOBAL_MEAN
+        + user_bias[u_index]
+        + item_bias[i_index]
+        + np.einsum("ij,ij->i", user_factors[u_index], item_factors[i_index])
+    )
     rating = np.clip(np.round(score + rng.normal(0, noise, len(score))), 1, 5)
     start, span = pd.Timestamp("1997-09-20").value // 10**9, 214 * 86400
     seconds = start + rng.integers(0, span, len(score))
-    ratings = pd.DataFrame({"user": users[u_index], "item": items[i_index], "rating": rating.astype(np.float64),
-                            "timestamp": pd.to_datetime(seconds, unit="s")})
+    ratings = pd.DataFrame(
+        {
+            "user": users[u_index],
+            "item": items[i_index],
+            "rating": rating.astype(np.float64),
+            "timestamp": pd.to_datetime(seconds, unit="s"),
+        }
+    )
     order = np.lexsort((ratings["timestamp"].to_numpy(), ratings["user"].to_numpy()))
     ratings = ratings.iloc[order].reset_index(drop=True)
     truth = {
@@ -90,5 +115,8 @@ def make_ratings(n_users: int = 943, n_items: int = 1682, n_factors: int = 10, s
         "noise": float(noise),
         "score": pd.Series(score[order], name="score"),
     }
-    return {"ratings": ratings, "items": pd.DataFrame({"item": items, "title": [f"Item {i}" for i in items]}),
-            "truth": truth}
+    return {
+        "ratings": ratings,
+        "items": pd.DataFrame({"item": items, "title": [f"Item {i}" for i in items]}),
+        "truth": truth,
+    }

@@ -6,6 +6,7 @@ profile, yearly seasonality with a December peak, promo and Promo2 uplift, schoo
 holidays, shopping before and after closed holidays, a competitor opening nearby,
 weather, search interest, slow growth and noise. All arrays are (days, stores).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -37,8 +38,7 @@ def _iso_week_days(year: np.ndarray, week: np.ndarray) -> np.ndarray:
     known = ~np.isnan(year)
     jan4 = _month_start_days(np.where(known, year, 1970.0), np.ones_like(year)) + 3
     monday1 = jan4 - (jan4 + 3) % 7  # day 0 (1970-01-01) was a Thursday
-    return np.where(known, monday1 + (np.nan_to_num(week) - 1).astype(np.int64) * 7,
-                    np.iinfo(np.int64).max)
+    return np.where(known, monday1 + (np.nan_to_num(week) - 1).astype(np.int64) * 7, np.iinfo(np.int64).max)
 
 
 def _promo2_months(intervals: np.ndarray) -> np.ndarray:
@@ -87,15 +87,18 @@ def simulate_days(
     closed_from = rng.integers(0, max(n_days - 30, 1), len(refurbished))
     closed_for = rng.integers(30, 180, len(refurbished))
     in_refurbishment = (np.arange(n_days)[:, None] >= closed_from) & (
-        np.arange(n_days)[:, None] < closed_from + closed_for)
+        np.arange(n_days)[:, None] < closed_from + closed_for
+    )
     is_open[:, refurbished] &= ~in_refurbishment
 
     # store level
-    level = (8.62
-             + store["StoreType"].map(_TYPE_LEVEL).to_numpy(float)
-             + store["Assortment"].map(_ASSORTMENT_LEVEL).to_numpy(float)
-             - 0.04 * (np.log(np.nan_to_num(distance, nan=2000.0)) - 7.65)
-             + rng.normal(0, 0.27, n_stores))
+    level = (
+        8.62
+        + store["StoreType"].map(_TYPE_LEVEL).to_numpy(float)
+        + store["Assortment"].map(_ASSORTMENT_LEVEL).to_numpy(float)
+        - 0.04 * (np.log(np.nan_to_num(distance, nan=2000.0)) - 7.65)
+        + rng.normal(0, 0.27, n_stores)
+    )
     profile = _WEEKDAY[:, None] + rng.normal(0, 0.05, (7, n_stores))
     log_sales = level + profile[weekday]
 
@@ -111,15 +114,15 @@ def simulate_days(
     log_sales += 0.08 * (_shifted(holiday, -1) & ~holiday)
 
     # a competitor opening nearby takes a share that fades with distance, over ~two months
-    opened = _month_start_days(store["CompetitionOpenSinceYear"].to_numpy(float),
-                               store["CompetitionOpenSinceMonth"].to_numpy(float))
+    opened = _month_start_days(
+        store["CompetitionOpenSinceYear"].to_numpy(float), store["CompetitionOpenSinceMonth"].to_numpy(float)
+    )
     since = np.clip((days - opened) / 60.0, 0.0, 1.0)
     share = rng.uniform(0.08, 0.25, n_stores) * np.exp(-np.nan_to_num(distance, nan=1e6) / 5000)
     log_sales += np.log1p(-share * since)
 
     # Promo2: a small lift in the months of the store's interval once it has joined
-    joined = _iso_week_days(store["Promo2SinceYear"].to_numpy(float),
-                            store["Promo2SinceWeek"].to_numpy(float))
+    joined = _iso_week_days(store["Promo2SinceYear"].to_numpy(float), store["Promo2SinceWeek"].to_numpy(float))
     interval = _promo2_months(store["PromoInterval"].to_numpy(object))
     log_sales += 0.04 * ((days >= joined) & interval[month - 1])
 

@@ -1,4 +1,5 @@
 """Synthetic store master data: ``store`` and ``store_states`` tables."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -12,9 +13,7 @@ _TYPE_P = [0.54, 0.015, 0.135, 0.31]
 # assortment probabilities given the store type (rows a, b, c, d); "b" (extra) only in type b
 _ASSORTMENT_P = np.array([[0.63, 0.0, 0.37], [0.4, 0.5, 0.1], [0.52, 0.0, 0.48], [0.37, 0.0, 0.63]])
 
-STORE_STATES = np.array(
-    ["NW", "BY", "BW", "HB,NI", "HE", "SN", "RP", "BE", "SH", "TH", "ST", "HH"], dtype=object
-)
+STORE_STATES = np.array(["NW", "BY", "BW", "HB,NI", "HE", "SN", "RP", "BE", "SH", "TH", "ST", "HH"], dtype=object)
 # roughly each state's share of the population
 _STATE_P = np.array([18.0, 12.5, 10.7, 8.6, 6.0, 4.1, 4.0, 3.4, 2.8, 2.2, 2.2, 1.8])
 
@@ -54,18 +53,20 @@ def make_store_table(n_stores: int, last_day: pd.Timestamp, rng: np.random.Gener
     since_week[no_promo2] = np.nan
     interval[no_promo2] = np.nan
 
-    frame = pd.DataFrame({
-        "Store": np.arange(1, n_stores + 1),
-        "StoreType": STORE_TYPES[store_type],
-        "Assortment": ASSORTMENTS[assortment],
-        "CompetitionDistance": distance,
-        "CompetitionOpenSinceMonth": open_month,
-        "CompetitionOpenSinceYear": open_year,
-        "Promo2": promo2,
-        "Promo2SinceWeek": since_week,
-        "Promo2SinceYear": since_year,
-        "PromoInterval": interval,
-    })
+    frame = pd.DataFrame(
+        {
+            "Store": np.arange(1, n_stores + 1),
+            "StoreType": STORE_TYPES[store_type],
+            "Assortment": ASSORTMENTS[assortment],
+            "CompetitionDistance": distance,
+            "CompetitionOpenSinceMonth": open_month,
+            "CompetitionOpenSinceYear": open_year,
+            "Promo2": promo2,
+            "Promo2SinceWeek": since_week,
+            "Promo2SinceYear": since_year,
+            "PromoInterval": interval,
+        }
+    )
     return conform(frame, "store")
 
 

@@ -1,4 +1,5 @@
 """A synthetic Rossmann data set with Kaggle's tables, schemas and dtypes."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -78,7 +79,11 @@ def make_rossmann(
     sundays = google_weeks(first, dates[-1])
     googletrend = make_googletrend(sundays, rng)
     is_open, sales, customers = simulate_days(
-        dates=dates, store=store, state_holiday=holiday, school=school, promo=promo,
+        dates=dates,
+        store=store,
+        state_holiday=holiday,
+        school=school,
+        promo=promo,
         precipitation=_by_store(weather, "Precipitationmm", states, len(dates)),
         max_temperature=_by_store(weather, "Max_TemperatureC", states, len(dates)),
         trend=_trend_by_store(googletrend, sundays, dates, states),
@@ -90,9 +95,12 @@ def make_rossmann(
         "Store": np.broadcast_to(np.arange(1, n_stores + 1), sales.shape),
         "DayOfWeek": np.broadcast_to(dates.day_of_week.values[:, None] + 1, sales.shape),
         "Date": np.broadcast_to(dates.values[:, None], sales.shape),
-        "Sales": sales, "Customers": customers, "Open": is_open,
+        "Sales": sales,
+        "Customers": customers,
+        "Open": is_open,
         "Promo": np.broadcast_to(promo[:, None], sales.shape),
-        "StateHoliday": holiday, "SchoolHoliday": school,
+        "StateHoliday": holiday,
+        "SchoolHoliday": school,
     }
     train = _flatten(panel, slice(0, n_train), np.arange(n_stores))
 

@@ -1,4 +1,5 @@
 """Write Rossmann tables as CSV files in Kaggle's layout, each through a temporary file."""
+
 from __future__ import annotations
 
 import os
@@ -87,5 +88,6 @@ def _write_trend_files(frame: pd.DataFrame, folder: Path) -> None:
 
 
 def _write_csv(frame: pd.DataFrame, path: Path, *, sep: str = ",", na_rep: str = "") -> None:
-    atomic_write(path, lambda temporary: frame.to_csv(temporary, sep=sep, na_rep=na_rep, index=False,
-                                                        date_format="%Y-%m-%d"))
+    atomic_write(
+        path, lambda temporary: frame.to_csv(temporary, sep=sep, na_rep=na_rep, index=False, date_format="%Y-%m-%d")
+    )

@@ -1,5 +1,6 @@
 """What the two blends share: their members (checked, cloned, fitted), nested parameters
 (``name__param``, as scikit-learn's voting estimators), weights and ``from_fitted``."""
+
 from __future__ import annotations
 
 import inspect
@@ -171,7 +172,9 @@ class Blend(BaseEstimator):
             try:
                 check_is_fitted(estimator)
             except NotFittedError:
-                raise NotFittedError(f"from_fitted: member {name!r} ({type(estimator).__name__}) is not fitted") from None
+                raise NotFittedError(
+                    f"from_fitted: member {name!r} ({type(estimator).__name__}) is not fitted"
+                ) from None
         blend._check_members_agree(members)
         fitted = [estimator for _, estimator in members]
         blend._prepare()

@@ -8,6 +8,7 @@ equal, given, or fitted on validation rows (:func:`tabkit.ensemble.fit_blend_wei
 A blend of members fitted elsewhere (the pipeline fits each model itself) is built with
 ``from_fitted``, without refitting them.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -77,8 +78,9 @@ class BlendRegressor(RegressorMixin, Blend):
         return self
 
     @classmethod
-    def from_fitted(cls, estimators, *, weights="equal", target_transform=None, val_predictions=None,
-                    X_val=None, y_val=None) -> BlendRegressor:
+    def from_fitted(
+        cls, estimators, *, weights="equal", target_transform=None, val_predictions=None, X_val=None, y_val=None
+    ) -> BlendRegressor:
         """A fitted blend of members that are already fitted (they are used as they are).
 
         Parameters
@@ -185,8 +187,9 @@ class BlendClassifier(ClassifierMixin, Blend):
         return self
 
     @classmethod
-    def from_fitted(cls, estimators, *, weights="equal", val_predictions=None, X_val=None,
-                    y_val=None) -> BlendClassifier:
+    def from_fitted(
+        cls, estimators, *, weights="equal", val_predictions=None, X_val=None, y_val=None
+    ) -> BlendClassifier:
         """A fitted blend of members that are already fitted (they are used as they are).
 
         Parameters

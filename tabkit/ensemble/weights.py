@@ -8,6 +8,7 @@ members, so a member whose probabilities are confidently wrong is weighted down 
 its labels are often right). Both are convex problems, solved by SLSQP from the equal
 weights; weights below ``1e-9`` are set to 0 and the rest renormalised.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -223,4 +224,6 @@ def _score(func, truth: np.ndarray, blended: np.ndarray, transform: TargetTransf
         return metrics.score(func, truth, blended, classes=classes)
     if getattr(func, "needs", "values") == "labels":
         return metrics.score(func, truth, classes[blended.argmax(axis=1)])
-    raise ValueError(f"metric {getattr(func, '__name__', func)!r} scores values, but the predictions are probabilities (3-d)")
+    raise ValueError(
+        f"metric {getattr(func, '__name__', func)!r} scores values, but the predictions are probabilities (3-d)"
+    )

@@ -12,6 +12,7 @@ left child is the next record:
 One record holds everything a step down the tree reads (one load, not one per array).
 Both kernels release the GIL, so threads can share the trees or the rows.
 """
+
 from __future__ import annotations
 
 import math

@@ -6,6 +6,7 @@ the trees, ``bias + sum(contributions)`` is exactly the prediction. ``tabkit.for
 computes it from a node table cached per fitted forest, at a cost proportional to the nodes
 the explained rows visit; this module checks the input and shapes the ``Explanation``.
 """
+
 from __future__ import annotations
 
 import warnings
@@ -223,7 +224,12 @@ def _model_inputs(model, X) -> tuple[object, np.ndarray, list[str], pd.Index]:
     if isinstance(model, (ForestRegressor, ForestClassifier)):
         check_is_fitted(model, "forest_")
         frame, _ = model._frame(X, fitting=False)
-        return model.forest_, np.ascontiguousarray(encode(model.processor_, frame)), list(model.processor_.get_feature_names_out()), frame.index
+        return (
+            model.forest_,
+            np.ascontiguousarray(encode(model.processor_, frame)),
+            list(model.processor_.get_feature_names_out()),
+            frame.index,
+        )
     check_is_fitted(model)
     names = list(getattr(model, "feature_names_in_", generated_names(model.n_features_in_)))
     if isinstance(X, pd.DataFrame):

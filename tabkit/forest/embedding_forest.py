@@ -1,5 +1,6 @@
 """A forest on the entity embeddings of a fitted net (Guo and Berkhahn): each categorical
 column is replaced by its embedding vectors before the forest sees it."""
+
 from __future__ import annotations
 
 import re
@@ -93,8 +94,11 @@ class EmbeddingForest(BaseEstimator):
             block = embedded[[f"{column}_emb{k}" for k in range(table.shape[1])]]
             if column in self.projections_:
                 mean, axes = self.projections_[column]
-                block = pd.DataFrame((block.to_numpy(np.float64) - mean) @ axes.T, index=X.index,
-                                     columns=[f"{column}_pc{k}" for k in range(len(axes))])
+                block = pd.DataFrame(
+                    (block.to_numpy(np.float64) - mean) @ axes.T,
+                    index=X.index,
+                    columns=[f"{column}_pc{k}" for k in range(len(axes))],
+                )
             parts.append(block)
         if self.codes:
             parts.append(self.net_.processor_.transform(X)[self.net_.processor_.cat_features_])

@@ -5,6 +5,7 @@ scikit-learn random forest on its output. Prediction is a pure function of the f
 ``processor_`` and ``forest_``: ``forest_.predict(encode(processor_, X))``, so a caller may
 swap ``forest_`` for another forest over the same features (e.g. its first k trees).
 """
+
 from __future__ import annotations
 
 import warnings
@@ -13,8 +14,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
-from sklearn.exceptions import DataConversionWarning
 from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
+from sklearn.exceptions import DataConversionWarning
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array, check_is_fitted
 
@@ -122,7 +123,9 @@ class _Forest(BaseEstimator):
     def _encoded_view(self, X: pd.DataFrame) -> EncodedView:
         """``X`` encoded once, for permutation importance (see :mod:`tabkit.prep.encoded`)."""
         forest = self.forest_
-        model = EncodedModel(self, forest.predict, getattr(forest, "predict_proba", None), getattr(self, "classes_", None))
+        model = EncodedModel(
+            self, forest.predict, getattr(forest, "predict_proba", None), getattr(self, "classes_", None)
+        )
         return EncodedView(self._transform(X), processor_columns(self.processor_, X.columns), model)
 
     def _frame(self, X, *, fitting: bool) -> tuple[pd.DataFrame, bool]:
@@ -281,7 +284,7 @@ class ForestClassifier(ClassifierMixin, _Forest):
 
     _forest_class = RandomForestClassifier
 
-    def fit(self, X, y, sample_weight=None) -> "ForestClassifier":
+    def fit(self, X, y, sample_weight=None) -> ForestClassifier:
         super().fit(X, y, sample_weight=sample_weight)
         self.classes_ = self.forest_.classes_
         return self

@@ -7,6 +7,7 @@ and each shuffle moves the encoded columns of the shuffled inputs, with the same
 split among the workers, and each worker permutes a single private copy of the data in
 place, restoring every column after scoring it.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
@@ -96,9 +97,7 @@ def permutation_importance(
     n_workers = max(1, min(effective_n_jobs(n_jobs), len(features)))
     shares = [list(range(worker, len(features), n_workers)) for worker in range(n_workers)]
     results = Parallel(n_jobs=n_workers)(
-        delayed(_permuted_scores)(
-            model, data, target, scorer, [member_sets[i] for i in share], seeds[share], n_repeats
-        )
+        delayed(_permuted_scores)(model, data, target, scorer, [member_sets[i] for i in share], seeds[share], n_repeats)
         for share in shares
     )
     scores = np.empty((len(features), n_repeats))
@@ -106,11 +105,13 @@ def permutation_importance(
         scores[share] = share_scores
     drops = baseline - scores
 
-    table = pd.DataFrame({
-        "feature": list(features),
-        "importance": drops.mean(axis=1),
-        "std": drops.std(axis=1),
-    })
+    table = pd.DataFrame(
+        {
+            "feature": list(features),
+            "importance": drops.mean(axis=1),
+            "std": drops.std(axis=1),
+        }
+    )
     for repeat in range(n_repeats):
         table[f"repeat_{repeat}"] = drops[:, repeat]
     return table.sort_values("importance", ascending=False, kind="stable").reset_index(drop=True)

@@ -1,4 +1,5 @@
 """Near-duplicate columns by Spearman rank-correlation clustering (the course's dendrogram)."""
+
 from __future__ import annotations
 
 import numpy as np

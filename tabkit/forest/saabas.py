@@ -11,6 +11,7 @@ alive by it. Each later call costs only the nodes its rows visit: a compiled wal
 each tree adds the deltas of the visited nodes into the row's contributions. The table is
 rebuilt when the model's trees change (refit, trees added or swapped).
 """
+
 from __future__ import annotations
 
 import weakref
@@ -102,8 +103,10 @@ def node_table(model) -> NodeTable:
     estimators = _trees_of(model)
     tree_objects = tuple(estimator.tree_ for estimator in estimators)
     entry = _TABLES.get(model)
-    if entry is not None and len(entry.tree_objects) == len(tree_objects) and all(
-        old is new for old, new in zip(entry.tree_objects, tree_objects)
+    if (
+        entry is not None
+        and len(entry.tree_objects) == len(tree_objects)
+        and all(old is new for old, new in zip(entry.tree_objects, tree_objects))
     ):
         return entry.table
     table = _build(model, estimators)
@@ -138,8 +141,15 @@ def _build(model, estimators: list) -> NodeTable:
     def pack(i: int) -> None:
         tree = trees[i]
         kernels.pack_tree(
-            tree.children_left, tree.children_right, tree.feature, tree.threshold, tree.missing_go_to_left,
-            tree.value[:, 0, :], tree.max_depth, records[node_offsets[i] : node_offsets[i + 1]], leaf_values,
+            tree.children_left,
+            tree.children_right,
+            tree.feature,
+            tree.threshold,
+            tree.missing_go_to_left,
+            tree.value[:, 0, :],
+            tree.max_depth,
+            records[node_offsets[i] : node_offsets[i + 1]],
+            leaf_values,
             leaf_offsets[i],
         )
 

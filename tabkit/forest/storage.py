@@ -17,19 +17,30 @@ threshold, impurity and weighted count, int64 count, the node's value). Here:
 About 20 bytes a node instead of 72. Pickling a tabkit forest packs its trees (see
 :class:`PackedTree`); unpickling gives ordinary scikit-learn trees back.
 """
+
 from __future__ import annotations
 
 import numpy as np
 from numba import njit
 from sklearn.tree._tree import Tree
 
-NODE_DTYPE = np.dtype({
-    "names": ["left_child", "right_child", "feature", "threshold", "impurity", "n_node_samples",
-              "weighted_n_node_samples", "missing_go_to_left"],
-    "formats": ["<i8", "<i8", "<i8", "<f8", "<f8", "<i8", "<f8", "u1"],
-    "offsets": [0, 8, 16, 24, 32, 40, 48, 56],
-    "itemsize": 64,
-})
+NODE_DTYPE = np.dtype(
+    {
+        "names": [
+            "left_child",
+            "right_child",
+            "feature",
+            "threshold",
+            "impurity",
+            "n_node_samples",
+            "weighted_n_node_samples",
+            "missing_go_to_left",
+        ],
+        "formats": ["<i8", "<i8", "<i8", "<f8", "<f8", "<i8", "<f8", "u1"],
+        "offsets": [0, 8, 16, 24, 32, 40, 48, 56],
+        "itemsize": 64,
+    }
+)
 
 
 def float32_below(values: np.ndarray) -> np.ndarray:
@@ -49,8 +60,12 @@ def pack(tree: Tree) -> dict:
     whole = np.array_equal(weighted, np.round(weighted)) and weighted.max(initial=0) < 2**31
     feature = nodes["feature"][split]
     return {
-        "n_features": tree.n_features, "n_classes": np.asarray(tree.n_classes), "n_outputs": tree.n_outputs,
-        "max_depth": state["max_depth"], "node_count": state["node_count"], "split": np.packbits(split),
+        "n_features": tree.n_features,
+        "n_classes": np.asarray(tree.n_classes),
+        "n_outputs": tree.n_outputs,
+        "max_depth": state["max_depth"],
+        "node_count": state["node_count"],
+        "split": np.packbits(split),
         "children": np.stack([nodes["left_child"][split], nodes["right_child"][split]]).astype(np.int32),
         "feature": feature.astype(np.int16 if tree.n_features < 2**15 else np.int32),
         "threshold": float32_below(nodes["threshold"][split]),
@@ -81,8 +96,7 @@ def unpack(packed: dict) -> Tree:
     values = np.zeros((count, *leaf_values.shape[1:]), dtype=np.float64)
     values[~split] = leaf_values
     samples, weights = nodes["n_node_samples"].copy(), nodes["weighted_n_node_samples"].copy()
-    _fill_split_nodes(nodes["left_child"], nodes["right_child"], samples, weights,
-                      values.reshape(count, -1))
+    _fill_split_nodes(nodes["left_child"], nodes["right_child"], samples, weights, values.reshape(count, -1))
     nodes["n_node_samples"], nodes["weighted_n_node_samples"] = samples, weights
     tree = Tree(packed["n_features"], packed["n_classes"], packed["n_outputs"])
     tree.__setstate__({"max_depth": packed["max_depth"], "node_count": count, "nodes": nodes, "values": values})

@@ -5,6 +5,7 @@ Every function returns plain DataFrames (the pipeline stores them in the run fol
 :mod:`tabkit.plots` draws them) and works on any fitted model whose ``predict`` takes
 the raw feature frame.
 """
+
 from tabkit.inspection.dependence import partial_dependence, partial_dependence_2d, training_density
 from tabkit.inspection.embeddings import embedding_map
 from tabkit.inspection.grids import feature_deciles, feature_kind, missing_fills

@@ -6,6 +6,7 @@ fitted model whose ``predict`` takes it (tabkit forests and nets, LightGBM wrapp
 scikit-learn pipelines), and return DataFrames the pipeline can store and
 :mod:`tabkit.plots` can draw.
 """
+
 from __future__ import annotations
 
 from collections.abc import Collection
@@ -31,10 +32,21 @@ from tabkit.prep.target import target_transform as as_transform
 AVERAGE_ROW = -1
 
 
-def partial_dependence(model, X: pd.DataFrame, feature: str, *, grid=None, n_ice: int = 50,
-                       resolution: int = 20, categorical: bool | None = None, max_categories: int = 20,
-                       max_rows: int | None = 1000, target_class=None, target_transform=None,
-                       random_state: int = 0) -> pd.DataFrame:
+def partial_dependence(
+    model,
+    X: pd.DataFrame,
+    feature: str,
+    *,
+    grid=None,
+    n_ice: int = 50,
+    resolution: int = 20,
+    categorical: bool | None = None,
+    max_categories: int = 20,
+    max_rows: int | None = 1000,
+    target_class=None,
+    target_transform=None,
+    random_state: int = 0,
+) -> pd.DataFrame:
     """The average prediction, and sampled rows' predictions, over one feature's grid.
 
     Parameters
@@ -98,36 +110,55 @@ def partial_dependence(model, X: pd.DataFrame, feature: str, *, grid=None, n_ice
     rows = X.iloc[positions]
     kind = feature_kind(X[feature], _categorical(model, feature, categorical))
     if grid is None:
-        values, n_values, left_out = value_grid(X[feature], kind, resolution=resolution,
-                                                max_categories=max_categories)
+        values, n_values, left_out = value_grid(X[feature], kind, resolution=resolution, max_categories=max_categories)
     else:
         values = np.asarray(grid, dtype=object if kind != "continuous" else None)
         n_values, left_out = int(real_values(X[feature]).nunique()), []
         if values.ndim != 1 or len(values) == 0:
             raise ValueError(f"grid must be a non-empty list of values of {feature!r}, got {grid!r}")
     predictions = predict_stacked(
-        predict, lambda points: repeat_with(rows, {feature: values[points]}), len(values), len(rows))
+        predict, lambda points: repeat_with(rows, {feature: values[points]}), len(values), len(rows)
+    )
 
     ice = np.sort(rng.choice(len(rows), size=min(n_ice, len(rows)), replace=False))
-    frame = pd.DataFrame({
-        feature: np.tile(values, 1 + len(ice)),
-        "row": np.concatenate([np.full(len(values), AVERAGE_ROW), np.repeat(positions[ice], len(values))]),
-        "prediction": np.concatenate([predictions.mean(axis=1), predictions[:, ice].T.ravel()]),
-    })
+    frame = pd.DataFrame(
+        {
+            feature: np.tile(values, 1 + len(ice)),
+            "row": np.concatenate([np.full(len(values), AVERAGE_ROW), np.repeat(positions[ice], len(values))]),
+            "prediction": np.concatenate([predictions.mean(axis=1), predictions[:, ice].T.ravel()]),
+        }
+    )
     frame[feature] = frame[feature].infer_objects()
-    frame.attrs.update({
-        "feature": feature, "kind": kind, "n_values": n_values, "n_shown": len(values),
-        "left_out": list(left_out),
-        "deciles": feature_deciles(X, feature).tolist() if kind == "continuous" else [],
-        "n_rows": len(rows), "target_class": plain(label), "target_transform": _undone(target_transform),
-    })
+    frame.attrs.update(
+        {
+            "feature": feature,
+            "kind": kind,
+            "n_values": n_values,
+            "n_shown": len(values),
+            "left_out": list(left_out),
+            "deciles": feature_deciles(X, feature).tolist() if kind == "continuous" else [],
+            "n_rows": len(rows),
+            "target_class": plain(label),
+            "target_transform": _undone(target_transform),
+        }
+    )
     return frame
 
 
-def partial_dependence_2d(model, X: pd.DataFrame, feature_x: str, feature_y: str, *, resolution: int = 20,
-                          max_categories: int = 20, max_rows: int | None = 500,
-                          categorical: Collection[str] | None = None, target_class=None, target_transform=None,
-                          random_state: int = 0) -> pd.DataFrame:
+def partial_dependence_2d(
+    model,
+    X: pd.DataFrame,
+    feature_x: str,
+    feature_y: str,
+    *,
+    resolution: int = 20,
+    max_categories: int = 20,
+    max_rows: int | None = 500,
+    categorical: Collection[str] | None = None,
+    target_class=None,
+    target_transform=None,
+    random_state: int = 0,
+) -> pd.DataFrame:
     """The average prediction over a grid of two features set together.
 
     Each feature's grid is chosen as in :func:`partial_dependence`; the model predicts
@@ -182,18 +213,29 @@ def partial_dependence_2d(model, X: pd.DataFrame, feature_x: str, feature_y: str
         named = None if categorical is None else feature in set(categorical)
         kinds[feature] = feature_kind(X[feature], _categorical(model, feature, named))
         grids[feature], counts[feature], left_out[feature] = value_grid(
-            X[feature], kinds[feature], resolution=resolution, max_categories=max_categories)
+            X[feature], kinds[feature], resolution=resolution, max_categories=max_categories
+        )
     cells_x = np.repeat(grids[feature_x], len(grids[feature_y]))
     cells_y = np.tile(grids[feature_y], len(grids[feature_x]))
     predictions = predict_stacked(
-        predict, lambda points: repeat_with(rows, {feature_x: cells_x[points], feature_y: cells_y[points]}),
-        len(cells_x), len(rows))
+        predict,
+        lambda points: repeat_with(rows, {feature_x: cells_x[points], feature_y: cells_y[points]}),
+        len(cells_x),
+        len(rows),
+    )
     frame = pd.DataFrame({feature_x: cells_x, feature_y: cells_y, "prediction": predictions.mean(axis=1)})
     frame = frame.infer_objects()
-    frame.attrs.update({
-        "features": [feature_x, feature_y], "kinds": kinds, "n_values": counts, "left_out": left_out,
-        "n_rows": len(rows), "target_class": plain(label), "target_transform": _undone(target_transform),
-    })
+    frame.attrs.update(
+        {
+            "features": [feature_x, feature_y],
+            "kinds": kinds,
+            "n_values": counts,
+            "left_out": left_out,
+            "n_rows": len(rows),
+            "target_class": plain(label),
+            "target_transform": _undone(target_transform),
+        }
+    )
     return frame
 
 
@@ -285,4 +327,3 @@ def _refuse_dates(X: pd.DataFrame, features: list[str]) -> None:
 def _undone(spec) -> str | None:
     transform = as_transform(spec)
     return None if transform.is_identity else transform.name
-

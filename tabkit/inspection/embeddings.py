@@ -1,4 +1,5 @@
 """A 2-d map of a learned embedding: its categories on the first two principal components."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -38,8 +39,10 @@ def embedding_map(table: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
         raise TypeError(f"table must be a DataFrame (categories x dimensions), got {type(table).__name__}")
     known = table.loc[table.index.astype(str) != UNKNOWN]
     if len(known) < 2 or known.shape[1] == 0:
-        raise ValueError(f"an embedding map needs at least two categories and one dimension besides "
-                         f"{UNKNOWN!r}, got a {known.shape[0]} x {known.shape[1]} table")
+        raise ValueError(
+            f"an embedding map needs at least two categories and one dimension besides "
+            f"{UNKNOWN!r}, got a {known.shape[0]} x {known.shape[1]} table"
+        )
     values = known.to_numpy(dtype=np.float64)
     if not np.isfinite(values).all():
         raise ValueError(f"the embedding table has {int((~np.isfinite(values)).sum())} non-finite value(s)")

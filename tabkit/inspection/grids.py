@@ -5,6 +5,7 @@ the model's categorical columns, integers with few values) or *continuous*. Valu
 dataset uses to mark a missing entry (Rossmann fills a missing "since" year with 1900)
 are never drawn as if they were real: see :func:`missing_fills`.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -33,8 +34,11 @@ def feature_kind(values: pd.Series, categorical: bool | None = None) -> str:
     if present.nunique() == 2:
         return "binary"
     if categorical is None:
-        categorical = (types.is_bool_dtype(values) or not types.is_numeric_dtype(values)
-                       or (types.is_integer_dtype(values) and present.nunique() <= MAX_INTEGER_CATEGORIES))
+        categorical = (
+            types.is_bool_dtype(values)
+            or not types.is_numeric_dtype(values)
+            or (types.is_integer_dtype(values) and present.nunique() <= MAX_INTEGER_CATEGORIES)
+        )
     return "categorical" if categorical else "continuous"
 
 
@@ -101,8 +105,9 @@ def feature_deciles(X: pd.DataFrame, feature: str) -> np.ndarray:
     return np.percentile(values.to_numpy(dtype=np.float64), np.arange(10, 100, 10))
 
 
-def value_grid(values: pd.Series, kind: str, *, resolution: int = 20,
-               max_categories: int = 20) -> tuple[np.ndarray, int, list]:
+def value_grid(
+    values: pd.Series, kind: str, *, resolution: int = 20, max_categories: int = 20
+) -> tuple[np.ndarray, int, list]:
     """The grid a feature is set to, the count of the feature's distinct real values,
     and the fills left out.
 

@@ -1,5 +1,6 @@
 """One number per row from any fitted model: a regressor's prediction (optionally back in
 the target's units) or a classifier's probability of one class."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -11,8 +12,9 @@ from sklearn.base import is_classifier
 from tabkit.prep.target import target_transform as as_transform
 
 
-def predictor(model, *, target_class=None,
-              target_transform=None) -> tuple[Callable[[pd.DataFrame], np.ndarray], object]:
+def predictor(
+    model, *, target_class=None, target_transform=None
+) -> tuple[Callable[[pd.DataFrame], np.ndarray], object]:
     """A function ``rows -> predictions`` and the class it reads (None for a regressor).
 
     Parameters
@@ -52,8 +54,13 @@ def predictor(model, *, target_class=None,
     return (lambda rows: transform.inverse(np.asarray(model.predict(rows), dtype=np.float64).ravel())), None
 
 
-def predict_stacked(predict: Callable[[pd.DataFrame], np.ndarray], make_rows: Callable[[slice], pd.DataFrame],
-                    n_points: int, n_rows: int, max_chunk_rows: int = 200_000) -> np.ndarray:
+def predict_stacked(
+    predict: Callable[[pd.DataFrame], np.ndarray],
+    make_rows: Callable[[slice], pd.DataFrame],
+    n_points: int,
+    n_rows: int,
+    max_chunk_rows: int = 200_000,
+) -> np.ndarray:
     """Predictions for ``n_points`` grid points times ``n_rows`` rows, shape (points, rows).
 
     ``make_rows(points)`` builds the frame of a slice of grid points (each point's rows

@@ -1,4 +1,5 @@
 """Which features to inspect: the most important ones that can be varied."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -29,8 +30,9 @@ def top_features(importance: pd.DataFrame, X: pd.DataFrame | None = None, k: int
         raise ValueError(f"k must be a positive integer, got {k!r}")
     ranked = importance.sort_values("importance", ascending=False, kind="stable")["feature"].astype(str)
     if X is not None:
-        ranked = [f for f in ranked if f in X.columns and not types.is_datetime64_any_dtype(X[f])
-                  and X[f].nunique() > 1]
+        ranked = [
+            f for f in ranked if f in X.columns and not types.is_datetime64_any_dtype(X[f]) and X[f].nunique() > 1
+        ]
     return list(ranked)[:k]
 
 

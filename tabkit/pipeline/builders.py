@@ -5,6 +5,7 @@ keys before any work, and build the same features for new rows at prediction tim
 any CSV, parses its date column and adds fastai's date parts. Each builder is the one place
 that knows its data's column roles (target, date, id, group).
 """
+
 from __future__ import annotations
 
 import difflib
@@ -67,10 +68,18 @@ class FeatureSet:
 
     def roles(self) -> dict:
         """Everything but the frames, as plain data (for the cache and the run's metrics)."""
-        return {"target": self.target, "date": self.date, "id": self.id, "group": self.group,
-                "cat_names": self.cat_names, "cont_names": self.cont_names,
-                "closed": self.closed, "baseline_by": self.baseline_by, "keys": self.keys,
-                "lineage": lineage_of(self.train)}
+        return {
+            "target": self.target,
+            "date": self.date,
+            "id": self.id,
+            "group": self.group,
+            "cat_names": self.cat_names,
+            "cont_names": self.cont_names,
+            "closed": self.closed,
+            "baseline_by": self.baseline_by,
+            "keys": self.keys,
+            "lineage": lineage_of(self.train),
+        }
 
 
 def _resolved(path: str) -> str:
@@ -83,8 +92,9 @@ def _unknown_columns(names, known, where: str, problems) -> None:
     for name in names:
         if name not in known:
             hint = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)
-            problems.add(where, f"{name!r} is not a column of the data"
-                                + (f"; did you mean {hint[0]!r}?" if hint else ""))
+            problems.add(
+                where, f"{name!r} is not a column of the data" + (f"; did you mean {hint[0]!r}?" if hint else "")
+            )
 
 
 def _roles(features: dict, default_cat, default_cont, frame: pd.DataFrame) -> tuple[list[str], list[str]]:
@@ -99,8 +109,9 @@ def _roles(features: dict, default_cat, default_cont, frame: pd.DataFrame) -> tu
     cont = [c for c in cont if c not in drop]
     missing = [c for c in [*cat, *cont] if c not in frame.columns]
     if missing:
-        raise ValueError(f"features: column(s) {missing} are not in the built features; "
-                         f"available: {sorted(frame.columns)}")
+        raise ValueError(
+            f"features: column(s) {missing} are not in the built features; available: {sorted(frame.columns)}"
+        )
     return list(cat), list(cont)
 
 
@@ -120,8 +131,9 @@ class RossmannBuilder:
         from tabkit.datasets.schema import REQUIRED_TABLES
 
         if data["source"] not in self.sources:
-            problems.add("features.builder", f"'rossmann' needs source = 'synthetic' or 'rossmann', "
-                                             f"not {data['source']!r}")
+            problems.add(
+                "features.builder", f"'rossmann' needs source = 'synthetic' or 'rossmann', not {data['source']!r}"
+            )
             return
         if data["source"] == "rossmann" and data["path"] is not None:
             folder = Path(data["path"])
@@ -133,8 +145,11 @@ class RossmannBuilder:
                     problems.add("data.path", f"{_resolved(data['path'])} lacks Kaggle's {', '.join(missing)}")
         known = {*ROSSMANN_CAT, *ROSSMANN_CONT}
         if "Date" in features["drop"]:
-            problems.add("features.drop", "'Date' is the date column (it splits the rows and is not a "
-                                          "model input); drop its parts instead, e.g. 'Year'")
+            problems.add(
+                "features.drop",
+                "'Date' is the date column (it splits the rows and is not a "
+                "model input); drop its parts instead, e.g. 'Year'",
+            )
         _unknown_columns([c for c in features["drop"] if c != "Date"], known, "features.drop", problems)
 
     def _tables(self, data: dict, source=None) -> dict:
@@ -152,9 +167,19 @@ class RossmannBuilder:
 
         train, test = rossmann_features(self._tables(data))
         cat_names, cont_names = _roles(features, list(ROSSMANN_CAT), list(ROSSMANN_CONT), train)
-        return FeatureSet(train=train, test=test, target="Sales", date="Date", id="Id", group="Store",
-                          cat_names=cat_names, cont_names=cont_names, closed="Open",
-                          baseline_by=["Store", "DayOfWeek"], keys=["Store", "Date"])
+        return FeatureSet(
+            train=train,
+            test=test,
+            target="Sales",
+            date="Date",
+            id="Id",
+            group="Store",
+            cat_names=cat_names,
+            cont_names=cont_names,
+            closed="Open",
+            baseline_by=["Store", "DayOfWeek"],
+            keys=["Store", "Date"],
+        )
 
     def new_rows(self, data: dict, features: dict, source) -> pd.DataFrame:
         """Features of the test rows of ``source``: a folder in Kaggle's layout (with its
@@ -183,8 +208,11 @@ class CsvBuilder:
         date = data["date"]
         if date in header.columns:
             self._check_date(header[date], data, problems)
-        reserved = {date: "the date column (data.date)", data["target"]: "the target (data.target)",
-                    data["id"]: "the id column (data.id)"}
+        reserved = {
+            date: "the date column (data.date)",
+            data["target"]: "the target (data.target)",
+            data["id"]: "the id column (data.id)",
+        }
         parts = [f"{self._prefix(date)}{p}" for p in (*DATE_PARTS, *TIME_PARTS, "Elapsed")] if date else []
         known = set(header.columns) | set(parts)
         for name in features["drop"]:
@@ -215,8 +243,10 @@ class CsvBuilder:
         for column in required:
             if column is not None and column not in head.columns:
                 hint = difflib.get_close_matches(column, list(head.columns), n=1, cutoff=0.6)
-                problems.add(f"data.{which}", f"{_resolved(path)} has no column {column!r}"
-                                              + (f"; did you mean {hint[0]!r}?" if hint else ""))
+                problems.add(
+                    f"data.{which}",
+                    f"{_resolved(path)} has no column {column!r}" + (f"; did you mean {hint[0]!r}?" if hint else ""),
+                )
         return head
 
     def _check_date(self, values: pd.Series, data: dict, problems) -> None:
@@ -232,23 +262,28 @@ class CsvBuilder:
         if fmt in ("unix_s", "unix_ms"):
             numbers = pd.to_numeric(values, errors="coerce")
             if (numbers.isna() & values.notna()).any():
-                raise ValueError(f"column {column!r} holds values that are not numbers, but "
-                                 f"data.date_format = {fmt!r} reads numbers")
+                raise ValueError(
+                    f"column {column!r} holds values that are not numbers, but data.date_format = {fmt!r} reads numbers"
+                )
             return as_dates(pd.to_datetime(numbers, unit=fmt[5:], utc=True), column, "data.date")
         if fmt is not None:
             parsed = pd.to_datetime(values.astype("string"), format=fmt, errors="coerce", utc=True)
             bad = parsed.isna() & values.notna()
             if bad.any():
-                raise ValueError(f"column {column!r} has {int(bad.sum())} value(s) that do not match "
-                                 f"data.date_format {fmt!r}, e.g. {first_value(values[bad])}")
+                raise ValueError(
+                    f"column {column!r} has {int(bad.sum())} value(s) that do not match "
+                    f"data.date_format {fmt!r}, e.g. {first_value(values[bad])}"
+                )
             return as_dates(parsed, column, "data.date")
         try:
             return as_dates(values, column, "data.date")
         except ValueError as error:
             if "holds numbers" in str(error):
-                raise ValueError(f"column {column!r} holds numbers (e.g. {first_value(values.dropna())}); say "
-                                 "how to read them with data.date_format: a format such as '%Y%m%d', "
-                                 "or 'unix_s' / 'unix_ms'") from None
+                raise ValueError(
+                    f"column {column!r} holds numbers (e.g. {first_value(values.dropna())}); say "
+                    "how to read them with data.date_format: a format such as '%Y%m%d', "
+                    "or 'unix_s' / 'unix_ms'"
+                ) from None
             raise
 
     def _read(self, path, data: dict) -> pd.DataFrame:
@@ -271,9 +306,11 @@ class CsvBuilder:
         missing = train[target].isna()
         if missing.any():
             if not data["drop_missing_target"]:
-                raise ValueError(f"{_resolved(data['train'])}: the target column {target!r} is missing in "
-                                 f"{int(missing.sum())} of {len(train)} row(s); drop them first or set "
-                                 "data.drop_missing_target = true")
+                raise ValueError(
+                    f"{_resolved(data['train'])}: the target column {target!r} is missing in "
+                    f"{int(missing.sum())} of {len(train)} row(s); drop them first or set "
+                    "data.drop_missing_target = true"
+                )
             train = train.loc[~missing].reset_index(drop=True)
         train = self._features(train, data, features)
         test = self._features(self._read(data["test"], data), data, features) if data["test"] else None
@@ -282,16 +319,26 @@ class CsvBuilder:
         if test is not None:
             absent = [c for c in inputs if c not in test.columns]
             if absent:
-                raise ValueError(f"{_resolved(data['test'])}: lacks the training column(s) {absent}; "
-                                 "list them in features.drop")
+                raise ValueError(
+                    f"{_resolved(data['test'])}: lacks the training column(s) {absent}; list them in features.drop"
+                )
         if features["cat_names"] is None and features["cont_names"] is None:
             roles = TabularProcessor(max_card=features["max_card"]).fit(train[inputs])
             cat_names, cont_names = roles.cat_names_, roles.cont_names_
         else:
             cat_names, cont_names = _roles(features, None, None, train[inputs])
         keys = [c for c in (date, id_column) if c is not None and c in train.columns]
-        return FeatureSet(train=train, test=test, target=target, date=date, id=id_column, group=None,
-                          cat_names=list(cat_names), cont_names=list(cont_names), keys=keys)
+        return FeatureSet(
+            train=train,
+            test=test,
+            target=target,
+            date=date,
+            id=id_column,
+            group=None,
+            cat_names=list(cat_names),
+            cont_names=list(cont_names),
+            keys=keys,
+        )
 
     def new_rows(self, data: dict, features: dict, source) -> pd.DataFrame:
         """Features of new rows: a CSV file in the training file's layout, or a DataFrame."""
@@ -309,8 +356,10 @@ class RatingsBuilder:
     def check_spec(self, data: dict, features: dict, problems) -> None:
         """The MovieLens folder exists; nothing is dropped from two columns."""
         if data["source"] not in self.sources:
-            problems.add("features.builder", f"'ratings' reads source = 'movielens' or 'synthetic_ratings', "
-                                             f"not {data['source']!r}")
+            problems.add(
+                "features.builder",
+                f"'ratings' reads source = 'movielens' or 'synthetic_ratings', not {data['source']!r}",
+            )
             return
         if data["source"] == "movielens" and data["path"] is not None and not Path(data["path"]).is_dir():
             problems.add("data.path", f"folder not found: {_resolved(data['path'])}")
@@ -326,8 +375,17 @@ class RatingsBuilder:
         else:
             tables = make_ratings(data["n_users"], data["n_items"], seed=data["seed"])
         ratings = tables["ratings"].merge(tables["items"], on="item", how="left")
-        return FeatureSet(train=ratings, test=None, target="rating", date="timestamp", id=None, group=None,
-                          cat_names=["user", "item"], cont_names=[], keys=["user", "item", "title"])
+        return FeatureSet(
+            train=ratings,
+            test=None,
+            target="rating",
+            date="timestamp",
+            id=None,
+            group=None,
+            cat_names=["user", "item"],
+            cont_names=[],
+            keys=["user", "item", "title"],
+        )
 
     def new_rows(self, data: dict, features: dict, source) -> pd.DataFrame:
         """User and item pairs to rate: a CSV file or a frame with ``user`` and ``item``."""

@@ -6,6 +6,7 @@ change to the inputs or options builds afresh. An entry is
 ``<cache>/<key>/{train,test}.parquet`` plus ``meta.json`` (the column roles), and counts
 only once ``meta.json``, written last, exists.
 """
+
 from __future__ import annotations
 
 import hashlib

@@ -6,14 +6,17 @@ Exit status: 0 on success, 2 for bad input (an invalid spec, a run that cannot p
 nothing is written), 1 when a step (or the report) fails, 130 when interrupted (Ctrl-C),
 143 when terminated (SIGTERM).
 """
+
 from __future__ import annotations
 
 import argparse
 import sys
 from pathlib import Path
 
-TRUST_NOTE = ("Loading a run unpickles its models, which can run code stored in the files: load only "
-              "runs you trust. Each file is checked against the SHA-256 in the run's manifest first.")
+TRUST_NOTE = (
+    "Loading a run unpickles its models, which can run code stored in the files: load only "
+    "runs you trust. Each file is checked against the SHA-256 in the run's manifest first."
+)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -26,11 +29,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "importance and contribution tables, log.txt). Every spec key: docs/spec.md.",
     )
     run.add_argument("spec", type=Path, help="the spec file, e.g. pipelines/rossmann-synthetic.toml")
-    run.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
-                     help="override a spec value (a TOML literal), e.g. --set data.n_stores=20 "
-                          "or --set model.forest.params.n_estimators=10; may be repeated")
-    run.add_argument("--out", type=Path, default=None, metavar="DIR",
-                     help="runs folder (default: the spec's output.runs, usually runs/)")
+    run.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a spec value (a TOML literal), e.g. --set data.n_stores=20 "
+        "or --set model.forest.params.n_estimators=10; may be repeated",
+    )
+    run.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="runs folder (default: the spec's output.runs, usually runs/)",
+    )
     run.add_argument("--quiet", action="store_true", help="print only the final summary")
     run.set_defaults(handler=_run)
 
@@ -42,15 +56,34 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "column per class). " + TRUST_NOTE,
     )
     predict.add_argument("run_dir", type=Path, metavar="RUN_DIR", help="a finished run, runs/<spec>/<run>/")
-    predict.add_argument("--data", type=Path, required=True, metavar="PATH",
-                         help="the new rows as the run read its data: a CSV file (csv runs) or a folder "
-                              "of Kaggle's files (Rossmann runs)")
-    predict.add_argument("--model", default=None, metavar="NAME",
-                         help="which model predicts (default: the one that made the run's submission)")
-    predict.add_argument("-o", "--output", type=Path, default=Path("predictions.csv"), metavar="FILE",
-                         help="where to write the predictions (default: predictions.csv)")
-    predict.add_argument("--probabilities", action=argparse.BooleanOptionalAction, default=None,
-                         help="classification: one probability column per class (default: as the run)")
+    predict.add_argument(
+        "--data",
+        type=Path,
+        required=True,
+        metavar="PATH",
+        help="the new rows as the run read its data: a CSV file (csv runs) or a folder "
+        "of Kaggle's files (Rossmann runs)",
+    )
+    predict.add_argument(
+        "--model",
+        default=None,
+        metavar="NAME",
+        help="which model predicts (default: the one that made the run's submission)",
+    )
+    predict.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        default=Path("predictions.csv"),
+        metavar="FILE",
+        help="where to write the predictions (default: predictions.csv)",
+    )
+    predict.add_argument(
+        "--probabilities",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="classification: one probability column per class (default: as the run)",
+    )
     predict.set_defaults(handler=_predict)
 
 

@@ -1,6 +1,7 @@
 """Explain the run's models on the validation rows: permutation importance, and per-row
 contributions of one shared set of rows (the best model's worst errors and a few at
 random), so every model is explained on the same rows."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -18,20 +19,41 @@ ROW_COLUMNS = ("row", "reason", "class", "actual", "prediction", "bias", "predic
 classification)."""
 
 
-def explain_model(writer: runs.RunWriter, model: FittedModel, split, rows: pd.DataFrame, keys: pd.DataFrame,
-                  output: dict, *, metric: str, seed: int, log: Callable[[str], None]) -> None:
+def explain_model(
+    writer: runs.RunWriter,
+    model: FittedModel,
+    split,
+    rows: pd.DataFrame,
+    keys: pd.DataFrame,
+    output: dict,
+    *,
+    metric: str,
+    seed: int,
+    log: Callable[[str], None],
+) -> None:
     """Write a model's explanations: permutation importance, the contributions of the
     chosen rows (kinds that explain rows) and the inspection artefacts."""
     name = model.name
     if output["importance"]:
-        table = importance(model, split.X_valid, split.y_valid, metric, n_repeats=output["importance_repeats"],
-                           max_rows=output["importance_rows"], seed=seed)
+        table = importance(
+            model,
+            split.X_valid,
+            split.y_valid,
+            metric,
+            n_repeats=output["importance_repeats"],
+            max_rows=output["importance_rows"],
+            seed=seed,
+        )
         writer.write_csv(runs.model_artifact(name, runs.IMPORTANCE), table)
-        log(f"model {name}: permutation importance done, top features "
-            + ", ".join(table["feature"].head(3).astype(str)))
+        log(
+            f"model {name}: permutation importance done, top features "
+            + ", ".join(table["feature"].head(3).astype(str))
+        )
     if model.kind.explains_rows and len(rows):
-        writer.write_csv(runs.model_artifact(name, runs.CONTRIBUTIONS),
-                         contributions_table(model, split.X_valid, split.y_valid, rows))
+        writer.write_csv(
+            runs.model_artifact(name, runs.CONTRIBUTIONS),
+            contributions_table(model, split.X_valid, split.y_valid, rows),
+        )
         writer.write_csv(runs.model_artifact(name, runs.EXPLAINED_ROWS), explained_rows(split.X_valid, rows, keys))
         log(f"model {name}: contributions of {len(rows)} validation rows")
     write_inspection(writer, model, split, output, seed=seed, log=log)
@@ -50,14 +72,17 @@ def choose_rows(errors: np.ndarray, n_worst: int, n_random: int, seed: int) -> p
     rest = np.setdiff1d(np.arange(len(errors)), worst)
     rng = np.random.default_rng(seed)
     chosen = np.sort(rng.choice(rest, size=min(n_random, len(rest)), replace=False)) if len(rest) else rest
-    return pd.DataFrame({
-        "row": np.concatenate([worst, chosen]).astype(np.int64),
-        "reason": ["worst"] * len(worst) + ["random"] * len(chosen),
-    })
+    return pd.DataFrame(
+        {
+            "row": np.concatenate([worst, chosen]).astype(np.int64),
+            "reason": ["worst"] * len(worst) + ["random"] * len(chosen),
+        }
+    )
 
 
-def importance(model: FittedModel, X: pd.DataFrame, y: np.ndarray, metric: str, *,
-               n_repeats: int, max_rows: int, seed: int) -> pd.DataFrame:
+def importance(
+    model: FittedModel, X: pd.DataFrame, y: np.ndarray, metric: str, *, n_repeats: int, max_rows: int, seed: int
+) -> pd.DataFrame:
     """``tk.permutation_importance`` on (a sample of) the validation rows, scored on the
     target's original units; ``y`` in its original units."""
     from tabkit.forest.importance import permutation_importance
@@ -65,8 +90,14 @@ def importance(model: FittedModel, X: pd.DataFrame, y: np.ndarray, metric: str, 
     scorer = OriginalScaleScorer(metric, model.fit_transform)
     y_fit = y if model.task == "classification" else model.fit_transform.forward(y)
     return permutation_importance(
-        model.estimator, X, y_fit, scoring=scorer, n_repeats=n_repeats,
-        max_samples=min(max_rows, len(X)), n_jobs=1, random_state=seed,
+        model.estimator,
+        X,
+        y_fit,
+        scoring=scorer,
+        n_repeats=n_repeats,
+        max_samples=min(max_rows, len(X)),
+        n_jobs=1,
+        random_state=seed,
     )
 
 
@@ -99,8 +130,9 @@ def contributions_table(model: FittedModel, X: pd.DataFrame, y: np.ndarray, rows
         head["actual"] = model.fit_transform.forward(np.asarray(y)[positions])
         head["prediction"] = explanation.prediction.to_numpy()
         head["bias"] = explanation.bias
-        head["prediction_std"] = (model.estimator.predict_std(chosen) if hasattr(model.estimator, "predict_std")
-                                  else np.nan)
+        head["prediction_std"] = (
+            model.estimator.predict_std(chosen) if hasattr(model.estimator, "predict_std") else np.nan
+        )
         return pd.concat([head, explanation.values.reset_index(drop=True)], axis=1)
     parts = []
     for label in explanation.classes:

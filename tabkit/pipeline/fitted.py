@@ -1,4 +1,5 @@
 """A model of a run: its estimator, its kind, and how its outputs map to the target's units."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -97,7 +98,7 @@ class OnModelScale(BaseEstimator):
     def __sklearn_is_fitted__(self) -> bool:
         return True
 
-    def fit(self, X, y) -> "OnModelScale":
+    def fit(self, X, y) -> OnModelScale:
         """Fit the estimator on targets given on the run's model scale (a blend refitting
         its members)."""
         self.estimator.fit(X, self.fit_transform.forward(self.run_transform.inverse(y)))
@@ -106,4 +107,3 @@ class OnModelScale(BaseEstimator):
     def predict(self, X) -> np.ndarray:
         """The estimator's predictions on the run's model scale."""
         return self.run_transform.forward(self.fit_transform.inverse(self.estimator.predict(X)))
-

@@ -7,6 +7,7 @@ validation rows for the global contribution chart. Every prediction is in the ta
 units (a classifier's: the probability of one class, named in ``inspection.json``).
 Files are listed in ``<name>/inspection.json`` (see :mod:`tabkit.runs`).
 """
+
 from __future__ import annotations
 
 import time
@@ -38,8 +39,15 @@ SAMPLE_ROWS = 300
 so over the validation dates)."""
 
 
-def write_inspection(writer: runs.RunWriter, model: FittedModel, split, output: Mapping[str, Any] | None = None, *,
-                     seed: int = 0, log: Callable[[str], None] | None = None) -> dict:
+def write_inspection(
+    writer: runs.RunWriter,
+    model: FittedModel,
+    split,
+    output: Mapping[str, Any] | None = None,
+    *,
+    seed: int = 0,
+    log: Callable[[str], None] | None = None,
+) -> dict:
     """Compute a model's inspection artefacts and write them into its run folder.
 
     Parameters
@@ -73,11 +81,20 @@ def write_inspection(writer: runs.RunWriter, model: FittedModel, split, output: 
     X_valid = split.X_valid
     classification = model.task == "classification"
     target_class = _last_class(model.estimator) if classification else None
-    settings = {"target_class": target_class,
-                "target_transform": None if classification else model.fit_transform,
-                "random_state": seed}
-    index: dict[str, Any] = {"target_class": target_class, "dependence": [], "dependence_2d": [],
-                             "embedding_maps": [], "contribution_sample": None, "seconds": {}, "errors": {}}
+    settings = {
+        "target_class": target_class,
+        "target_transform": None if classification else model.fit_transform,
+        "random_state": seed,
+    }
+    index: dict[str, Any] = {
+        "target_class": target_class,
+        "dependence": [],
+        "dependence_2d": [],
+        "embedding_maps": [],
+        "contribution_sample": None,
+        "seconds": {},
+        "errors": {},
+    }
 
     def part(key: str, work: Callable[[], None]) -> None:
         begun = time.perf_counter()
@@ -94,34 +111,56 @@ def write_inspection(writer: runs.RunWriter, model: FittedModel, split, output: 
 
     def dependence() -> None:
         for k, feature in enumerate(features, start=1):
-            frame = partial_dependence(model.estimator, X_valid, feature, categorical=feature in categorical,
-                                       max_rows=DEPENDENCE_ROWS, n_ice=ICE_ROWS, resolution=RESOLUTION, **settings)
+            frame = partial_dependence(
+                model.estimator,
+                X_valid,
+                feature,
+                categorical=feature in categorical,
+                max_rows=DEPENDENCE_ROWS,
+                n_ice=ICE_ROWS,
+                resolution=RESOLUTION,
+                **settings,
+            )
             file = runs.model_artifact(name, f"{runs.DEPENDENCE}/{k}.parquet")
             writer.write_parquet(file, _storable(frame))
             index["dependence"].append({"feature": feature, "file": file})
 
     def maps() -> None:
         for k, (feature_x, feature_y) in enumerate(_pairs(output, importance, X_valid), start=1):
-            frame = partial_dependence_2d(model.estimator, X_valid, feature_x, feature_y, resolution=MAP_RESOLUTION,
-                                          max_rows=MAP_ROWS, categorical=categorical, **settings)
+            frame = partial_dependence_2d(
+                model.estimator,
+                X_valid,
+                feature_x,
+                feature_y,
+                resolution=MAP_RESOLUTION,
+                max_rows=MAP_ROWS,
+                categorical=categorical,
+                **settings,
+            )
             density = training_density(split.X_train, frame)
             file = runs.model_artifact(name, f"{runs.DEPENDENCE_2D}/{k}.parquet")
             density_file = runs.model_artifact(name, f"{runs.DEPENDENCE_2D}/{k}_density.parquet")
             writer.write_parquet(file, _storable(frame))
             writer.write_parquet(density_file, _storable(density))
-            index["dependence_2d"].append({"features": [feature_x, feature_y], "file": file,
-                                           "density": density_file})
+            index["dependence_2d"].append({"features": [feature_x, feature_y], "file": file, "density": density_file})
 
     def embeddings() -> None:
-        tables = {c: t for c, t in model.estimator.embeddings_.items()
-                  if (t.index.astype(str) != UNKNOWN).sum() >= 2}  # a map needs two categories
+        tables = {
+            c: t for c, t in model.estimator.embeddings_.items() if (t.index.astype(str) != UNKNOWN).sum() >= 2
+        }  # a map needs two categories
         for k, (column, table) in enumerate(tables.items(), start=1):
             coords, variance = embedding_map(table)
             file = runs.model_artifact(name, f"{runs.EMBEDDING_MAPS}/{k}.parquet")
             writer.write_parquet(file, coords.astype({"label": str}))
-            index["embedding_maps"].append({"column": column, "file": file, "categories": len(coords),
-                                            "dimensions": int(table.shape[1]),
-                                            "variance_explained": [float(v) for v in variance[:2]]})
+            index["embedding_maps"].append(
+                {
+                    "column": column,
+                    "file": file,
+                    "categories": len(coords),
+                    "dimensions": int(table.shape[1]),
+                    "variance_explained": [float(v) for v in variance[:2]],
+                }
+            )
 
     def contributions() -> None:
         sample = pd.read_parquet(writer.file(runs.VALID_SAMPLE))
@@ -145,11 +184,13 @@ def write_inspection(writer: runs.RunWriter, model: FittedModel, split, output: 
         part("contribution_sample", contributions)
     index["seconds"]["total"] = time.perf_counter() - started
     writer.write_json(runs.model_artifact(name, runs.INSPECTION), index)
-    log(f"model {name}: inspection in {index['seconds']['total']:.1f}s ("
+    log(
+        f"model {name}: inspection in {index['seconds']['total']:.1f}s ("
         f"partial dependence of {len(index['dependence'])} feature(s), {len(index['dependence_2d'])} 2-d map(s), "
         f"{len(index['embedding_maps'])} embedding map(s)"
         + (f", contributions of {index['contribution_sample']['rows']} rows" if index["contribution_sample"] else "")
-        + ")")
+        + ")"
+    )
     return index
 
 
@@ -178,8 +219,7 @@ def _storable(frame: pd.DataFrame) -> pd.DataFrame:
     """The frame with mixed-type text columns as strings (parquet stores one type per
     column); attrs kept."""
     attrs = frame.attrs
-    mixed = [c for c in frame.columns if frame[c].dtype == object
-             and frame[c].dropna().map(type).nunique() > 1]
+    mixed = [c for c in frame.columns if frame[c].dtype == object and frame[c].dropna().map(type).nunique() > 1]
     out = frame.astype({c: str for c in mixed}) if mixed else frame
     out.attrs = attrs
     return out

@@ -1,5 +1,6 @@
 """``--set key=value`` overrides of a pipeline spec, applied to the raw mapping before it is
 validated."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence

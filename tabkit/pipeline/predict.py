@@ -5,6 +5,7 @@ Loading a run unpickles its models, which runs code stored in the files: load on
 you trust. Every pickled file is checked against the SHA-256 recorded in the run's
 manifest before it is loaded.
 """
+
 from __future__ import annotations
 
 import difflib
@@ -53,8 +54,7 @@ class LoadedRun:
         self.reader = reader = runs.RunReader(path)
         status = reader.status.get("status")
         if status != "complete":
-            raise ValueError(f"run {reader.path} is not complete (status: {status}); only a complete run "
-                             "can predict")
+            raise ValueError(f"run {reader.path} is not complete (status: {status}); only a complete run can predict")
         raw = tomllib.loads(reader.text(runs.SPEC))
         self.spec: Spec = validate(raw, default_name=reader.spec_name, check_data=False)
         self.data = reader.metrics["data"]
@@ -90,8 +90,11 @@ class LoadedRun:
         name = self.default_model if name is None else name
         if name not in self.models:
             hint = difflib.get_close_matches(name, self.models, n=1, cutoff=0.6)
-            raise ValueError(f"the run has no model {name!r}" + (f" (did you mean {hint[0]!r}?)" if hint else "")
-                             + f"; models: {', '.join(self.models)}")
+            raise ValueError(
+                f"the run has no model {name!r}"
+                + (f" (did you mean {hint[0]!r}?)" if hint else "")
+                + f"; models: {', '.join(self.models)}"
+            )
         estimator = self.reader.load(runs.model_file(name))
         if name == runs.BASELINE:
             return _BaselineModel(estimator, self.spec.task, self.transform)
@@ -126,8 +129,15 @@ class LoadedRun:
             probabilities = self.spec.output["probabilities"]
         if probabilities and predicted.proba is None:
             raise ValueError("probabilities: the run is a regression; there are no classes")
-        return submission_frame(frame, predicted, id_column=self.data["id"], target=self.reader.metrics["target"],
-                                closed=self.data.get("closed"), probabilities=probabilities, keys=self.data["keys"])
+        return submission_frame(
+            frame,
+            predicted,
+            id_column=self.data["id"],
+            target=self.reader.metrics["target"],
+            closed=self.data.get("closed"),
+            probabilities=probabilities,
+            keys=self.data["keys"],
+        )
 
 
 class _BaselineModel:
@@ -139,8 +149,9 @@ class _BaselineModel:
     def predict(self, X: pd.DataFrame) -> Predictions:
         """The group means (or class frequencies) of the rows of ``X``."""
         if self.task == "classification":
-            return Predictions(self.baseline.predict(X), proba=self.baseline.predict_proba(X),
-                               classes=self.baseline.classes_)
+            return Predictions(
+                self.baseline.predict(X), proba=self.baseline.predict_proba(X), classes=self.baseline.classes_
+            )
         return Predictions(self.baseline.predict(X))
 
 

@@ -1,4 +1,5 @@
 """A run's log (``log.txt`` and the terminal) and the leaderboard table printed at the end."""
+
 from __future__ import annotations
 
 import sys
@@ -37,10 +38,17 @@ def format_leaderboard(table: pd.DataFrame, metric: str) -> str:
     """The leaderboard as an aligned text table."""
     rows = [("rank", "model", "kind", metric, "fit s", "predict s", "explain s")]
     for rank, row in enumerate(table.itertuples(index=False), start=1):
-        rows.append((
-            str(rank), row.model, row.kind, f"{row.score:.5f}", _seconds(row.fit_seconds),
-            _seconds(row.predict_seconds), _seconds(getattr(row, "explain_seconds", float("nan"))),
-        ))
+        rows.append(
+            (
+                str(rank),
+                row.model,
+                row.kind,
+                f"{row.score:.5f}",
+                _seconds(row.fit_seconds),
+                _seconds(row.predict_seconds),
+                _seconds(getattr(row, "explain_seconds", float("nan"))),
+            )
+        )
     notes = [str(n) for n in table.get("note", pd.Series(dtype=str)).fillna("") if str(n)]
     if notes:
         rows = [(*row, "*" if i and str(table["note"].fillna("").iloc[i - 1]) else "") for i, row in enumerate(rows)]

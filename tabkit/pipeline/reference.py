@@ -3,6 +3,7 @@
 The page is generated from :data:`tabkit.pipeline.schema.SCHEMA` and every registered
 kind's own keys, so it cannot drift from what the spec check accepts (a test compares it).
 """
+
 from __future__ import annotations
 
 import sys

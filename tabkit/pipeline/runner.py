@@ -1,6 +1,7 @@
 """Run a pipeline spec: load -> features -> split -> baseline -> models -> explanations ->
 submission, every artefact written through :class:`tabkit.runs.RunWriter` into a fresh run
 folder (its layout is in :mod:`tabkit.runs`)."""
+
 from __future__ import annotations
 
 import time
@@ -139,8 +140,9 @@ def run_pipeline(
         except BaseException as exc:
             run.fail(exc)
             if isinstance(exc, Exception):
-                raise PipelineError(f"pipeline run failed: {run.result.error} (run folder: {writer.path})",
-                                    run.result) from exc
+                raise PipelineError(
+                    f"pipeline run failed: {run.result.error} (run folder: {writer.path})", run.result
+                ) from exc
             raise
         run.result.status = "complete"
         run.result.duration_s = writer.finish("complete")
@@ -165,16 +167,23 @@ class _Run:
         self.models: dict[str, FittedModel] = {}
         self.test_predictions: dict[str, Predictions] = {}
         self.scores: Scoreboard | None = None
-        self.metrics: dict[str, Any] = {"spec_name": spec.name, "run_id": writer.run_id,
-                                        "metric": self.metric, "task": self.task, "steps": {}}
+        self.metrics: dict[str, Any] = {
+            "spec_name": spec.name,
+            "run_id": writer.run_id,
+            "metric": self.metric,
+            "task": self.task,
+            "steps": {},
+        }
 
     # -- steps -------------------------------------------------------------------------
 
     def execute(self) -> None:
         spec = self.spec
-        self.log(f"run {self.writer.run_id} of spec {spec.name!r}"
-                 + (f" ({spec.path})" if spec.path else "")
-                 + (f" with {', '.join(spec.overrides)}" if spec.overrides else ""))
+        self.log(
+            f"run {self.writer.run_id} of spec {spec.name!r}"
+            + (f" ({spec.path})" if spec.path else "")
+            + (f" with {', '.join(spec.overrides)}" if spec.overrides else "")
+        )
         self.writer.write_text(runs.SPEC, toml_writer.dumps(spec.to_dict()))
         with self._step("features"):
             self.features = self._features()
@@ -193,9 +202,11 @@ class _Run:
         if self.split.test is not None and spec.output["submission"] != "none":
             with self._step("submission"):
                 self._submission()
-        self.log(f"leaderboard (validation {self.metric}):\n"
-                 + format_leaderboard(self.result.leaderboard, self.metric)
-                 + f"\nsteps: {format_steps(self.result.steps)}")
+        self.log(
+            f"leaderboard (validation {self.metric}):\n"
+            + format_leaderboard(self.result.leaderboard, self.metric)
+            + f"\nsteps: {format_steps(self.result.steps)}"
+        )
 
     @contextmanager
     def _step(self, name: str) -> Iterator[None]:
@@ -228,8 +239,11 @@ class _Run:
         features, hit = cached_features(cache_dir, key, lambda: build_features(spec.data, spec.features))
         self.result.features_cached = hit
         took = f"{time.perf_counter() - started:.1f}s"
-        self.log(f"features: loaded from cache {cache_dir / key} in {took} (feature building skipped)" if hit
-                 else f"features: built in {took}, cached as {cache_dir / key}")
+        self.log(
+            f"features: loaded from cache {cache_dir / key} in {took} (feature building skipped)"
+            if hit
+            else f"features: built in {took}, cached as {cache_dir / key}"
+        )
         return features
 
     def _split(self) -> None:
@@ -241,18 +255,25 @@ class _Run:
             self.writer.write_object(runs.TARGET_MEANS, split.target_means)
             self.log(f"target means: added {', '.join(split.target_means.names_)} (from the training rows)")
         self.keys = split.valid[[c for c in fs.keys if c in split.valid.columns]]
-        self.metrics.update(target=fs.target,
-                            target_transform=None if self.transform.is_identity else self.transform.name,
-                            data=data_facts(spec.data, fs, split, self.task), versions=versions(),
-                            baseline=None, models={})
+        self.metrics.update(
+            target=fs.target,
+            target_transform=None if self.transform.is_identity else self.transform.name,
+            data=data_facts(spec.data, fs, split, self.task),
+            versions=versions(),
+            baseline=None,
+            models={},
+        )
         facts = self.metrics["data"]
+
         def span(dates):
             return f" {dates[0]}..{dates[1]}" if dates else ""
 
-        self.log(f"split ({spec.split['by']}): {facts['n_train']:,} training rows{span(facts['train_dates'])}, "
-                 f"{facts['n_valid']:,} validation rows{span(facts['valid_dates'])}, "
-                 f"{facts['n_test']:,} test rows; {len(split.cat_names)} categorical + "
-                 f"{len(split.cont_names)} continuous features")
+        self.log(
+            f"split ({spec.split['by']}): {facts['n_train']:,} training rows{span(facts['train_dates'])}, "
+            f"{facts['n_valid']:,} validation rows{span(facts['valid_dates'])}, "
+            f"{facts['n_test']:,} test rows; {len(split.cat_names)} categorical + "
+            f"{len(split.cont_names)} continuous features"
+        )
         n_sample = min(spec.output["sample_rows"], len(split.valid))
         sample_rows = np.sort(np.random.default_rng(spec.seed).choice(len(split.valid), n_sample, replace=False))
         sample = split.X_valid.iloc[sample_rows].reset_index(drop=True)
@@ -281,17 +302,30 @@ class _Run:
 
     def _context(self) -> FitContext:
         split = self.split
-        return FitContext(task=self.task, metric=self.metric, seed=self.spec.seed, transform=self.transform,
-                          X_train=split.X_train, X_valid=split.X_valid, y_train=split.y_train,
-                          y_valid=split.y_valid, cat_names=split.cat_names, cont_names=split.cont_names,
-                          models=self.models, predictions=self.scores.predictions, log=self.log)
+        return FitContext(
+            task=self.task,
+            metric=self.metric,
+            seed=self.spec.seed,
+            transform=self.transform,
+            X_train=split.X_train,
+            X_valid=split.X_valid,
+            y_train=split.y_train,
+            y_valid=split.y_valid,
+            cat_names=split.cat_names,
+            cont_names=split.cont_names,
+            models=self.models,
+            predictions=self.scores.predictions,
+            log=self.log,
+        )
 
     def _fit_model(self, entry: dict) -> None:
         name, kind = entry["name"], get_kind(entry["kind"])
         ctx = self._context()
         grid = int(np.prod([len(v) for v in entry["search"].values()])) if entry["search"] else 0
-        self.log(f"model {name} ({kind.name}): fitting on {len(ctx.X_train):,} rows"
-                 + (f", searching {grid} candidates" if grid else ""))
+        self.log(
+            f"model {name} ({kind.name}): fitting on {len(ctx.X_train):,} rows"
+            + (f", searching {grid} candidates" if grid else "")
+        )
         started = time.perf_counter()
         seed_scores = None
         if entry["seeds"]:
@@ -309,8 +343,10 @@ class _Run:
         if override is not None:
             in_sample = value
             value, note = override
-            self.log(f"model {name}: {self.metric} {in_sample:.5f} with weights fitted on every validation row; "
-                     f"{value:.5f} {note}")
+            self.log(
+                f"model {name}: {self.metric} {in_sample:.5f} with weights fitted on every validation row; "
+                f"{value:.5f} {note}"
+            )
         if self.split.X_test is not None:
             self.test_predictions[name] = model.predict(self.split.X_test)
         self.models[name] = model
@@ -322,18 +358,32 @@ class _Run:
             self.writer.write_csv(runs.model_artifact(name, runs.HISTORY), history)
         for file, table in kind.tables(estimator).items():
             self.writer.write_table(runs.model_artifact(name, file), table)
-        info = model_facts(model, entry, search=search, seed_scores=seed_scores, note=note, score=value,
-                           fit_seconds=fit_seconds, predict_seconds=predict_seconds, file_bytes=size,
-                           n_train=len(ctx.X_train), n_valid=len(ctx.X_valid))
+        info = model_facts(
+            model,
+            entry,
+            search=search,
+            seed_scores=seed_scores,
+            note=note,
+            score=value,
+            fit_seconds=fit_seconds,
+            predict_seconds=predict_seconds,
+            file_bytes=size,
+            n_train=len(ctx.X_train),
+            n_valid=len(ctx.X_valid),
+        )
         self.metrics["models"][name] = info
         self._record(name, kind.name, value, fit_seconds, predict_seconds, predicted, note)
-        self.log(f"model {name}: {self.metric} {value:.5f} (fit {fit_seconds:.1f}s, predict {predict_seconds:.1f}s, "
-                 f"{runs.model_file(name)} {size / 1e6:.1f} MB)"
-                 + (f", best {info['best_params']}" if search is not None else ""))
+        self.log(
+            f"model {name}: {self.metric} {value:.5f} (fit {fit_seconds:.1f}s, predict {predict_seconds:.1f}s, "
+            f"{runs.model_file(name)} {size / 1e6:.1f} MB)"
+            + (f", best {info['best_params']}" if search is not None else "")
+        )
         baseline = self.result.scores[runs.BASELINE]
         if (value < baseline) if greater_is_better(self.metric) else (value > baseline):
-            self._warn(f"model {name} scores worse than the baseline ({self.metric} {value:.5f} against "
-                       f"{baseline:.5f}): check its settings")
+            self._warn(
+                f"model {name} scores worse than the baseline ({self.metric} {value:.5f} against "
+                f"{baseline:.5f}): check its settings"
+            )
 
     def _rows_to_explain(self) -> pd.DataFrame:
         output = self.spec.output
@@ -346,8 +396,17 @@ class _Run:
 
     def _explain(self, entry: dict, rows: pd.DataFrame) -> None:
         name, started = entry["name"], time.perf_counter()
-        explain.explain_model(self.writer, self.models[name], self.split, rows, self.keys, self.spec.output,
-                              metric=self.metric, seed=self.spec.seed, log=self.log)
+        explain.explain_model(
+            self.writer,
+            self.models[name],
+            self.split,
+            rows,
+            self.keys,
+            self.spec.output,
+            metric=self.metric,
+            seed=self.spec.seed,
+            log=self.log,
+        )
         seconds = time.perf_counter() - started
         self.scores.explained(name, seconds)
         self.metrics["models"][name]["explain_seconds"] = seconds
@@ -357,12 +416,20 @@ class _Run:
         fs, choice = self.features, self.spec.output["submission"]
         if choice == "best":
             choice = next(iter(self.scores.ranked_models()), runs.BASELINE)
-        submission = submission_frame(self.split.test, self.test_predictions[choice], id_column=fs.id,
-                                      target=fs.target, closed=fs.closed,
-                                      probabilities=self.spec.output["probabilities"])
+        submission = submission_frame(
+            self.split.test,
+            self.test_predictions[choice],
+            id_column=fs.id,
+            target=fs.target,
+            closed=fs.closed,
+            probabilities=self.spec.output["probabilities"],
+        )
         self.result.submission = self.writer.write_csv(runs.SUBMISSION, submission)
-        self.metrics["submission"] = {"model": choice, "rows": len(submission),
-                                      "probabilities": self.spec.output["probabilities"]}
+        self.metrics["submission"] = {
+            "model": choice,
+            "rows": len(submission),
+            "probabilities": self.spec.output["probabilities"],
+        }
         self.log(f"submission: {len(submission):,} rows from model {choice} -> {self.result.submission}")
 
     def build_report(self) -> None:
@@ -391,8 +458,16 @@ class _Run:
         self.result.warnings.append(message)
         self.log(f"warning: {message}")
 
-    def _record(self, name: str, kind: str, value: float, fit_seconds: float, predict_seconds: float,
-                predicted: Predictions, note: str = "") -> None:
+    def _record(
+        self,
+        name: str,
+        kind: str,
+        value: float,
+        fit_seconds: float,
+        predict_seconds: float,
+        predicted: Predictions,
+        note: str = "",
+    ) -> None:
         self.scores.record(name, kind, value, fit_seconds, predict_seconds, predicted, note)
         self.result.scores[name] = value
 

@@ -1,5 +1,6 @@
 """The run's scores as they come in: the leaderboard, each model's validation predictions
 (and class probabilities), rewritten after every step so a failed run keeps what finished."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -31,11 +32,26 @@ class Scoreboard:
         self.frame = rows.reset_index(drop=True)
         self.probabilities = pd.DataFrame(index=self.frame.index)
 
-    def record(self, name: str, kind: str, score: float, fit_seconds: float, predict_seconds: float,
-               predicted: Predictions, note: str = "") -> None:
+    def record(
+        self,
+        name: str,
+        kind: str,
+        score: float,
+        fit_seconds: float,
+        predict_seconds: float,
+        predicted: Predictions,
+        note: str = "",
+    ) -> None:
         """Add a model's row and validation predictions."""
-        self.board[name] = {"model": name, "kind": kind, "score": score, "fit_seconds": fit_seconds,
-                            "predict_seconds": predict_seconds, "explain_seconds": np.nan, "note": note}
+        self.board[name] = {
+            "model": name,
+            "kind": kind,
+            "score": score,
+            "fit_seconds": fit_seconds,
+            "predict_seconds": predict_seconds,
+            "explain_seconds": np.nan,
+            "note": note,
+        }
         self.predictions[name] = predicted
         self.frame[name] = predicted.values
         if predicted.proba is not None:

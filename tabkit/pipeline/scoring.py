@@ -6,6 +6,7 @@ on predictions turned back into the target's original units, so all models, the 
 included, are compared on one scale (:func:`tabkit.metrics.score` applies a metric's own
 ``scale``: ``exp_rmspe`` and ``rmspe`` give the same number for the same predictions).
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -46,8 +47,7 @@ class OriginalScaleScorer:
         elif needs == "labels":
             value = metrics.score(self.metric, y, estimator.predict(X))
         else:
-            value = metrics.score(self.metric, self.transform.inverse(y),
-                                  self.transform.inverse(estimator.predict(X)))
+            value = metrics.score(self.metric, self.transform.inverse(y), self.transform.inverse(estimator.predict(X)))
         return value if greater_is_better(self.metric) else -value
 
 
@@ -114,4 +114,3 @@ def baseline_predictions(baseline: MeanBaseline, frame: pd.DataFrame, transform:
     values = baseline.predict(frame)
     scaled = transform.forward(np.clip(values, 1e-12, None)) if transform.name == "log" else values
     return Predictions(values, model_scale=scaled)
-

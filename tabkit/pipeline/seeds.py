@@ -1,5 +1,6 @@
 """``seeds = [...]`` on a model entry: one model per seed (its ``random_state``), averaged
 on the scale they learn on into one model of the run; each seed's score is recorded."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -38,8 +39,9 @@ class SeedAverage(ModelKind):
         return self.base.saved_params(member.estimator if isinstance(member, OnModelScale) else member)
 
 
-def fit_seeds(kind: ModelKind, entry: dict, ctx: FitContext, run_transform,
-              score: Callable[[Predictions], float]) -> tuple[object, dict[int, float]]:
+def fit_seeds(
+    kind: ModelKind, entry: dict, ctx: FitContext, run_transform, score: Callable[[Predictions], float]
+) -> tuple[object, dict[int, float]]:
     """Fit ``entry`` once per seed and blend the models with equal weights.
 
     Returns
@@ -55,8 +57,9 @@ def fit_seeds(kind: ModelKind, entry: dict, ctx: FitContext, run_transform,
     for seed in entry["seeds"]:
         seeded = {**entry, "params": {**entry["params"], "random_state": seed}}
         estimator, _ = kind.fit(seeded, ctx)
-        fitted = FittedModel(f"{entry['name']}-seed{seed}", kind, estimator, ctx.task,
-                             ctx.fit_transform_for(kind), run_transform)
+        fitted = FittedModel(
+            f"{entry['name']}-seed{seed}", kind, estimator, ctx.task, ctx.fit_transform_for(kind), run_transform
+        )
         scores[seed] = score(fitted.predict(ctx.X_valid))
         members.append((f"seed{seed}", fitted.member()))
         ctx.log(f"model {entry['name']}: seed {seed}: {ctx.metric} {scores[seed]:.5f}")
@@ -84,5 +87,10 @@ def average_explanation(explanations: list, weights) -> object:
     columns = (values if first.classes is None else next(iter(values.values()))).columns
     data = pd.concat([e.data for e in explanations], axis=1)
     data = data.loc[:, ~data.columns.duplicated()].reindex(columns=columns)
-    return replace(first, prediction=sum(w * e.prediction for w, e in zip(weights, explanations)),
-                   bias=sum(w * e.bias for w, e in zip(weights, explanations)), values=values, data=data)
+    return replace(
+        first,
+        prediction=sum(w * e.prediction for w, e in zip(weights, explanations)),
+        bias=sum(w * e.bias for w, e in zip(weights, explanations)),
+        values=values,
+        data=data,
+    )

@@ -1,4 +1,5 @@
 """SIGTERM (what ``kill``, ``timeout`` and job schedulers send) handled like Ctrl-C."""
+
 from __future__ import annotations
 
 import signal

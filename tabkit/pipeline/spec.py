@@ -25,6 +25,7 @@ Relative paths are relative to the working directory; errors show them resolved.
 "did you mean", wrong types, missing values and files, columns the data lacks, estimator
 parameters a kind does not have), before anything is written.
 """
+
 from __future__ import annotations
 
 import copy
@@ -87,10 +88,15 @@ class Spec:
     def to_dict(self) -> dict:
         """The spec as a plain mapping (what ``spec.toml`` in a run folder holds)."""
         return {
-            "name": self.name, "metric": self.metric, "seed": self.seed,
-            "data": copy.deepcopy(self.data), "features": copy.deepcopy(self.features),
-            "split": copy.deepcopy(self.split), "baseline": copy.deepcopy(self.baseline),
-            "model": copy.deepcopy(self.models), "output": copy.deepcopy(self.output),
+            "name": self.name,
+            "metric": self.metric,
+            "seed": self.seed,
+            "data": copy.deepcopy(self.data),
+            "features": copy.deepcopy(self.features),
+            "split": copy.deepcopy(self.split),
+            "baseline": copy.deepcopy(self.baseline),
+            "model": copy.deepcopy(self.models),
+            "output": copy.deepcopy(self.output),
         }
 
     def model(self, name: str) -> dict:
@@ -199,9 +205,17 @@ def validate(raw: Mapping, *, default_name: str = "pipeline", check_data: bool =
     name = top.get("name") or default_name
     if not name.strip() or "/" in name or "\\" in name or name.startswith("."):
         raise SpecError(_message([f"name: {name!r} cannot be a folder name"]))
-    return Spec(name=name, metric=top["metric"], seed=top["seed"], data=data,
-                features=features, split=split, baseline=sections["baseline"],
-                models=models, output=output)
+    return Spec(
+        name=name,
+        metric=top["metric"],
+        seed=top["seed"],
+        data=data,
+        features=features,
+        split=split,
+        baseline=sections["baseline"],
+        models=models,
+        output=output,
+    )
 
 
 def _message(problems: Sequence[str]) -> str:
@@ -236,8 +250,10 @@ def _section(raw: Any, schema: dict[str, Key], name: str, problems: _Problems) -
             problems.add(where, f"must be {TYPE_NAMES[types[0]]}, got {_describe(value)}")
             continue
         if spec.choices and value not in spec.choices:
-            problems.add(where, f"{value!r} is not one of {', '.join(map(str, spec.choices))}"
-                                + _did_you_mean(value, spec.choices))
+            problems.add(
+                where,
+                f"{value!r} is not one of {', '.join(map(str, spec.choices))}" + _did_you_mean(value, spec.choices),
+            )
             continue
         out[key] = copy.deepcopy(value)
     return out
@@ -257,8 +273,10 @@ def _models(raw: Any, problems: _Problems) -> list[dict]:
             if kind in KINDS:
                 schema.update(get_kind(kind).entry_keys)
             else:
-                problems.add(f"model[{i}].kind", f"{kind!r} is not a model kind (kinds: "
-                                                 f"{', '.join(KINDS)}){_did_you_mean(kind, KINDS)}")
+                problems.add(
+                    f"model[{i}].kind",
+                    f"{kind!r} is not a model kind (kinds: {', '.join(KINDS)}){_did_you_mean(kind, KINDS)}",
+                )
                 schema["kind"] = Key(str, REQUIRED)
         models.append(_section(entry, schema, f"model[{i}]", problems))
     names = [m.get("name") for m in models]
@@ -306,16 +324,17 @@ def _check_features(data: dict, features: dict, task: str, problems: _Problems, 
         problems.add("features.max_card", f"must be at least 1, got {features['max_card']}")
     if task == "classification":
         if features["log_target"]:
-            problems.add("features.log_target", "applies to a regression; the metric makes this "
-                                                "run a classification")
+            problems.add("features.log_target", "applies to a regression; the metric makes this run a classification")
         if features["target_means"]:
-            problems.add("features.target_means", "needs a regression target; the metric makes this "
-                                                  "run a classification")
+            problems.add(
+                "features.target_means", "needs a regression target; the metric makes this run a classification"
+            )
     for group in features["target_means"]:
         keys = [group] if isinstance(group, str) else group
         if not isinstance(keys, list) or not keys or not all(isinstance(k, str) for k in keys):
-            problems.add("features.target_means",
-                         f"each group must be a column name or a list of them, got {_describe(group)}")
+            problems.add(
+                "features.target_means", f"each group must be a column name or a list of them, got {_describe(group)}"
+            )
             return
     if check_data:
         BUILDERS[features["builder"]].check_spec(data, features, problems)
@@ -336,8 +355,9 @@ def _check_split(split: dict, data: dict, problems: _Problems) -> None:
     if by == "test" and data["source"] == "csv" and data["test"] is None:
         problems.add("split.by", "'test' needs data.test; use by = 'days', 'fraction' or 'random'")
     if by != "random" and data["source"] == "csv" and data["date"] is None:
-        problems.add("split.by", f"{by!r} holds out the latest dates and needs data.date; without dates "
-                                 "use by = 'random'")
+        problems.add(
+            "split.by", f"{by!r} holds out the latest dates and needs data.date; without dates use by = 'random'"
+        )
     if split["days"] is not None and by != "days":
         problems.add("split.days", f"applies only to by = 'days', not {by!r}")
     if split["fraction"] is not None and by not in ("fraction", "random"):
@@ -358,16 +378,21 @@ def _check_models(models: list[dict], task: str, problems: _Problems) -> None:
             continue
         for key in model["params"]:
             if key not in allowed:
-                problems.add(f"{where}.params.{key}", f"not a parameter of {kind.name} for a {task}"
-                                                      + _did_you_mean(key, sorted(allowed)))
+                problems.add(
+                    f"{where}.params.{key}",
+                    f"not a parameter of {kind.name} for a {task}" + _did_you_mean(key, sorted(allowed)),
+                )
         for key, values in model["search"].items():
             if key not in allowed:
-                problems.add(f"{where}.search.{key}", f"not a parameter of {kind.name}"
-                                                      + _did_you_mean(key, sorted(allowed)))
+                problems.add(
+                    f"{where}.search.{key}", f"not a parameter of {kind.name}" + _did_you_mean(key, sorted(allowed))
+                )
             elif not isinstance(values, list) or not values:
                 problems.add(f"{where}.search.{key}", f"must be a non-empty list, got {_describe(values)}")
         seeds = model["seeds"]
-        if seeds and (not all(isinstance(v, int) and not isinstance(v, bool) for v in seeds) or len(set(seeds)) != len(seeds)):
+        if seeds and (
+            not all(isinstance(v, int) and not isinstance(v, bool) for v in seeds) or len(set(seeds)) != len(seeds)
+        ):
             problems.add(f"{where}.seeds", f"must be distinct integers, got {seeds!r}")
         elif seeds and "random_state" in model["params"]:
             problems.add(f"{where}.seeds", "gives each model its random_state; leave params.random_state out")
@@ -379,8 +404,10 @@ def _check_output(output: dict, models: list[dict], task: str, problems: _Proble
     choice = output["submission"]
     choices = ["best", "none", "baseline", *names]
     if choice not in choices:
-        problems.add("output.submission", f'{choice!r} is not "best", "none", "baseline" or a model name'
-                                          + _did_you_mean(choice, choices))
+        problems.add(
+            "output.submission",
+            f'{choice!r} is not "best", "none", "baseline" or a model name' + _did_you_mean(choice, choices),
+        )
     if output["probabilities"] and task != "classification":
         problems.add("output.probabilities", "applies to a classification; the metric makes this run a regression")
     for pair in output["dependence_pairs"]:

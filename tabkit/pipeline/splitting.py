@@ -1,5 +1,6 @@
 """The run's validation split: training and validation rows (by date or at random), the inputs each model
 sees, and the ``[features] target_means`` fitted on the training rows only."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -65,8 +66,9 @@ class SplitData:
         return None if self.test is None else self.test[self.feature_names]
 
 
-def split_rows(features: FeatureSet, split: dict, transform: TargetTransform,
-               target_means: list, seed: int) -> SplitData:
+def split_rows(
+    features: FeatureSet, split: dict, transform: TargetTransform, target_means: list, seed: int
+) -> SplitData:
     """Hold out the latest rows (or random rows) as validation, as the spec's ``[split]``
     says; ``seed`` draws the random rows.
 
@@ -88,8 +90,9 @@ def split_rows(features: FeatureSet, split: dict, transform: TargetTransform,
     elif by == "random":
         chosen = np.random.default_rng(seed).random(len(train)) < split["fraction"]
         if chosen.all() or not chosen.any():
-            raise ValueError(f"split: a random {split['fraction']} of {len(train)} rows leaves no "
-                             "training or no validation rows")
+            raise ValueError(
+                f"split: a random {split['fraction']} of {len(train)} rows leaves no training or no validation rows"
+            )
         train_pos, valid_pos = np.flatnonzero(~chosen), np.flatnonzero(chosen)
     else:
         first = train[features.date].max() - pd.Timedelta(days=split["days"] - 1)
@@ -102,9 +105,16 @@ def split_rows(features: FeatureSet, split: dict, transform: TargetTransform,
     for frame in (fit_rows, valid):
         frame.attrs = dict(train.attrs)
     y_train = fit_rows[features.target].to_numpy()
-    data = SplitData(train=fit_rows, valid=valid, test=features.test, cat_names=list(features.cat_names),
-                     cont_names=list(features.cont_names), y_train=y_train,
-                     y_valid=valid[features.target].to_numpy(), dropped=dropped)
+    data = SplitData(
+        train=fit_rows,
+        valid=valid,
+        test=features.test,
+        cat_names=list(features.cat_names),
+        cont_names=list(features.cont_names),
+        y_train=y_train,
+        y_valid=valid[features.target].to_numpy(),
+        dropped=dropped,
+    )
     if target_means:
         means = TargetMeans(target_means).fit(fit_rows, transform.forward(y_train))
         data.train, data.valid = means.transform(data.train), means.transform(data.valid)

@@ -1,5 +1,6 @@
 """The submission table: the id column and the prediction (or one probability column per
 class), closed rows predicted 0, sorted by id. The run and ``tabkit predict`` both use it."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -8,8 +9,16 @@ import pandas as pd
 from tabkit.pipeline.fitted import Predictions
 
 
-def submission_frame(rows: pd.DataFrame, predicted: Predictions, *, id_column: str | None, target: str,
-                     closed: str | None, probabilities: bool, keys: list[str] = ()) -> pd.DataFrame:
+def submission_frame(
+    rows: pd.DataFrame,
+    predicted: Predictions,
+    *,
+    id_column: str | None,
+    target: str,
+    closed: str | None,
+    probabilities: bool,
+    keys: list[str] = (),
+) -> pd.DataFrame:
     """One line per row of ``rows`` (which holds the id and the ``closed`` column).
 
     Parameters

@@ -3,6 +3,7 @@
 Covers what a spec holds: strings, integers, floats, booleans, lists of those, nested
 tables and arrays of tables. ``None`` values are left out (TOML has no null).
 """
+
 from __future__ import annotations
 
 import json

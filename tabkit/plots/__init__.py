@@ -6,6 +6,7 @@ the matplotlib Figure, which shows inline in Jupyter. Numbers are shown in the t
 units (``target_transform="log"`` for a model trained on the log of the target) with
 three significant digits.
 """
+
 from tabkit.plots.dependence import dependence_note, plot_partial_dependence, plot_partial_dependence_2d
 from tabkit.plots.embeddings import plot_embeddings
 from tabkit.plots.factors import plot_factors

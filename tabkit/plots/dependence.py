@@ -1,6 +1,7 @@
 """Partial dependence drawn from the frames of :mod:`tabkit.inspection`: one feature with
 its rows' own curves (ICE) and decile marks, or a heatmap over two features with where
 the training rows lie."""
+
 from __future__ import annotations
 
 import textwrap
@@ -39,10 +40,19 @@ def dependence_note(frame: pd.DataFrame) -> str | None:
     return "; ".join(parts) or None
 
 
-def plot_partial_dependence(frame: pd.DataFrame, *, deciles=None, kind: str | None = None, note: str | None = None,
-                            ice: bool = True, target_transform=None, ylabel: str | None = None,
-                            title: str | None = None, ax: Axes | None = None,
-                            figsize: tuple[float, float] | None = None) -> Figure:
+def plot_partial_dependence(
+    frame: pd.DataFrame,
+    *,
+    deciles=None,
+    kind: str | None = None,
+    note: str | None = None,
+    ice: bool = True,
+    target_transform=None,
+    ylabel: str | None = None,
+    title: str | None = None,
+    ax: Axes | None = None,
+    figsize: tuple[float, float] | None = None,
+) -> Figure:
     """One feature's partial dependence: the average prediction (thick) and each sampled
     row's own prediction (thin, transparent) over the feature's grid.
 
@@ -112,13 +122,23 @@ def plot_partial_dependence(frame: pd.DataFrame, *, deciles=None, kind: str | No
         ax.plot(where, y_average, color=ACTUAL, linewidth=2.2, label=label)
         marks = frame.attrs.get("deciles", []) if deciles is None else deciles
         if len(marks):
-            ax.vlines(np.asarray(marks, dtype=np.float64), 0, 0.04, transform=ax.get_xaxis_transform(),
-                      color=ACTUAL, linewidth=1.0)
+            ax.vlines(
+                np.asarray(marks, dtype=np.float64),
+                0,
+                0.04,
+                transform=ax.get_xaxis_transform(),
+                color=ACTUAL,
+                linewidth=1.0,
+            )
     else:
         ax.plot(where, y_average, linestyle="none", marker="o", markersize=7, color=ACTUAL, label=label)
         labels = [_tick(v) for v in grid]
-        ax.set_xticks(where, labels, rotation=45 if len(labels) > 6 or max(map(len, labels)) > 8 else 0,
-                      ha="right" if len(labels) > 6 or max(map(len, labels)) > 8 else "center")
+        ax.set_xticks(
+            where,
+            labels,
+            rotation=45 if len(labels) > 6 or max(map(len, labels)) > 8 else 0,
+            ha="right" if len(labels) > 6 or max(map(len, labels)) > 8 else "center",
+        )
         ax.set_xlim(-0.5, len(grid) - 0.5)
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: sig(v)))
     note = dependence_note(frame) if note is None else note
@@ -135,9 +155,17 @@ def plot_partial_dependence(frame: pd.DataFrame, *, deciles=None, kind: str | No
     return fig
 
 
-def plot_partial_dependence_2d(frame: pd.DataFrame, density: pd.DataFrame | None = None, *, target_transform=None,
-                               density_style: str = "dots", label: str | None = None, title: str | None = None,
-                               ax: Axes | None = None, figsize: tuple[float, float] | None = None) -> Figure:
+def plot_partial_dependence_2d(
+    frame: pd.DataFrame,
+    density: pd.DataFrame | None = None,
+    *,
+    target_transform=None,
+    density_style: str = "dots",
+    label: str | None = None,
+    title: str | None = None,
+    ax: Axes | None = None,
+    figsize: tuple[float, float] | None = None,
+) -> Figure:
     """A heatmap of the average prediction over two features, with where the training
     rows lie: dots sized by the share of rows in each cell (or contour lines).
 
@@ -194,8 +222,15 @@ def plot_partial_dependence_2d(frame: pd.DataFrame, density: pd.DataFrame | None
             ax.contour(centres_x, centres_y, shares, levels=4, colors="white", linewidths=0.9)
         else:
             top = np.nanmax(shares) if np.isfinite(shares).any() and np.nanmax(shares) > 0 else 1.0
-            ax.scatter(centres_x.ravel(), centres_y.ravel(), s=MAX_DOT_AREA * np.nan_to_num(shares).ravel() / top,
-                       facecolors="white", edgecolors=ACTUAL, linewidths=0.5, alpha=0.85)
+            ax.scatter(
+                centres_x.ravel(),
+                centres_y.ravel(),
+                s=MAX_DOT_AREA * np.nan_to_num(shares).ravel() / top,
+                facecolors="white",
+                edgecolors=ACTUAL,
+                linewidths=0.5,
+                alpha=0.85,
+            )
     for axis, feature, spec in ((ax.xaxis, feature_x, axes_x), (ax.yaxis, feature_y, axes_y)):
         axis.set_label_text(feature)
         if spec["categorical"]:
@@ -204,8 +239,12 @@ def plot_partial_dependence_2d(frame: pd.DataFrame, density: pd.DataFrame | None
             _feature_ticks(axis, spec["values"])
     if axes_x["categorical"] and len(axes_x["values"]) > 6:
         ax.tick_params(axis="x", labelrotation=45)
-    ax.set_title(title if title is not None else f"Average prediction by {feature_x} and {feature_y}"
-                 + ("" if density is None else "\n(dots: share of the rows in each cell)"))
+    ax.set_title(
+        title
+        if title is not None
+        else f"Average prediction by {feature_x} and {feature_y}"
+        + ("" if density is None else "\n(dots: share of the rows in each cell)")
+    )
     finish(ax)
     return fig
 
@@ -221,8 +260,9 @@ def _grid_columns(frame: pd.DataFrame, n: int) -> list[str]:
     named = [frame.attrs["feature"]] if n == 1 and "feature" in frame.attrs else frame.attrs.get("features")
     features = list(named) if named else [c for c in frame.columns if c not in value_columns]
     if len(features) != n or any(f not in frame.columns for f in features):
-        raise ValueError(f"expected {n} feature column(s) besides {list(value_columns)}, "
-                         f"got columns {list(frame.columns)}")
+        raise ValueError(
+            f"expected {n} feature column(s) besides {list(value_columns)}, got columns {list(frame.columns)}"
+        )
     return features
 
 
@@ -230,8 +270,10 @@ def _inverse(frame: pd.DataFrame, target_transform):
     transform = transform_of(target_transform)
     done = frame.attrs.get("target_transform")
     if done and not transform.is_identity:
-        raise ValueError(f"the frame is already in the target's units (computed with target_transform={done!r}); "
-                         "draw it without a target_transform")
+        raise ValueError(
+            f"the frame is already in the target's units (computed with target_transform={done!r}); "
+            "draw it without a target_transform"
+        )
     return lambda values: transform.inverse(np.asarray(values, dtype=np.float64))
 
 
@@ -276,8 +318,10 @@ def _cells(frame: pd.DataFrame, feature_x: str, feature_y: str, axis_x: dict, ax
 
 def _keys(values) -> list:
     """Hashable keys of grid values (numbers as floats, so 1 and 1.0 match)."""
-    return [float(v) if isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool) else v
-            for v in values]
+    return [
+        float(v) if isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool) else v
+        for v in values
+    ]
 
 
 def _feature_ticks(axis, grid) -> None:

@@ -1,4 +1,5 @@
 """A learned embedding on its first two principal components."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -16,9 +17,16 @@ RASTER_POINTS = 300
 """Maps of more categories than this draw their dots as an image (the labels stay text)."""
 
 
-def plot_embeddings(data, column: str | None = None, *, variance_explained=None, n_labels: int = 5,
-                    title: str | None = None, ax: Axes | None = None,
-                    figsize: tuple[float, float] | None = None) -> Figure:
+def plot_embeddings(
+    data,
+    column: str | None = None,
+    *,
+    variance_explained=None,
+    n_labels: int = 5,
+    title: str | None = None,
+    ax: Axes | None = None,
+    figsize: tuple[float, float] | None = None,
+) -> Figure:
     """Map of one categorical column's learned embedding on its first two principal
     components.
 
@@ -62,11 +70,23 @@ def plot_embeddings(data, column: str | None = None, *, variance_explained=None,
         raise ValueError(f"n_labels must be a non-negative integer, got {n_labels!r}")
     coords, variance, dims = _coordinates(data, column, variance_explained)
     fig, ax = target_axes(ax, figsize, (6.0, 5.0))
-    ax.scatter(coords["pc1"], coords["pc2"], s=16, color=ACCENT, alpha=0.7, linewidths=0,
-               rasterized=len(coords) > RASTER_POINTS)
+    ax.scatter(
+        coords["pc1"],
+        coords["pc2"],
+        s=16,
+        color=ACCENT,
+        alpha=0.7,
+        linewidths=0,
+        rasterized=len(coords) > RASTER_POINTS,
+    )
     for i in apart(coords, extreme_points(coords, n_labels)):
-        ax.annotate(str(coords["label"].iloc[i]), (coords["pc1"].iloc[i], coords["pc2"].iloc[i]),
-                    fontsize=SMALL_FONT, xytext=(3, 3), textcoords="offset points")
+        ax.annotate(
+            str(coords["label"].iloc[i]),
+            (coords["pc1"].iloc[i], coords["pc2"].iloc[i]),
+            fontsize=SMALL_FONT,
+            xytext=(3, 3),
+            textcoords="offset points",
+        )
     for axis, name, share in ((ax.xaxis, "PC 1", variance[0]), (ax.yaxis, "PC 2", variance[1])):
         axis.set_label_text(name if share is None else f"{name} ({sig(100 * share)}% of the variance)")
     what = f"{column} embedding" if column is not None else "Embedding"

@@ -1,5 +1,6 @@
 """A map of a collaborative-filtering model's item factors: their principal components,
 with the items at the ends of each component named (fastai's lesson 5 movie map)."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -41,8 +42,9 @@ def factor_components(factors: pd.DataFrame, components: int) -> tuple[pd.DataFr
     return pd.DataFrame(scores, index=factors.index, columns=columns), explained
 
 
-def plot_factors(model, labels: Mapping | None = None, *, n: int = 50, components: int = 2,
-                 n_named: int = 4, ax: Axes | None = None) -> Figure:
+def plot_factors(
+    model, labels: Mapping | None = None, *, n: int = 50, components: int = 2, n_named: int = 4, ax: Axes | None = None
+) -> Figure:
     """Scatter the ``n`` most-rated items of a fitted :class:`tabkit.CollabRegressor` on
     the first two (or three) principal components of their factors.
 

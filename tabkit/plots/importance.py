@@ -1,4 +1,5 @@
 """Permutation importance as bars: one model, or several side by side."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -50,12 +51,14 @@ def fold_importance(importance: pd.DataFrame, top_k: int = 20) -> pd.DataFrame:
     if not isinstance(top_k, (int, np.integer)) or top_k < 1:
         raise ValueError(f"top_k must be a positive integer, got {top_k!r}")
     table = importance.sort_values("importance", ascending=False, kind="stable")
-    table = pd.DataFrame({
-        "feature": table["feature"].astype(str).to_numpy(),
-        "importance": table["importance"].to_numpy(dtype=np.float64),
-        "std": table["std"].to_numpy(dtype=np.float64) if "std" in table else np.nan,
-        "folded": False,
-    })
+    table = pd.DataFrame(
+        {
+            "feature": table["feature"].astype(str).to_numpy(),
+            "importance": table["importance"].to_numpy(dtype=np.float64),
+            "std": table["std"].to_numpy(dtype=np.float64) if "std" in table else np.nan,
+            "folded": False,
+        }
+    )
     shown, rest = table.iloc[:top_k], table.iloc[top_k:]
     if len(rest):
         line = {"feature": f"{len(rest)} others", "importance": rest["importance"].sum(), "std": np.nan, "folded": True}
@@ -65,9 +68,16 @@ def fold_importance(importance: pd.DataFrame, top_k: int = 20) -> pd.DataFrame:
     return shown.reset_index(drop=True)
 
 
-def plot_importance(importance: pd.DataFrame, *, metric: str | None = None, greater_is_better: bool | None = None,
-                    top_k: int = 20, title: str | None = "Permutation importance", ax: Axes | None = None,
-                    figsize: tuple[float, float] | None = None) -> Figure:
+def plot_importance(
+    importance: pd.DataFrame,
+    *,
+    metric: str | None = None,
+    greater_is_better: bool | None = None,
+    top_k: int = 20,
+    title: str | None = "Permutation importance",
+    ax: Axes | None = None,
+    figsize: tuple[float, float] | None = None,
+) -> Figure:
     """Horizontal bars of permutation importance, most important on top, each labelled
     with its value (three significant digits) and a one-standard-deviation whisker.
 
@@ -97,10 +107,17 @@ def plot_importance(importance: pd.DataFrame, *, metric: str | None = None, grea
     label = importance_label(metric, greater_is_better)
     fig, ax = target_axes(ax, figsize, (WIDTH, 0.3 * len(table) + 1.3))
     positions = np.arange(len(table))
-    colours = [MUTED if folded else (ACCENT if value >= 0 else FALL)
-               for value, folded in zip(table["importance"], table["folded"])]
-    bars = ax.barh(positions, table["importance"], xerr=table["std"].fillna(0.0), color=colours,
-                   error_kw={"ecolor": "#52606d", "lw": 0.8})
+    colours = [
+        MUTED if folded else (ACCENT if value >= 0 else FALL)
+        for value, folded in zip(table["importance"], table["folded"])
+    ]
+    bars = ax.barh(
+        positions,
+        table["importance"],
+        xerr=table["std"].fillna(0.0),
+        color=colours,
+        error_kw={"ecolor": "#52606d", "lw": 0.8},
+    )
     ax.bar_label(bars, labels=[sig(v) for v in table["importance"]], padding=3, fontsize=SMALL_FONT)
     ax.set_yticks(positions, table["feature"])
     ax.invert_yaxis()
@@ -113,9 +130,15 @@ def plot_importance(importance: pd.DataFrame, *, metric: str | None = None, grea
     return fig
 
 
-def plot_importance_comparison(importances: Mapping[str, pd.DataFrame], *, metric: str | None = None,
-                               greater_is_better: bool | None = None, top_k: int = 20, ax: Axes | None = None,
-                               figsize: tuple[float, float] | None = None) -> Figure:
+def plot_importance_comparison(
+    importances: Mapping[str, pd.DataFrame],
+    *,
+    metric: str | None = None,
+    greater_is_better: bool | None = None,
+    top_k: int = 20,
+    ax: Axes | None = None,
+    figsize: tuple[float, float] | None = None,
+) -> Figure:
     """Permutation importance of several models side by side, feature by feature.
 
     Features are ranked by their mean importance over the models (a feature a model
@@ -139,8 +162,12 @@ def plot_importance_comparison(importances: Mapping[str, pd.DataFrame], *, metri
         missing = [c for c in ("feature", "importance") if c not in table.columns]
         if missing:
             raise ValueError(f"importance table of {name!r} is missing column(s) {missing}")
-    wide = pd.DataFrame({name: table.assign(feature=table["feature"].astype(str)).set_index("feature")["importance"]
-                         for name, table in importances.items()})
+    wide = pd.DataFrame(
+        {
+            name: table.assign(feature=table["feature"].astype(str)).set_index("feature")["importance"]
+            for name, table in importances.items()
+        }
+    )
     if wide.empty:
         raise ValueError("the importance tables have no rows")
     if not isinstance(top_k, (int, np.integer)) or top_k < 1:

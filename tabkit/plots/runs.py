@@ -1,5 +1,6 @@
 """Charts of a whole run: the leaderboard, predictions against the date, and how far a
 forest's trees spread around their prediction."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -16,8 +17,9 @@ from tabkit.plots.style import ACCENT, ACTUAL, FALL, MUTED, SMALL_FONT, WIDTH, f
 from tabkit.plots.units import sig, transform_of
 
 
-def plot_leaderboard(board: pd.DataFrame, metric: str, *, ax: Axes | None = None,
-                     figsize: tuple[float, float] | None = None) -> Figure:
+def plot_leaderboard(
+    board: pd.DataFrame, metric: str, *, ax: Axes | None = None, figsize: tuple[float, float] | None = None
+) -> Figure:
     """Horizontal bars of each model's validation score, in the table's order from the
     top (best first), each labelled; the baseline grey.
 
@@ -47,8 +49,15 @@ def plot_leaderboard(board: pd.DataFrame, metric: str, *, ax: Axes | None = None
     return fig
 
 
-def plot_series(frame: pd.DataFrame, date: str, models: list[str], *, title: str = "", ax: Axes | None = None,
-                figsize: tuple[float, float] | None = None) -> Figure:
+def plot_series(
+    frame: pd.DataFrame,
+    date: str,
+    models: list[str],
+    *,
+    title: str = "",
+    ax: Axes | None = None,
+    figsize: tuple[float, float] | None = None,
+) -> Figure:
     """Actual values (black) and each model's predictions (coloured) against the date.
 
     Parameters
@@ -74,8 +83,14 @@ def plot_series(frame: pd.DataFrame, date: str, models: list[str], *, title: str
     return fig
 
 
-def plot_tree_spread(rows: pd.DataFrame, *, target_transform=None, labels: Sequence[str] | None = None,
-                     ax: Axes | None = None, figsize: tuple[float, float] | None = None) -> Figure:
+def plot_tree_spread(
+    rows: pd.DataFrame,
+    *,
+    target_transform=None,
+    labels: Sequence[str] | None = None,
+    ax: Axes | None = None,
+    figsize: tuple[float, float] | None = None,
+) -> Figure:
     """Each explained row's prediction with two standard deviations of the forest's
     trees around it, next to the actual value, in the target's units.
 
@@ -107,21 +122,37 @@ def plot_tree_spread(rows: pd.DataFrame, *, target_transform=None, labels: Seque
     shown = transform.inverse(centre)
     low, high = transform.inverse(centre - spread), transform.inverse(centre + spread)
     if transform.name == "log":
-        notes = [f"+{sig(100 * np.expm1(s), trim=False)}% / -{sig(-100 * np.expm1(-s), trim=False)}%"
-                 for s in spread]
+        notes = [f"+{sig(100 * np.expm1(s), trim=False)}% / -{sig(-100 * np.expm1(-s), trim=False)}%" for s in spread]
     else:
         notes = [f"±{sig(s, trim=False)}" for s in spread]
     fig, ax = target_axes(ax, figsize, (WIDTH, 0.38 * len(rows) + 1.4))
     y = np.arange(len(rows))
-    ax.errorbar(shown, y, xerr=[shown - low, high - shown], fmt="o", color=ACCENT, capsize=3,
-                label="prediction, 2 std of the trees")
-    ax.scatter(transform.inverse(rows["actual"].to_numpy(dtype=np.float64)), y, marker="x", color=FALL,
-               zorder=3, label="actual")
+    ax.errorbar(
+        shown,
+        y,
+        xerr=[shown - low, high - shown],
+        fmt="o",
+        color=ACCENT,
+        capsize=3,
+        label="prediction, 2 std of the trees",
+    )
+    ax.scatter(
+        transform.inverse(rows["actual"].to_numpy(dtype=np.float64)),
+        y,
+        marker="x",
+        color=FALL,
+        zorder=3,
+        label="actual",
+    )
     column = ax.get_yaxis_transform()  # x in axes units, y in data: a column of notes at the right
     for i, note in enumerate(notes):
         ax.text(0.99, y[i], note, transform=column, ha="right", va="center", fontsize=SMALL_FONT, color=ACTUAL)
-    ax.set_yticks(y, list(labels) if labels is not None
-                  else [f"row {r} ({reason})" for r, reason in zip(rows["row"], rows["reason"])])
+    ax.set_yticks(
+        y,
+        list(labels)
+        if labels is not None
+        else [f"row {r} ({reason})" for r, reason in zip(rows["row"], rows["reason"])],
+    )
     ax.invert_yaxis()
     actual = transform.inverse(rows["actual"].to_numpy(dtype=np.float64))
     left, right = float(np.nanmin([low.min(), actual.min()])), float(np.nanmax([high.max(), actual.max()]))

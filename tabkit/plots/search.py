@@ -1,5 +1,6 @@
 """A validation search's scores: against one parameter, or a heatmap over two, with the
 leaderboard's sign (an error metric is drawn as the positive error)."""
+
 from __future__ import annotations
 
 import numbers
@@ -18,9 +19,16 @@ from tabkit.plots.units import metric_direction, sig
 RESULT_COLUMNS = ("score", "fit_time", "score_time", "rank", "error")
 
 
-def plot_search(results: pd.DataFrame | Any, *, x: str | tuple[str, str], hue: str | None = None,
-                metric: str | None = None, greater_is_better: bool | None = None, ax: Axes | None = None,
-                figsize: tuple[float, float] | None = None) -> Figure:
+def plot_search(
+    results: pd.DataFrame | Any,
+    *,
+    x: str | tuple[str, str],
+    hue: str | None = None,
+    metric: str | None = None,
+    greater_is_better: bool | None = None,
+    ax: Axes | None = None,
+    figsize: tuple[float, float] | None = None,
+) -> Figure:
     """Validation scores of a :class:`~tabkit.search.ValidationSearch`.
 
     With ``x`` a parameter name, draws the score against that parameter, one line per
@@ -140,8 +148,9 @@ def _draw_heatmap(ax: Axes, results: pd.DataFrame, x: str, y: str, sign: float, 
     scores = _best_scores(results, [x, y], sign)
     grid = np.array([[scores.get((col, row), np.nan) for col in columns] for row in rows])
     # the better cells are the brighter ones, whichever way the metric points
-    image = ax.imshow(np.ma.masked_invalid(grid), cmap="viridis" if sign > 0 else "viridis_r",
-                      aspect="auto", origin="lower")
+    image = ax.imshow(
+        np.ma.masked_invalid(grid), cmap="viridis" if sign > 0 else "viridis_r", aspect="auto", origin="lower"
+    )
     bar = ax.get_figure(root=True).colorbar(image, ax=ax, format=FuncFormatter(lambda v, _: sig(v)))
     bar.set_label(label, fontsize=SMALL_FONT + 1)
     bar.ax.tick_params(labelsize=SMALL_FONT)
@@ -150,8 +159,15 @@ def _draw_heatmap(ax: Axes, results: pd.DataFrame, x: str, y: str, sign: float, 
     for i, j in np.ndindex(grid.shape):
         if np.isfinite(grid[i, j]):
             bright = grid[i, j] > middle if sign > 0 else grid[i, j] < middle
-            ax.text(j, i, sig(grid[i, j]), ha="center", va="center", color="black" if bright else "white",
-                    fontsize=SMALL_FONT)
+            ax.text(
+                j,
+                i,
+                sig(grid[i, j]),
+                ha="center",
+                va="center",
+                color="black" if bright else "white",
+                fontsize=SMALL_FONT,
+            )
     ax.set_xticks(range(len(columns)), [str(value) for value in column_values])
     ax.set_yticks(range(len(rows)), [str(value) for value in row_values])
     ax.set_xlabel(x)

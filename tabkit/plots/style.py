@@ -6,6 +6,7 @@ keeps no global state and works in worker processes; a returned Figure shows inl
 Jupyter. Sizes are chosen for the HTML report, which shows figures at most ~700 px wide:
 a 7-inch figure whose smallest text is 8 pt keeps every label above 10 px there.
 """
+
 from __future__ import annotations
 
 from matplotlib.axes import Axes
@@ -29,8 +30,9 @@ MUTED = "#9e9e9e"
 ACTUAL = "#1f2933"
 
 
-def new_figure(width: float = WIDTH, height: float = 4.0, *, nrows: int = 1, ncols: int = 1,
-               **kwargs) -> tuple[Figure, Axes | list[Axes]]:
+def new_figure(
+    width: float = WIDTH, height: float = 4.0, *, nrows: int = 1, ncols: int = 1, **kwargs
+) -> tuple[Figure, Axes | list[Axes]]:
     """A figure with a grid of axes, laid out by the constrained layout engine.
 
     Returns
@@ -49,8 +51,9 @@ def figure_of(ax: Axes) -> Figure:
     return ax.get_figure(root=True)
 
 
-def target_axes(ax: Axes | None, figsize: tuple[float, float] | None,
-                default: tuple[float, float]) -> tuple[Figure, Axes]:
+def target_axes(
+    ax: Axes | None, figsize: tuple[float, float] | None, default: tuple[float, float]
+) -> tuple[Figure, Axes]:
     """The Axes to draw on and its figure: ``ax`` itself, or a new figure's only Axes of
     size ``figsize`` (``default`` when None)."""
     if ax is not None:

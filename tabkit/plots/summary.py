@@ -1,6 +1,7 @@
 """The global view of an attribution: every row's contribution of every feature, as
 jittered dots coloured by the feature's value (the summary plot known from shap, drawn
 from tabkit's own numbers)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -22,9 +23,17 @@ COLOURS = "coolwarm"
 JITTER = 0.32
 
 
-def plot_contribution_summary(values: pd.DataFrame | Explanation, data: pd.DataFrame | None = None, *,
-                              top_k: int = 20, target_transform=None, label=None, random_state: int = 0,
-                              ax: Axes | None = None, figsize: tuple[float, float] | None = None) -> Figure:
+def plot_contribution_summary(
+    values: pd.DataFrame | Explanation,
+    data: pd.DataFrame | None = None,
+    *,
+    top_k: int = 20,
+    target_transform=None,
+    label=None,
+    random_state: int = 0,
+    ax: Axes | None = None,
+    figsize: tuple[float, float] | None = None,
+) -> Figure:
     """Contributions of each feature over many rows: one horizontal strip per feature.
 
     Each dot is one row's contribution of that feature, jittered up and down, coloured
@@ -135,4 +144,3 @@ def value_shades(column: pd.Series) -> np.ndarray:
     labels = sorted(present.astype(str).unique())
     lookup = {value: i / max(len(labels) - 1, 1) for i, value in enumerate(labels)}
     return column.astype(str).map(lookup).where(column.notna()).to_numpy(dtype=np.float64, na_value=np.nan)
-

@@ -1,5 +1,6 @@
 """A net's training curves: losses per epoch on a log axis, the metric beside them, and
 the learning rate."""
+
 from __future__ import annotations
 
 import numpy as np

@@ -4,6 +4,7 @@ log-scale values turned back into the target's units.
 A log-target model adds its contributions in log units; ``exp(c) - 1`` is the relative
 change that one contribution makes to the prediction, shown as a percentage.
 """
+
 from __future__ import annotations
 
 import math
@@ -68,6 +69,8 @@ def metric_direction(metric: str, greater_is_better: bool | None) -> bool:
     if greater_is_better is not None:
         return bool(greater_is_better)
     if metric not in METRICS:
-        raise ValueError(f"metric {metric!r} is not a tabkit metric ({', '.join(METRICS)}): "
-                         "say whether greater is better with greater_is_better=")
+        raise ValueError(
+            f"metric {metric!r} is not a tabkit metric ({', '.join(METRICS)}): "
+            "say whether greater is better with greater_is_better="
+        )
     return bool(METRICS[metric].greater_is_better)

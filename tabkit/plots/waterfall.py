@@ -1,5 +1,6 @@
 """Waterfall chart of one row's attribution: from the bias, one bar per feature, to the
 prediction, in the target's units."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -18,10 +19,20 @@ THIN = {True: 0.12, False: 0.2}
 """Bars shorter than this share of the axis (horizontal, vertical) get their label outside."""
 
 
-def plot_waterfall(explanation: Explanation, row: int = 0, *, top_k: int = 10, target_transform=None,
-                   actual: float | None = None, title: str | None = None, id_columns: Sequence[str] | None = None,
-                   label=None, horizontal: bool = True, ax: Axes | None = None,
-                   figsize: tuple[float, float] | None = None) -> Figure:
+def plot_waterfall(
+    explanation: Explanation,
+    row: int = 0,
+    *,
+    top_k: int = 10,
+    target_transform=None,
+    actual: float | None = None,
+    title: str | None = None,
+    id_columns: Sequence[str] | None = None,
+    label=None,
+    horizontal: bool = True,
+    ax: Axes | None = None,
+    figsize: tuple[float, float] | None = None,
+) -> Figure:
     """Waterfall chart of one row's attribution: from the bias to the prediction.
 
     One floating bar per contribution, largest first, the others summed into one
@@ -118,8 +129,12 @@ def plot_waterfall(explanation: Explanation, row: int = 0, *, top_k: int = 10, t
     totals = [float(shown_as(bias)), float(shown_as(prediction))]
     bars([positions[0], positions[-1]], [t - floor for t in totals], color=TOTAL, **{base: floor})
     ends = starts + steps
-    bars(positions[1:-1], shown_as(ends) - shown_as(starts), color=[RISE if s >= 0 else FALL for s in steps],
-         **{base: shown_as(starts)})
+    bars(
+        positions[1:-1],
+        shown_as(ends) - shown_as(starts),
+        color=[RISE if s >= 0 else FALL for s in steps],
+        **{base: shown_as(starts)},
+    )
 
     texts = [percent(s) if log else signed(s, trim=False) for s in steps]
     span = high - low
@@ -162,11 +177,25 @@ def _label(ax: Axes, horizontal: bool, position: float, value: float, text: str,
     if where == "center":
         ax.annotate(text, xy, ha="center", va="center", **style)
     elif horizontal:
-        ax.annotate(text, xy, xytext=(3 * side, 0), textcoords="offset points", va="center",
-                    ha="left" if side > 0 else "right", **style)
+        ax.annotate(
+            text,
+            xy,
+            xytext=(3 * side, 0),
+            textcoords="offset points",
+            va="center",
+            ha="left" if side > 0 else "right",
+            **style,
+        )
     else:
-        ax.annotate(text, xy, xytext=(0, 3 * side), textcoords="offset points", ha="center",
-                    va="bottom" if side > 0 else "top", **style)
+        ax.annotate(
+            text,
+            xy,
+            xytext=(0, 3 * side),
+            textcoords="offset points",
+            ha="center",
+            va="bottom" if side > 0 else "top",
+            **style,
+        )
 
 
 def _linear_ticks(low: float, high: float) -> list[float]:
@@ -193,8 +222,9 @@ def row_title(explanation: Explanation, row: int, id_columns: Sequence[str] | No
         return f"Contributions to row {explanation.values.index[row]!r}"
     missing = [c for c in id_columns if c not in explanation.data.columns]
     if missing:
-        raise ValueError(f"id column(s) {missing} are not in the explanation's data; "
-                         f"columns are {list(explanation.data.columns)}")
+        raise ValueError(
+            f"id column(s) {missing} are not in the explanation's data; columns are {list(explanation.data.columns)}"
+        )
     parts = []
     for column in id_columns:
         value = explanation.data[column].iloc[row]

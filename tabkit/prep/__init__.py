@@ -1,5 +1,6 @@
 """Shared preprocessing: date parts, elapsed-event features, time splits, target means by
 group and the TabularProcessor that every model family uses."""
+
 from tabkit.prep.dates import add_datepart
 from tabkit.prep.elapsed import add_elapsed
 from tabkit.prep.processor import TabularProcessor

@@ -1,4 +1,5 @@
 """Small helpers for error messages about bad values."""
+
 from __future__ import annotations
 
 import pandas as pd

@@ -1,4 +1,5 @@
 """Expand a date column into the parts a tree or a net can use (fastai's add_datepart)."""
+
 from __future__ import annotations
 
 import re
@@ -10,9 +11,18 @@ from tabkit.prep.checks import first_value
 from tabkit.prep.lineage import add_lineage
 
 DATE_PARTS = (
-    "Year", "Month", "Week", "Day", "Dayofweek", "Dayofyear",
-    "Is_month_end", "Is_month_start", "Is_quarter_end", "Is_quarter_start",
-    "Is_year_end", "Is_year_start",
+    "Year",
+    "Month",
+    "Week",
+    "Day",
+    "Dayofweek",
+    "Dayofyear",
+    "Is_month_end",
+    "Is_month_start",
+    "Is_quarter_end",
+    "Is_quarter_start",
+    "Is_year_end",
+    "Is_year_start",
 )
 TIME_PARTS = ("Hour", "Minute", "Second")
 
@@ -130,4 +140,3 @@ def _with_missing(values: pd.Series, dates: pd.Series) -> pd.Series:
     if values.dtype == bool:
         return values.astype(bool)
     return values.astype("int64")
-

@@ -1,5 +1,6 @@
 """Days since and until events, and rolling event counts, per group (fastai's Rossmann
 "elapsed" features), computed with sorted arrays and binary search instead of row loops."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -64,7 +65,8 @@ def add_elapsed(
 
     group_ids = (
         df.groupby(groups, sort=False, dropna=False).ngroup().to_numpy(np.int64)
-        if groups else np.zeros(len(df), np.int64)
+        if groups
+        else np.zeros(len(df), np.int64)
     )
     # One sortable key per row: rows of a group are contiguous and sorted by date, and a
     # window of +-6 days can never reach into a neighbouring group.
@@ -79,8 +81,12 @@ def add_elapsed(
         after, before = _days_to_events(sorted_keys, sorted_keys[sorted_flags], group_ids[order], span)
         backward = _window_counts(sorted_keys, sorted_flags, WINDOW_DAYS - 1, 0)
         forward = _window_counts(sorted_keys, sorted_flags, 0, WINDOW_DAYS - 1)
-        for name, values in ((f"After{col}", after), (f"Before{col}", before),
-                             (f"{col}_bw", backward), (f"{col}_fw", forward)):
+        for name, values in (
+            (f"After{col}", after),
+            (f"Before{col}", before),
+            (f"{col}_bw", backward),
+            (f"{col}_fw", forward),
+        ):
             unsorted = np.empty_like(values)
             unsorted[order] = values
             new_columns[name] = unsorted
@@ -88,8 +94,7 @@ def add_elapsed(
     result = df.drop(columns=[c for c in new_columns if c in df.columns])
     result = pd.concat([result, pd.DataFrame(new_columns, index=df.index)], axis=1)
     result.attrs = dict(df.attrs)
-    lineage = {name: col for col in columns
-               for name in (f"After{col}", f"Before{col}", f"{col}_bw", f"{col}_fw")}
+    lineage = {name: col for col in columns for name in (f"After{col}", f"Before{col}", f"{col}_bw", f"{col}_fw")}
     return add_lineage(result, lineage)
 
 

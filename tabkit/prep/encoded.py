@@ -5,6 +5,7 @@ Encoding is row by row (codes, fills and ``_na`` flags of one value), so shuffli
 of a column's encoded columns is the same as encoding the shuffled column: permutation
 importance encodes the validation rows once instead of once per shuffle.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
@@ -29,8 +30,13 @@ class EncodedModel:
         A classifier's labels.
     """
 
-    def __init__(self, source, predict: Callable[[np.ndarray], np.ndarray],
-                 predict_proba: Callable[[np.ndarray], np.ndarray] | None = None, classes=None):
+    def __init__(
+        self,
+        source,
+        predict: Callable[[np.ndarray], np.ndarray],
+        predict_proba: Callable[[np.ndarray], np.ndarray] | None = None,
+        classes=None,
+    ):
         self.source, self._predict, self._predict_proba, self.classes_ = source, predict, predict_proba, classes
 
     def predict(self, data: np.ndarray) -> np.ndarray:

@@ -4,6 +4,7 @@ Feature builders (``add_datepart``, ``add_elapsed``) record, in ``df.attrs``, th
 each new feature was derived from. ``TabularProcessor`` reads it at fit time so that
 attribution can fold derived features back onto their source (``by="column"``).
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping

@@ -1,5 +1,6 @@
 """TabularProcessor: column roles, category codes, missing-value fills and scaling, fitted
 once on training data and shared by every model family."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -252,8 +253,7 @@ def _as_float(values: pd.Series, column: str) -> pd.Series:
     bad = numeric.isna() & values.notna()
     if bad.any():
         raise ValueError(
-            f"continuous column {column!r} holds {int(bad.sum())} non-numeric value(s), "
-            f"e.g. {first_value(values[bad])}"
+            f"continuous column {column!r} holds {int(bad.sum())} non-numeric value(s), e.g. {first_value(values[bad])}"
         )
     return numeric.astype("float64")
 

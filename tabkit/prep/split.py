@@ -1,4 +1,5 @@
 """Hold out the latest dates as a validation set (Kaggle-style time split)."""
+
 from __future__ import annotations
 
 import numbers
@@ -47,9 +48,7 @@ def time_split(df: pd.DataFrame, *, date: str, valid_size: float) -> tuple[np.nd
     if pd.api.types.is_datetime64_any_dtype(dates):
         dates = as_dates(dates, date, "time_split")
     if dates.isna().any():
-        raise ValueError(
-            f"time_split: column {date!r} has {int(dates.isna().sum())} missing value(s)"
-        )
+        raise ValueError(f"time_split: column {date!r} has {int(dates.isna().sum())} missing value(s)")
     counts = dates.value_counts().sort_index(ascending=False)
     rows_from_latest = counts.cumsum().to_numpy()
     first_valid = counts.index[int(np.searchsorted(rows_from_latest, n_valid))]
@@ -73,7 +72,5 @@ def _valid_rows(valid_size: float, n_rows: int) -> int:
             )
         return int(valid_size)
     if not 0 < valid_size < 1:
-        raise ValueError(
-            f"time_split: a fractional valid_size must be in (0, 1), got {valid_size}"
-        )
+        raise ValueError(f"time_split: a fractional valid_size must be in (0, 1), got {valid_size}")
     return max(1, int(round(valid_size * n_rows)))

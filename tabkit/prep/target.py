@@ -5,6 +5,7 @@ Nets (``log_target=True``), the pipeline (``[features] log_target``), its scorer
 blends all use :func:`target_transform`; metrics declare the scale they read through their
 ``scale`` attribute (see :mod:`tabkit.metrics`), so nothing guesses from a name.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -46,7 +47,8 @@ class TargetTransform:
             if bad.any():
                 raise ValueError(
                     f"a log target needs {what} > 0, but {int(bad.sum())} of {values.size} row(s) have "
-                    f"{what} <= 0 or missing (drop them first, as Rossmann drops the Sales == 0 rows)")
+                    f"{what} <= 0 or missing (drop them first, as Rossmann drops the Sales == 0 rows)"
+                )
         return values
 
     def forward(self, y) -> np.ndarray:

@@ -5,6 +5,7 @@ store's mean (log) sales on the training rows gives it that order in one split (
 helps small or row-sampled trees most). Fitted on training rows only, so validation and
 test rows see nothing of their own targets.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -69,7 +70,11 @@ class TargetMeans(TransformerMixin, BaseEstimator):
             raise ValueError(f"TargetMeans.fit: X already has column(s) {taken}")
         self.means_ = {}
         for name, keys in zip(self.names_, keys_per_group):
-            stats = pd.Series(target, index=X.index).groupby([X[k] for k in keys], dropna=False, observed=True).agg(["sum", "count"])
+            stats = (
+                pd.Series(target, index=X.index)
+                .groupby([X[k] for k in keys], dropna=False, observed=True)
+                .agg(["sum", "count"])
+            )
             smoothed = (stats["sum"] + self.smoothing * self.overall_mean_) / (stats["count"] + self.smoothing)
             self.means_[name] = smoothed.rename(name)
         self.feature_names_in_ = np.asarray(X.columns, dtype=object)
@@ -108,12 +113,16 @@ class TargetMeans(TransformerMixin, BaseEstimator):
 
 def _check_groups(groups) -> list[list[str]]:
     if isinstance(groups, str) or not isinstance(groups, (list, tuple)) or not groups:
-        raise ValueError(f"TargetMeans: groups must be a non-empty list of column names or lists of them, got {groups!r}")
+        raise ValueError(
+            f"TargetMeans: groups must be a non-empty list of column names or lists of them, got {groups!r}"
+        )
     keys_per_group = []
     for group in groups:
         keys = [group] if isinstance(group, str) else list(group) if isinstance(group, (list, tuple)) else None
         if not keys or not all(isinstance(k, str) for k in keys):
-            raise ValueError(f"TargetMeans: each group must be a column name or a non-empty list of them, got {group!r}")
+            raise ValueError(
+                f"TargetMeans: each group must be a column name or a non-empty list of them, got {group!r}"
+            )
         keys_per_group.append(keys)
     return keys_per_group
 

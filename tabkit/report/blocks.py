@@ -3,6 +3,7 @@
 Builders return these plain objects; the Jinja2 templates render them, escaping every
 string that comes from the data.
 """
+
 from __future__ import annotations
 
 import math
@@ -155,8 +156,7 @@ def _numeric(cells: list[str]) -> bool:
     return bool(filled) and all(_NUMBER.match(c) for c in filled)
 
 
-def table_from_frame(frame: pd.DataFrame, *, caption: str = "", max_rows: int | None = None,
-                     format_cell=fmt) -> Table:
+def table_from_frame(frame: pd.DataFrame, *, caption: str = "", max_rows: int | None = None, format_cell=fmt) -> Table:
     """A :class:`Table` of a DataFrame's columns and rows; beyond ``max_rows`` the rows
     are folded away under it."""
     rows = [[format_cell(v) for v in record] for record in frame.itertuples(index=False, name=None)]

@@ -4,6 +4,7 @@ A report is one HTML file with its CSS and images inline (no network requests), 
 to ``<out>/<spec>/<run>/index.html``; ``<out>/index.html`` lists every report with its
 scores.
 """
+
 from __future__ import annotations
 
 import warnings
@@ -68,10 +69,8 @@ def _section(title: str, anchor: str, builder: Builder, run: RunReader, *args) -
     try:
         return builder(run, *args, section)
     except Exception as error:  # one broken section must not cost the whole report
-        warnings.warn(f"report of {run.path}: section {title!r} failed: {error!r}", ReportWarning,
-                      stacklevel=2)
-        return Section(title, anchor).omitted(
-            f"This section could not be drawn: {type(error).__name__}: {error}")
+        warnings.warn(f"report of {run.path}: section {title!r} failed: {error!r}", ReportWarning, stacklevel=2)
+        return Section(title, anchor).omitted(f"This section could not be drawn: {type(error).__name__}: {error}")
 
 
 def _model_section(run: RunReader, name: str, number: int) -> Section:
@@ -114,8 +113,14 @@ def _render_run(run_dir: str | Path, root: Path) -> Path:
     """Write one run's report and summary; the index is left to the caller."""
     run = RunReader(run_dir)
     folder = _report_folder(run, root)
-    html = render("report.html", run=run, status=run.status.get("status", "unknown"),
-                  sections=report_sections(run), version=tabkit.__version__, index_href="../../index.html")
+    html = render(
+        "report.html",
+        run=run,
+        status=run.status.get("status", "unknown"),
+        sections=report_sections(run),
+        version=tabkit.__version__,
+        index_href="../../index.html",
+    )
     path = write_text(folder / "index.html", html)
     write_summary(folder, run_summary(run))
     return path
@@ -158,8 +163,9 @@ def _render_or_error(run_dir: Path, root: Path) -> Path | str:
         return f"{run_dir}: {type(error).__name__}: {error}"
 
 
-def build_reports(run_dirs: Iterable[str | Path], *, out: str | Path | None = None,
-                  n_jobs: int | None = -1, verbose: bool = False) -> list[Path]:
+def build_reports(
+    run_dirs: Iterable[str | Path], *, out: str | Path | None = None, n_jobs: int | None = -1, verbose: bool = False
+) -> list[Path]:
     """Build the reports of many runs in parallel, then the index.
 
     Parameters
@@ -196,11 +202,11 @@ def build_reports(run_dirs: Iterable[str | Path], *, out: str | Path | None = No
     for run in runs:
         target = _report_folder(run, root)
         if target in targets:
-            raise ValueError(f"runs {str(targets[target])!r} and {str(run.path)!r} would both be "
-                             f"reported in {str(target)!r}")
+            raise ValueError(
+                f"runs {str(targets[target])!r} and {str(run.path)!r} would both be reported in {str(target)!r}"
+            )
         targets[target] = run.path
-    results = Parallel(n_jobs=n_jobs, return_as="generator")(
-        delayed(_render_or_error)(run.path, root) for run in runs)
+    results = Parallel(n_jobs=n_jobs, return_as="generator")(delayed(_render_or_error)(run.path, root) for run in runs)
     if verbose:
         from tqdm.auto import tqdm
 

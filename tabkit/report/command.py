@@ -1,4 +1,5 @@
 """``tabkit report RUN_DIR... [--out DIR] [--jobs N]``: HTML reports of pipeline runs."""
+
 from __future__ import annotations
 
 import argparse
@@ -15,12 +16,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "and OUT/index.html listing every report with its scores. A RUN_DIR may also be a "
         "spec's folder of runs or a whole runs/ folder.",
     )
-    report.add_argument("run_dirs", nargs="+", type=Path, metavar="RUN_DIR",
-                        help="run folder(s), runs/<spec>/<run>/")
-    report.add_argument("--out", type=Path, default=Path("reports"),
-                        help="root folder of the reports (default: reports)")
-    report.add_argument("--jobs", type=int, default=-1,
-                        help="parallel worker processes (default -1: every core)")
+    report.add_argument("run_dirs", nargs="+", type=Path, metavar="RUN_DIR", help="run folder(s), runs/<spec>/<run>/")
+    report.add_argument(
+        "--out", type=Path, default=Path("reports"), help="root folder of the reports (default: reports)"
+    )
+    report.add_argument("--jobs", type=int, default=-1, help="parallel worker processes (default -1: every core)")
     report.add_argument("--quiet", action="store_true", help="no progress bar")
     report.set_defaults(handler=_report)
 
@@ -36,8 +36,7 @@ def _report(args: argparse.Namespace) -> int:
     for path in args.run_dirs:
         found = find_runs(path)
         if not found:
-            print(f"tabkit report: {str(path)!r} is not a run folder (no status.json or "
-                  "metrics.json) and holds none")
+            print(f"tabkit report: {str(path)!r} is not a run folder (no status.json or metrics.json) and holds none")
             return 2
         runs += found
     try:

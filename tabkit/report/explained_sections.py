@@ -1,6 +1,7 @@
 """Report sections about what moved a model's predictions: the contributions over many
 rows, a waterfall per explained row, and the spread of a forest's trees; all in the
 target's units."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -48,10 +49,12 @@ def _explanation(table: pd.DataFrame, raw: pd.DataFrame | None) -> tuple[Explana
     features = [c for c in table.columns if c not in HEAD_COLUMNS]
     if "class" not in table.columns:
         heads = table[[c for c in HEAD_COLUMNS if c in table.columns]].reset_index(drop=True)
-        explanation = Explanation(prediction=table["prediction"].astype(float).reset_index(drop=True),
-                                  bias=float(table["bias"].iloc[0]),
-                                  values=table[features].astype(float).reset_index(drop=True),
-                                  data=feature_values(raw, features, len(table)))
+        explanation = Explanation(
+            prediction=table["prediction"].astype(float).reset_index(drop=True),
+            bias=float(table["bias"].iloc[0]),
+            values=table[features].astype(float).reset_index(drop=True),
+            data=feature_values(raw, features, len(table)),
+        )
         return explanation, heads
     classes = list(dict.fromkeys(table["class"]))
     per_class = {c: table[table["class"] == c].reset_index(drop=True) for c in classes}
@@ -61,7 +64,9 @@ def _explanation(table: pd.DataFrame, raw: pd.DataFrame | None) -> tuple[Explana
         prediction=pd.DataFrame({c: per_class[c]["prediction"].astype(float) for c in classes}),
         bias=pd.Series({c: float(per_class[c]["bias"].iloc[0]) for c in classes}),
         values={c: per_class[c][features].astype(float) for c in classes},
-        data=feature_values(raw, features, len(first)), classes=classes)
+        data=feature_values(raw, features, len(first)),
+        classes=classes,
+    )
     heads["prediction"] = explanation.prediction.idxmax(axis=1).to_numpy()
     return explanation, heads
 
@@ -91,19 +96,40 @@ def waterfall_section(run: RunReader, name: str, section: Section) -> Section | 
     transform = None if classification else model_transform(run, name)
     target = run.metrics.get("target", "target")
     if classification:
-        table = pd.DataFrame({"row": names, "reason": [REASONS.get(r, r) for r in heads["reason"]],
-                              "actual": heads["actual"], "predicted": heads["prediction"]})
+        table = pd.DataFrame(
+            {
+                "row": names,
+                "reason": [REASONS.get(r, r) for r in heads["reason"]],
+                "actual": heads["actual"],
+                "predicted": heads["prediction"],
+            }
+        )
     else:
         actual = to_target_units(heads["actual"], transform)
         predicted = to_target_units(heads["prediction"], transform)
-        table = pd.DataFrame({"row": names, "reason": [REASONS.get(r, r) for r in heads["reason"]],
-                              "actual": actual, "predicted": predicted,
-                              "error": [f"{100 * (p / a - 1):+.1f}%" if a else "" for a, p in zip(actual, predicted)]})
-    how = ("each bar is the percentage a feature moved the prediction; the axis is logarithmic, so a bar's length is "
-           "its effect" if transform == "log" else "each bar is what a feature added to the prediction")
-    section.blocks.append(Table(list(table.columns), [[amount(v) for v in r] for r in table.itertuples(index=False)],
-                                f"{target}: each chart starts at the average prediction (bias) and adds one feature "
-                                f"at a time; {how}; the 10 largest effects are drawn, the others summed"))
+        table = pd.DataFrame(
+            {
+                "row": names,
+                "reason": [REASONS.get(r, r) for r in heads["reason"]],
+                "actual": actual,
+                "predicted": predicted,
+                "error": [f"{100 * (p / a - 1):+.1f}%" if a else "" for a, p in zip(actual, predicted)],
+            }
+        )
+    how = (
+        "each bar is the percentage a feature moved the prediction; the axis is logarithmic, so a bar's length is "
+        "its effect"
+        if transform == "log"
+        else "each bar is what a feature added to the prediction"
+    )
+    section.blocks.append(
+        Table(
+            list(table.columns),
+            [[amount(v) for v in r] for r in table.itertuples(index=False)],
+            f"{target}: each chart starts at the average prediction (bias) and adds one feature "
+            f"at a time; {how}; the 10 largest effects are drawn, the others summed",
+        )
+    )
     for i, (row_name, reason) in enumerate(zip(names, heads["reason"])):
         title = f"{row_name} ({REASONS.get(reason, reason)})"
         if classification:
@@ -111,8 +137,13 @@ def waterfall_section(run: RunReader, name: str, section: Section) -> Section | 
             fig = plot_waterfall(explanation, row=i, title=title)
         else:
             actual = float(table["actual"].iloc[i])
-            fig = plot_waterfall(explanation, row=i, target_transform=transform, title=title,
-                                 actual=actual if (transform != "log" or actual > 0) else None)
+            fig = plot_waterfall(
+                explanation,
+                row=i,
+                target_transform=transform,
+                title=title,
+                actual=actual if (transform != "log" or actual > 0) else None,
+            )
         section.blocks.append(Figure(to_data_uri(fig), f"waterfall of {row_name}"))
     if transform == "log":
         section.blocks.append(_log_table(explanation, names))
@@ -126,8 +157,13 @@ def _log_table(explanation: Explanation, names: list[str]) -> Table:
     rows = [["bias", *(sig(explanation.bias, 4) for _ in names)]]
     rows += [[str(feature), *(sig(v, 4) for v in values[feature])] for feature in order]
     rows.append(["prediction", *(sig(v, 4) for v in explanation.prediction)])
-    return Table(["feature", *names], rows, "log units: the bias plus the contributions is the log prediction",
-                 folded="the contributions in log units, as the model adds them", sortable=False)
+    return Table(
+        ["feature", *names],
+        rows,
+        "log units: the bias plus the contributions is the log prediction",
+        folded="the contributions in log units, as the model adds them",
+        sortable=False,
+    )
 
 
 def spread_section(run: RunReader, name: str, section: Section) -> Section | None:
@@ -141,15 +177,28 @@ def spread_section(run: RunReader, name: str, section: Section) -> Section | Non
     transform = model_transform(run, name)
     spread = 2 * heads["prediction_std"].to_numpy(dtype=np.float64)
     if transform == "log":
-        shown = [f"+{sig(float(percent_effect(s)), trim=False)}% / -{sig(-float(percent_effect(-s)), trim=False)}%"
-                 for s in spread]
+        shown = [
+            f"+{sig(float(percent_effect(s)), trim=False)}% / -{sig(-float(percent_effect(-s)), trim=False)}%"
+            for s in spread
+        ]
     else:
         shown = [f"±{sig(s, trim=False)}" for s in spread]
-    table = pd.DataFrame({"row": names, "reason": [REASONS.get(r, r) for r in heads["reason"]],
-                          "actual": to_target_units(heads["actual"], transform),
-                          "predicted": to_target_units(heads["prediction"], transform), "2 std of the trees": shown})
-    section.blocks.append(Table(list(table.columns), [[amount(v) for v in r] for r in table.itertuples(index=False)],
-                                "a wide spread of the trees' predictions means the forest is unsure of that row"))
+    table = pd.DataFrame(
+        {
+            "row": names,
+            "reason": [REASONS.get(r, r) for r in heads["reason"]],
+            "actual": to_target_units(heads["actual"], transform),
+            "predicted": to_target_units(heads["prediction"], transform),
+            "2 std of the trees": shown,
+        }
+    )
+    section.blocks.append(
+        Table(
+            list(table.columns),
+            [[amount(v) for v in r] for r in table.itertuples(index=False)],
+            "a wide spread of the trees' predictions means the forest is unsure of that row",
+        )
+    )
     fig = plot_tree_spread(heads, target_transform=transform, labels=names)
     section.blocks.append(Figure(to_data_uri(fig), "predictions with two tree standard deviations"))
     return section
@@ -171,11 +220,20 @@ def summary_section(run: RunReader, name: str, section: Section) -> Section | No
     classification = is_classification(run)
     transform = None if classification else model_transform(run, name)
     fig = plot_contribution_summary(values, data, top_k=TOP_FEATURES, target_transform=transform)
-    what = ("the percentage it moved the prediction" if transform == "log"
-            else f"what it added to the probability of {inspection(run, name).get('target_class')}" if classification
-            else "what it added to the prediction")
-    section.blocks.append(Figure(to_data_uri(fig), f"contributions of every feature over {len(values)} rows",
-                                 caption=f"each dot is one of {len(values)} validation rows: {what}; colour: the "
-                                         "feature's value (blue low, red high, grey missing); features ordered by "
-                                         "their mean effect"))
+    what = (
+        "the percentage it moved the prediction"
+        if transform == "log"
+        else f"what it added to the probability of {inspection(run, name).get('target_class')}"
+        if classification
+        else "what it added to the prediction"
+    )
+    section.blocks.append(
+        Figure(
+            to_data_uri(fig),
+            f"contributions of every feature over {len(values)} rows",
+            caption=f"each dot is one of {len(values)} validation rows: {what}; colour: the "
+            "feature's value (blue low, red high, grey missing); features ordered by "
+            "their mean effect",
+        )
+    )
     return section

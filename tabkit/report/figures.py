@@ -4,6 +4,7 @@ SVG keeps every text sharp and measurable; dense marks (thousands of dots) are d
 rasterized inside it by the plots. The SVG is made compact before it is encoded: no
 metadata, no unused group ids, one short font list, coordinates to 1/100 of a point.
 """
+
 from __future__ import annotations
 
 import base64

@@ -4,6 +4,7 @@ one column per model's score, sortable, linking each run's report, submission an
 Each run report leaves a ``summary.json`` beside its ``index.html``; the index is rebuilt
 from all of them, so reports built at different times are all listed.
 """
+
 from __future__ import annotations
 
 import json
@@ -31,13 +32,17 @@ def run_summary(run: RunReader) -> dict:
         scores = {str(r["model"]): fmt(r["score"]) for _, r in board.iterrows()}
     submission = run.metrics.get("submission") or {}
     return {
-        "spec": run.spec_name, "run": run.run_id, "status": run.status.get("status", "unknown"),
-        "started": when(run.status.get("started")) or "", "duration": seconds(run.status.get("duration_s")),
-        "metric": run.metrics.get("metric", ""), "scores": scores,
-        "best": "" if best is None else str(best["model"]), "submitted": submission.get("model", ""),
+        "spec": run.spec_name,
+        "run": run.run_id,
+        "status": run.status.get("status", "unknown"),
+        "started": when(run.status.get("started")) or "",
+        "duration": seconds(run.status.get("duration_s")),
+        "metric": run.metrics.get("metric", ""),
+        "scores": scores,
+        "best": "" if best is None else str(best["model"]),
+        "submitted": submission.get("model", ""),
         "run_dir": str(run.path),
-        "files": {label: file for label, file in (("submission", runs.SUBMISSION), ("log", runs.LOG))
-                  if run.has(file)},
+        "files": {label: file for label, file in (("submission", runs.SUBMISSION), ("log", runs.LOG)) if run.has(file)},
     }
 
 

@@ -1,5 +1,6 @@
 """Report sections about one model: its facts and parameters, importance, search and
 training curves. Each builder returns None when the model has nothing of that sort."""
+
 from __future__ import annotations
 
 import json
@@ -28,14 +29,21 @@ def model_facts(run: RunReader, name: str, section: Section) -> Section:
     scale = None
     if target:
         scale = f"log({target}); shown in {target}" if model_transform(run, name) == "log" else target
-    section.blocks.append(facts([
-        ("kind", info.get("kind")), (f"validation {metric}", info.get("score")),
-        ("learns", scale if run.metrics.get("task") != "classification" else None),
-        ("fit seconds", seconds(info.get("fit_seconds"))), ("predict seconds", seconds(info.get("predict_seconds"))),
-        ("explain seconds", seconds(info.get("explain_seconds"))),
-        ("training rows", info.get("n_train")), ("validation rows", info.get("n_valid")),
-        ("model file", _size(info["file_bytes"]) if info.get("file_bytes") else None),
-    ]))
+    section.blocks.append(
+        facts(
+            [
+                ("kind", info.get("kind")),
+                (f"validation {metric}", info.get("score")),
+                ("learns", scale if run.metrics.get("task") != "classification" else None),
+                ("fit seconds", seconds(info.get("fit_seconds"))),
+                ("predict seconds", seconds(info.get("predict_seconds"))),
+                ("explain seconds", seconds(info.get("explain_seconds"))),
+                ("training rows", info.get("n_train")),
+                ("validation rows", info.get("n_valid")),
+                ("model file", _size(info["file_bytes"]) if info.get("file_bytes") else None),
+            ]
+        )
+    )
     for key, summary in (("best_params", "best parameters found by the search"), ("params", "parameters")):
         if info.get(key):
             rows = [[str(k), json.dumps(v) if isinstance(v, (list, dict)) else fmt(v)] for k, v in info[key].items()]
@@ -52,12 +60,22 @@ def importance_section(run: RunReader, name: str, section: Section) -> Section |
     importance = run.model_csv(name, runs.IMPORTANCE)
     if importance is None or importance.empty:
         return None
-    fig = plot_importance(importance, metric=run.metrics.get("metric"), greater_is_better=greater_is_better(run),
-                          top_k=TOP_FEATURES, title=None)
+    fig = plot_importance(
+        importance,
+        metric=run.metrics.get("metric"),
+        greater_is_better=greater_is_better(run),
+        top_k=TOP_FEATURES,
+        title=None,
+    )
     folded = max(len(importance) - TOP_FEATURES, 0)
-    section.blocks.append(Figure(to_data_uri(fig), f"permutation importance of {name}",
-                                 caption="whiskers: one standard deviation over the shuffles"
-                                         + (f"; the last bar sums the other {folded} features" if folded else "")))
+    section.blocks.append(
+        Figure(
+            to_data_uri(fig),
+            f"permutation importance of {name}",
+            caption="whiskers: one standard deviation over the shuffles"
+            + (f"; the last bar sums the other {folded} features" if folded else ""),
+        )
+    )
     return section
 
 
@@ -71,8 +89,13 @@ def search_section(run: RunReader, name: str, section: Section) -> Section | Non
     params = [c for c in results.columns if c not in RESULT_COLUMNS]
     varying = [p for p in params if results[p].astype(str).nunique() > 1] or params[:1]
     if varying:
-        fig = plot_search(results, x=varying[0], hue=varying[1] if len(varying) > 1 else None, metric=metric,
-                          greater_is_better=greater)
+        fig = plot_search(
+            results,
+            x=varying[0],
+            hue=varying[1] if len(varying) > 1 else None,
+            metric=metric,
+            greater_is_better=greater,
+        )
         section.blocks.append(Figure(to_data_uri(fig), f"search score against {varying[0]}"))
     table = results[params].copy()
     shown = f"validation {metric}" if metric else "validation score"
@@ -84,9 +107,14 @@ def search_section(run: RunReader, name: str, section: Section) -> Section | Non
         table = table.sort_values("rank", kind="stable")
     if "error" in results and results["error"].notna().any():
         table["error"] = results["error"]
-    section.blocks.append(table_from_frame(
-        table, max_rows=20, caption=f"every candidate, best first; {shown} as the leaderboard shows it; fit s is "
-                                    "one candidate's fit (the leaderboard's fit time covers the whole search)"))
+    section.blocks.append(
+        table_from_frame(
+            table,
+            max_rows=20,
+            caption=f"every candidate, best first; {shown} as the leaderboard shows it; fit s is "
+            "one candidate's fit (the leaderboard's fit time covers the whole search)",
+        )
+    )
     return section
 
 
@@ -96,8 +124,11 @@ def history_section(run: RunReader, name: str, section: Section) -> Section | No
     if history is None or history.empty:
         return None
     fig = plot_history(history)
-    section.blocks.append(Figure(to_data_uri(fig), "loss and metric per epoch",
-                                 caption="losses on a log axis, on the scale the net learns"))
+    section.blocks.append(
+        Figure(
+            to_data_uri(fig), "loss and metric per epoch", caption="losses on a log axis, on the scale the net learns"
+        )
+    )
     if "lr" in history:
         fig, ax = new_figure(7, 2.6)
         plot_learning_rate(history, ax=ax)
@@ -118,8 +149,10 @@ def biases_section(run: RunReader, name: str, section: Section) -> Section | Non
         if part.empty:
             continue
         shown = pd.concat([part.head(TOP_BIASES).assign(end="largest"), part.tail(TOP_BIASES).assign(end="smallest")])
-        section.blocks.append(table_from_frame(
-            shown[["end", "label", "bias"]].rename(columns={"label": side}),
-            caption=f"the {TOP_BIASES} largest and smallest {side} biases of {len(part):,} {side}s"))
+        section.blocks.append(
+            table_from_frame(
+                shown[["end", "label", "bias"]].rename(columns={"label": side}),
+                caption=f"the {TOP_BIASES} largest and smallest {side} biases of {len(part):,} {side}s",
+            )
+        )
     return section
-

@@ -1,6 +1,7 @@
 """Report sections that compare the run's models: feature importance side by side,
 redundant features, the explained rows with every model's prediction, and predictions
 against the date."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -38,20 +39,36 @@ def importance_section(run: RunReader, section: Section) -> Section | None:
     metric = run.metrics.get("metric")
     label = importance_label(metric, greater_is_better(run))
     if len(tables) > 1:
-        fig = plot_importance_comparison(tables, metric=metric, greater_is_better=greater_is_better(run),
-                                         top_k=TOP_FEATURES)
-        section.blocks.append(Figure(to_data_uri(fig), "permutation importance of every model",
-                                     caption=f"the {TOP_FEATURES} features most important on average; "
-                                             "the others summed on the last line"))
-    wide = pd.DataFrame({name: t.assign(feature=t["feature"].astype(str)).set_index("feature")["importance"]
-                         for name, t in tables.items()})
+        fig = plot_importance_comparison(
+            tables, metric=metric, greater_is_better=greater_is_better(run), top_k=TOP_FEATURES
+        )
+        section.blocks.append(
+            Figure(
+                to_data_uri(fig),
+                "permutation importance of every model",
+                caption=f"the {TOP_FEATURES} features most important on average; the others summed on the last line",
+            )
+        )
+    wide = pd.DataFrame(
+        {
+            name: t.assign(feature=t["feature"].astype(str)).set_index("feature")["importance"]
+            for name, t in tables.items()
+        }
+    )
     wide = wide.reindex(wide.fillna(0.0).mean(axis=1).sort_values(ascending=False, kind="stable").index)
     scale = np.nanmax(np.abs(wide.to_numpy())) if wide.notna().any().any() else 0.0
-    rows = [[str(feature)] + [_importance_text(v, scale) for v in values]
-            for feature, values in zip(wide.index, wide.to_numpy())]
-    section.blocks.append(Table(["feature", *wide.columns], rows[:TOP_FEATURES],
-                                f"{label} (permutation importance, each model on the same validation rows); "
-                                "click a header to sort", more=rows[TOP_FEATURES:]))
+    rows = [
+        [str(feature)] + [_importance_text(v, scale) for v in values]
+        for feature, values in zip(wide.index, wide.to_numpy())
+    ]
+    section.blocks.append(
+        Table(
+            ["feature", *wide.columns],
+            rows[:TOP_FEATURES],
+            f"{label} (permutation importance, each model on the same validation rows); click a header to sort",
+            more=rows[TOP_FEATURES:],
+        )
+    )
     return section
 
 
@@ -76,10 +93,15 @@ def redundancy_section(run: RunReader, section: Section) -> Section | None:
     if X.shape[1] < 2:
         return None
     fig = plot_dendrogram(X, threshold=REDUNDANCY_THRESHOLD)
-    section.blocks.append(Figure(to_data_uri(fig), "dendrogram of rank correlations between features",
-                                 caption=f"the {X.shape[1]} most important features of the best model; features "
-                                         "that merge near distance 0 rank the rows alike; the dashed line is a "
-                                         f"correlation of {REDUNDANCY_THRESHOLD}"))
+    section.blocks.append(
+        Figure(
+            to_data_uri(fig),
+            "dendrogram of rank correlations between features",
+            caption=f"the {X.shape[1]} most important features of the best model; features "
+            "that merge near distance 0 rank the rows alike; the dashed line is a "
+            f"correlation of {REDUNDANCY_THRESHOLD}",
+        )
+    )
     return section
 
 
@@ -103,10 +125,15 @@ def rows_section(run: RunReader, section: Section) -> Section | None:
     n_worst = int((rows["reason"] == "worst").sum())
     explaining = [m for m in run.model_names if run.has(runs.model_artifact(m, runs.CONTRIBUTIONS))]
     target = run.metrics.get("target", "the target")
-    section.blocks.append(Table(list(table.columns), [[amount(v) for v in r] for r in table.itertuples(index=False)],
-                                f"the {n_worst} rows {best['model'] if best is not None else 'the best model'} "
-                                f"(the best model) got most wrong and {len(rows) - n_worst} at random; "
-                                f"predictions in {target}; explained in {', '.join(explaining)}"))
+    section.blocks.append(
+        Table(
+            list(table.columns),
+            [[amount(v) for v in r] for r in table.itertuples(index=False)],
+            f"the {n_worst} rows {best['model'] if best is not None else 'the best model'} "
+            f"(the best model) got most wrong and {len(rows) - n_worst} at random; "
+            f"predictions in {target}; explained in {', '.join(explaining)}",
+        )
+    )
     features = [c for c in rows.columns if c not in (*keys, "row", "reason")]
     if features:
         values = [[feature, *(fmt(v) for v in rows[feature])] for feature in features]
@@ -117,8 +144,11 @@ def rows_section(run: RunReader, section: Section) -> Section | None:
 def _columns(run: RunReader, frame: pd.DataFrame) -> tuple[str | None, str | None, list[str]]:
     """The date column, the group column (None when the run has none) and the model columns."""
     data = run.metrics.get("data", {})
-    date = data.get("date") if data.get("date") in frame.columns else next(
-        (c for c in frame.columns if types.is_datetime64_any_dtype(frame[c])), None)
+    date = (
+        data.get("date")
+        if data.get("date") in frame.columns
+        else next((c for c in frame.columns if types.is_datetime64_any_dtype(frame[c])), None)
+    )
     group = data.get("group") if data.get("group") in frame.columns else None
     return date, group, [m for m in run.model_names if m in frame.columns]
 
@@ -155,7 +185,11 @@ def predictions_section(run: RunReader, section: Section) -> Section | None:
     for ax, value in zip(axes if len(shown) > 1 else [axes], shown):
         plot_series(frame[frame[group] == value], date, models, title=f"{group} {fmt(value)}", ax=ax)
     (axes[0] if len(shown) > 1 else axes).legend(ncols=min(len(models) + 1, 3), loc="upper left", frameon=False)
-    section.blocks.append(Figure(to_data_uri(fig), f"actual and predicted values per {group}",
-                                 caption=f"{len(shown)} of {frame[group].nunique()} {group} values: "
-                                         + ", ".join(fmt(v) for v in shown)))
+    section.blocks.append(
+        Figure(
+            to_data_uri(fig),
+            f"actual and predicted values per {group}",
+            caption=f"{len(shown)} of {frame[group].nunique()} {group} values: " + ", ".join(fmt(v) for v in shown),
+        )
+    )
     return section

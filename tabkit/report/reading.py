@@ -1,5 +1,6 @@
 """What the report reads of a run beyond single files: units, metric direction, the rows
 the run explained and how to name them, a model's inspection artefacts."""
+
 from __future__ import annotations
 
 import json

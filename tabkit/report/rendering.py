@@ -4,6 +4,7 @@ Pages carry one small script (``templates/sort.js``: click a table's header to s
 allowed by the page's Content-Security-Policy through its SHA-256 hash, computed here
 from the very text the page embeds; nothing else runs and nothing is fetched.
 """
+
 from __future__ import annotations
 
 import base64
@@ -19,8 +20,13 @@ SCRIPT = "sort.js"
 @cache
 def environment() -> Environment:
     """The template environment: package templates, every value HTML-escaped."""
-    return Environment(loader=PackageLoader("tabkit.report", "templates"), autoescape=True,
-                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    return Environment(
+        loader=PackageLoader("tabkit.report", "templates"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
 
 
 @cache

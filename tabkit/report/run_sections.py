@@ -1,5 +1,6 @@
 """Report sections about the whole run: the summary with the leaderboard, and the run's
 details (status, steps, versions, spec, log)."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -35,9 +36,16 @@ def leaderboard_frame(run: RunReader) -> pd.DataFrame | None:
     models = run.metrics.get("models")
     if not models:
         return None
-    rows = [{"model": name, "kind": info.get("kind"), "score": info.get("score"),
-             "fit_seconds": info.get("fit_seconds"), "predict_seconds": info.get("predict_seconds")}
-            for name, info in models.items()]
+    rows = [
+        {
+            "model": name,
+            "kind": info.get("kind"),
+            "score": info.get("score"),
+            "fit_seconds": info.get("fit_seconds"),
+            "predict_seconds": info.get("predict_seconds"),
+        }
+        for name, info in models.items()
+    ]
     baseline = run.metrics.get("baseline")
     if baseline:
         rows.append({"model": runs.BASELINE, "kind": "baseline", "score": baseline.get("score")})
@@ -58,7 +66,7 @@ def gain_text(score: float, baseline: float, metric: str, greater: bool | None) 
         return f"{fmt(score)} against {fmt(baseline)}"
     better = score > baseline if greater else score < baseline
     change = abs(score - baseline) / abs(baseline)
-    word = ("higher" if score > baseline else "lower")
+    word = "higher" if score > baseline else "lower"
     verdict = "" if better else " (worse than the baseline)"
     return f"{100 * change:.1f}% {word} {metric} than the baseline ({fmt(score)} against {fmt(baseline)}){verdict}"
 
@@ -70,16 +78,20 @@ def split_text(run: RunReader) -> str | None:
         return None
     split = spec(run).get("split", {})
     by = split.get("by", "test")
-    rule = {"test": "the latest dates, as many rows as the test set",
-            "days": f"the last {split.get('days')} days",
-            "fraction": f"the latest {fmt(100 * float(split.get('fraction', 0)))}% of the rows by date"}.get(by, by)
+    rule = {
+        "test": "the latest dates, as many rows as the test set",
+        "days": f"the last {split.get('days')} days",
+        "fraction": f"the latest {fmt(100 * float(split.get('fraction', 0)))}% of the rows by date",
+    }.get(by, by)
 
     def part(dates, n) -> str:
         span = " to ".join(dates) if dates else ""
         return f"{span} ({amount(n)} rows)" if span else f"{amount(n)} rows"
 
-    text = (f"validation = {rule}: {part(data.get('valid_dates'), data.get('n_valid'))}; "
-            f"training {part(data.get('train_dates'), data.get('n_train'))}")
+    text = (
+        f"validation = {rule}: {part(data.get('valid_dates'), data.get('n_valid'))}; "
+        f"training {part(data.get('train_dates'), data.get('n_train'))}"
+    )
     return text + (f"; test {amount(data['n_test'])} rows" if data.get("n_test") else "")
 
 
@@ -89,8 +101,11 @@ def time_text(run: RunReader) -> str | None:
     steps = run.metrics.get("steps", {})
     if duration is None and not steps:
         return None
-    parts = [f"{label} {seconds(sum(v for k, v in steps.items() if k.startswith(prefix)))} s"
-             for prefix, label in STEP_GROUPS if any(k.startswith(prefix) for k in steps)]
+    parts = [
+        f"{label} {seconds(sum(v for k, v in steps.items() if k.startswith(prefix)))} s"
+        for prefix, label in STEP_GROUPS
+        if any(k.startswith(prefix) for k in steps)
+    ]
     head = f"{seconds(duration)} s" if duration is not None else "unfinished"
     return head + (f" ({', '.join(parts)})" if parts else "")
 
@@ -114,15 +129,25 @@ def summary_section(run: RunReader, section: Section) -> Section:
     pairs = [
         ("status", status.get("status") if not status.get("error") else f"{status.get('status')}: {status['error']}"),
         ("best model", None if best is None else f"{best['model']} ({best['kind']}): {metric} {fmt(best['score'])}"),
-        ("submission", None if not submitted else f"{submitted.get('model')} ({amount(submitted.get('rows'))} rows "
-                                                  f"in {runs.SUBMISSION})"),
+        (
+            "submission",
+            None
+            if not submitted
+            else f"{submitted.get('model')} ({amount(submitted.get('rows'))} rows in {runs.SUBMISSION})",
+        ),
         ("baseline", None if not baseline else f"{baseline.get('name')}: {metric} {fmt(baseline.get('score'))}"),
-        ("gain over the baseline", None if best is None or baseline.get("score") is None
-         else gain_text(float(best["score"]), float(baseline["score"]), metric, greater)),
-        ("target", units or target), ("task", metrics.get("task")),
+        (
+            "gain over the baseline",
+            None
+            if best is None or baseline.get("score") is None
+            else gain_text(float(best["score"]), float(baseline["score"]), metric, greater),
+        ),
+        ("target", units or target),
+        ("task", metrics.get("task")),
         ("split", split_text(run)),
         ("features", f"{n_cat + n_cont}: {n_cat} categorical, {n_cont} continuous" if n_cat + n_cont else None),
-        ("data", data.get("source")), ("run time", time_text(run)),
+        ("data", data.get("source")),
+        ("run time", time_text(run)),
     ]
     section.blocks.append(facts(pairs))
     if status.get("error"):
@@ -153,16 +178,25 @@ def _leaderboard_table(board: pd.DataFrame, metric: str, baseline: float | None)
 def details_section(run: RunReader, section: Section) -> Section:
     """Status, timings, versions, errors, the spec as run and the log."""
     status, metrics = run.status, run.metrics
-    section.blocks.append(facts([
-        ("spec", run.spec_name), ("run", run.run_id), ("status", status.get("status")),
-        ("started", when(status.get("started"))), ("finished", when(status.get("finished"))),
-        ("duration (s)", seconds(status.get("duration_s"))), ("metric", metrics.get("metric")),
-        ("steps done", ", ".join(status.get("steps_done", [])) or None),
-    ]))
+    section.blocks.append(
+        facts(
+            [
+                ("spec", run.spec_name),
+                ("run", run.run_id),
+                ("status", status.get("status")),
+                ("started", when(status.get("started"))),
+                ("finished", when(status.get("finished"))),
+                ("duration (s)", seconds(status.get("duration_s"))),
+                ("metric", metrics.get("metric")),
+                ("steps done", ", ".join(status.get("steps_done", [])) or None),
+            ]
+        )
+    )
     steps = metrics.get("steps")
     if steps:
-        section.blocks.append(Table(["step", "seconds"], [[k, seconds(v)] for k, v in steps.items()],
-                                    "seconds each step took"))
+        section.blocks.append(
+            Table(["step", "seconds"], [[k, seconds(v)] for k, v in steps.items()], "seconds each step took")
+        )
     versions = metrics.get("versions")
     if versions:
         section.blocks.append(Facts([(f"{k} version", str(v)) for k, v in versions.items() if v]))
@@ -174,6 +208,10 @@ def details_section(run: RunReader, section: Section) -> Section:
     log = run.text(runs.LOG)
     if log is not None:
         lines = log.splitlines()
-        section.blocks.append(Code("\n".join(lines[-LOG_TAIL_LINES:]),
-                                   f"log.txt (last {min(len(lines), LOG_TAIL_LINES)} of {len(lines)} lines)"))
+        section.blocks.append(
+            Code(
+                "\n".join(lines[-LOG_TAIL_LINES:]),
+                f"log.txt (last {min(len(lines), LOG_TAIL_LINES)} of {len(lines)} lines)",
+            )
+        )
     return section

@@ -1,4 +1,5 @@
 """Turn a ``param_grid`` into the list of candidate parameter dicts, checked against an estimator."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
@@ -40,10 +41,7 @@ def expand_candidates(param_grid: Any) -> list[dict[str, Any]]:
     """
     if isinstance(param_grid, Mapping):
         if not _is_grid(param_grid):
-            raise ValueError(
-                "param_grid: a dict must map each parameter to a list of values, "
-                f"got {param_grid!r}"
-            )
+            raise ValueError(f"param_grid: a dict must map each parameter to a list of values, got {param_grid!r}")
         candidates = _expand(param_grid)
     elif isinstance(param_grid, Iterable) and not isinstance(param_grid, (str, bytes)):
         specs = list(param_grid)
@@ -55,9 +53,7 @@ def expand_candidates(param_grid: Any) -> list[dict[str, Any]]:
         else:
             candidates = [dict(spec) for spec in specs]
     else:
-        raise ValueError(
-            f"param_grid must be a dict, a list of dicts or an iterable of dicts, got {param_grid!r}"
-        )
+        raise ValueError(f"param_grid must be a dict, a list of dicts or an iterable of dicts, got {param_grid!r}")
     if not candidates:
         raise ValueError("param_grid: no candidates to try")
     return candidates
@@ -69,6 +65,5 @@ def check_parameter_names(candidates: list[dict[str, Any]], estimator: Any) -> N
     unknown = sorted({name for candidate in candidates for name in candidate} - valid)
     if unknown:
         raise ValueError(
-            f"param_grid: {type(estimator).__name__} has no parameter(s) {unknown}; "
-            f"valid names: {sorted(valid)}"
+            f"param_grid: {type(estimator).__name__} has no parameter(s) {unknown}; valid names: {sorted(valid)}"
         )

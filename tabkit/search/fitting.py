@@ -3,6 +3,7 @@
 This is what a joblib worker executes, so it is a module-level function whose inputs and
 outputs pickle (for process and Dask backends).
 """
+
 from __future__ import annotations
 
 import time
@@ -87,7 +88,11 @@ def run_fit(
             score, error = error_score, _describe(exc)
         results.append(
             CandidateResult(
-                index, score, own_fit_time, time.perf_counter() - start, error,
+                index,
+                score,
+                own_fit_time,
+                time.perf_counter() - start,
+                error,
                 model if keep_models else None,
             )
         )

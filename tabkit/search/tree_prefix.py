@@ -11,6 +11,7 @@ separate fits are what the user asked for, and with a ``RandomState`` instance t
 depend on how often that shared object was used before. Out-of-bag scores are computed
 from the whole forest at fit time, so forests with ``oob_score`` take separate fits too.
 """
+
 from __future__ import annotations
 
 import copy

@@ -1,4 +1,5 @@
 """Hyperparameter search scored on a held-out validation set, parfit style."""
+
 from __future__ import annotations
 
 import numbers
@@ -19,9 +20,7 @@ from tabkit.search.candidates import check_parameter_names, expand_candidates
 from tabkit.search.fitting import CandidateResult, run_fit
 from tabkit.search.tree_prefix import plan_fits
 
-_NO_MODEL = (
-    "This %(name)s has no best_estimator_: call fit with refit=True before using it to predict"
-)
+_NO_MODEL = "This %(name)s has no best_estimator_: call fit with refit=True before using it to predict"
 
 
 class ValidationSearch(MetaEstimatorMixin, BaseEstimator):
@@ -170,14 +169,23 @@ class ValidationSearch(MetaEstimatorMixin, BaseEstimator):
         results: list[CandidateResult | None] = [None] * len(candidates)
         jobs = Parallel(n_jobs=self.n_jobs, return_as="generator")(
             delayed(run_fit)(
-                self.estimator, task, X, y, X_val, y_val, scorer=scorer,
-                fit_params=fit_params, error_score=self.error_score,
+                self.estimator,
+                task,
+                X,
+                y,
+                X_val,
+                y_val,
+                scorer=scorer,
+                fit_params=fit_params,
+                error_score=self.error_score,
                 keep_models=self.keep_models,
             )
             for task in tasks
         )
         with tqdm(
-            total=len(candidates), desc="ValidationSearch", unit="candidate",
+            total=len(candidates),
+            desc="ValidationSearch",
+            unit="candidate",
             disable=not self.verbose,
         ) as bar:
             for task_results in jobs:
@@ -189,8 +197,7 @@ class ValidationSearch(MetaEstimatorMixin, BaseEstimator):
         failed = frame["error"].notna()
         if failed.all():
             raise ValueError(
-                f"all {len(candidates)} candidates failed; the first, {candidates[0]}, "
-                f"raised {frame['error'].iloc[0]}"
+                f"all {len(candidates)} candidates failed; the first, {candidates[0]}, raised {frame['error'].iloc[0]}"
             )
         if failed.any():
             warnings.warn(
@@ -218,9 +225,7 @@ class ValidationSearch(MetaEstimatorMixin, BaseEstimator):
         ):
             raise ValueError(f"error_score must be a number or 'raise', got {self.error_score!r}")
 
-    def _results_frame(
-        self, candidates: list[dict[str, Any]], results: list[CandidateResult]
-    ) -> pd.DataFrame:
+    def _results_frame(self, candidates: list[dict[str, Any]], results: list[CandidateResult]) -> pd.DataFrame:
         names = list(dict.fromkeys(name for candidate in candidates for name in candidate))
         defaults = self.estimator.get_params(deep=True)
         frame = pd.DataFrame(
@@ -235,9 +240,7 @@ class ValidationSearch(MetaEstimatorMixin, BaseEstimator):
         frame["score"] = scores
         frame["fit_time"] = [result.fit_time for result in results]
         frame["score_time"] = [result.score_time for result in results]
-        frame["rank"] = (
-            scores.rank(method="min", ascending=False, na_option="bottom").astype(np.int64)
-        )
+        frame["rank"] = scores.rank(method="min", ascending=False, na_option="bottom").astype(np.int64)
         frame["error"] = pd.Series([result.error for result in results], dtype=object)
         return frame
 

@@ -1,4 +1,5 @@
 """Small Rossmann-like frames and fitted LightGBM models shared by the boosting tests."""
+
 from __future__ import annotations
 
 import numpy as np

@@ -1,4 +1,5 @@
 """lightgbm_contributions: LightGBM's TreeSHAP values in raw output units, folded by column."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -15,8 +16,21 @@ from tabkit.boosting import (
 from tabkit.forest.attribution import Explanation
 from tabkit.forest.estimators import ForestRegressor
 
-DATE_PARTS = {"Year", "Month", "Week", "Day", "Dayofweek", "Dayofyear", "Is_month_end", "Is_month_start",
-              "Is_quarter_end", "Is_quarter_start", "Is_year_end", "Is_year_start", "Elapsed"}
+DATE_PARTS = {
+    "Year",
+    "Month",
+    "Week",
+    "Day",
+    "Dayofweek",
+    "Dayofyear",
+    "Is_month_end",
+    "Is_month_start",
+    "Is_quarter_end",
+    "Is_quarter_start",
+    "Is_year_end",
+    "Is_year_start",
+    "Elapsed",
+}
 
 
 def assert_sums_to_prediction(explanation: Explanation) -> None:
@@ -66,8 +80,9 @@ def test_multiclass_is_softmax_of_class_scores(classifier, sales_valid):
     explanation = lightgbm_contributions(classifier, X)
     assert explanation.classes == ["high", "low", "mid"] and explanation.link == "softmax"
     assert_sums_to_prediction(explanation)
-    np.testing.assert_allclose(softmax(explanation.prediction.to_numpy(), axis=1), classifier.predict_proba(X),
-                               rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(
+        softmax(explanation.prediction.to_numpy(), axis=1), classifier.predict_proba(X), rtol=1e-9, atol=1e-12
+    )
     assert set(explanation.values) == set(classifier.classes_)
     assert list(explanation.bias.index) == explanation.classes
 
@@ -108,7 +123,9 @@ def test_by_column_folds_date_parts(regressor, sales_valid):
     np.testing.assert_allclose(by_column.values["Date"], by_feature.values[date_parts].sum(axis=1), rtol=1e-12)
     np.testing.assert_allclose(
         by_column.values["CompetitionDistance"],
-        by_feature.values[["CompetitionDistance", "CompetitionDistance_na"]].sum(axis=1), rtol=1e-12)
+        by_feature.values[["CompetitionDistance", "CompetitionDistance_na"]].sum(axis=1),
+        rtol=1e-12,
+    )
     assert_sums_to_prediction(by_column)
     pd.testing.assert_series_equal(by_column.data["CompetitionDistance"], X["CompetitionDistance"])
     assert by_column.data["Date"].isna().all()  # the raw Date column is no longer in the frame

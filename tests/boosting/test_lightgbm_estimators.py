@@ -1,5 +1,6 @@
 """LightGBMRegressor / LightGBMClassifier: numbers against LightGBM itself, categories, early
 stopping, determinism, persistence, bad input."""
+
 from __future__ import annotations
 
 import joblib
@@ -226,6 +227,7 @@ def test_awkward_column_names_reach_the_booster(sales_data):
 
 
 # ---- bad input ---------------------------------------------------------------------------------
+
 
 def test_early_stopping_needs_validation_rows(sales_data):
     X, y = sales_data

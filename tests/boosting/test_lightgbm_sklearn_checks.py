@@ -1,4 +1,5 @@
 """LightGBMRegressor / LightGBMClassifier against scikit-learn's estimator checks."""
+
 from __future__ import annotations
 
 from sklearn.utils.estimator_checks import parametrize_with_checks

@@ -1,4 +1,5 @@
 """Shared Rossmann fixtures: small synthetic sets, and the real Kaggle files when present."""
+
 from __future__ import annotations
 
 from pathlib import Path

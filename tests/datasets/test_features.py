@@ -1,5 +1,6 @@
 """rossmann_features: fastai's feature set on synthetic and real tables, and that the
 synthetic signals are learnable (a small forest beats a per-store mean clearly)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -78,7 +79,12 @@ def test_joins_use_state_and_week(small, small_features):
 def test_competition_and_promo2_durations(small):
     store = small["store"].copy()
     store.loc[0, ["CompetitionOpenSinceYear", "CompetitionOpenSinceMonth"]] = [2014.0, 3.0]
-    store.loc[0, ["Promo2", "Promo2SinceYear", "Promo2SinceWeek", "PromoInterval"]] = [1, 2014.0, 10.0, "Jan,Apr,Jul,Oct"]
+    store.loc[0, ["Promo2", "Promo2SinceYear", "Promo2SinceWeek", "PromoInterval"]] = [
+        1,
+        2014.0,
+        10.0,
+        "Jan,Apr,Jul,Oct",
+    ]
     store.loc[1, ["CompetitionOpenSinceYear", "CompetitionOpenSinceMonth"]] = [np.nan, np.nan]
     train, _ = rossmann_features({**small, "store": store})
     first = train[train["Store"] == 1].set_index("Date")
@@ -109,13 +115,18 @@ def test_real_data(real_tables):
     assert test[["trend", "trend_DE", "Mean_TemperatureC"]].notna().all().all()
 
 
-@pytest.mark.parametrize("change, message", [
-    (lambda t: {k: v for k, v in t.items() if k != "weather"}, r"missing table\(s\) \['weather'\]"),
-    (lambda t: {**t, "store_states": t["store_states"].iloc[1:]}, r"1 store\(s\) have no state.*\[1\]"),
-    (lambda t: {**t, "googletrend": pd.concat([t["googletrend"], t["googletrend"].iloc[20:21]])},
-     "'googletrend' has 1 duplicate"),
-    (lambda t: {**t, "train": t["train"].drop(columns="Promo")}, "'train' lacks column.*Promo"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (lambda t: {k: v for k, v in t.items() if k != "weather"}, r"missing table\(s\) \['weather'\]"),
+        (lambda t: {**t, "store_states": t["store_states"].iloc[1:]}, r"1 store\(s\) have no state.*\[1\]"),
+        (
+            lambda t: {**t, "googletrend": pd.concat([t["googletrend"], t["googletrend"].iloc[20:21]])},
+            "'googletrend' has 1 duplicate",
+        ),
+        (lambda t: {**t, "train": t["train"].drop(columns="Promo")}, "'train' lacks column.*Promo"),
+    ],
+)
 def test_bad_tables(small, change, message):
     with pytest.raises(ValueError, match=message):
         rossmann_features(change(dict(small)))
@@ -128,8 +139,7 @@ def test_forest_beats_per_store_mean():
     fit_rows, valid_rows = tk.time_split(train, date="Date", valid_size=25 * 36)
     fit, valid = train.iloc[fit_rows], train.iloc[valid_rows]
     processor = tk.TabularProcessor(ROSSMANN_CAT, ROSSMANN_CONT).fit(fit)
-    forest = RandomForestRegressor(n_estimators=30, min_samples_leaf=2, max_features=0.5,
-                                   random_state=0, n_jobs=1)
+    forest = RandomForestRegressor(n_estimators=30, min_samples_leaf=2, max_features=0.5, random_state=0, n_jobs=1)
     forest.fit(processor.transform(fit), np.log(fit["Sales"]))
     predicted = np.exp(forest.predict(processor.transform(valid)))
     baseline = valid["Store"].map(fit.groupby("Store")["Sales"].mean())

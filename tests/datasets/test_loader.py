@@ -1,4 +1,5 @@
 """load_rossmann: the real files, both external layouts, and errors naming file/column/row."""
+
 from __future__ import annotations
 
 import shutil
@@ -89,11 +90,14 @@ def test_missing_directory(tmp_path):
         load_rossmann(tmp_path / "nowhere")
 
 
-@pytest.mark.parametrize("relative, column", [
-    ("train.csv", "Sales"),
-    ("store.csv", "PromoInterval"),
-    ("weather/Berlin.csv", "Mean_TemperatureC"),
-])
+@pytest.mark.parametrize(
+    "relative, column",
+    [
+        ("train.csv", "Sales"),
+        ("store.csv", "PromoInterval"),
+        ("weather/Berlin.csv", "Mean_TemperatureC"),
+    ],
+)
 def test_missing_column(editable, relative, column):
     path = editable / relative
     sep = ";" if "weather" in relative else ","
@@ -103,16 +107,19 @@ def test_missing_column(editable, relative, column):
         load_rossmann(editable)
 
 
-@pytest.mark.parametrize("relative, line, column, value, problem", [
-    ("train.csv", 5, "Sales", "12x", "not an integer"),
-    ("train.csv", 7, "Store", "7.5", "not an integer"),
-    ("test.csv", 3, "Promo", "", "the value is missing"),
-    ("store.csv", 4, "CompetitionDistance", "far", "not a number"),
-    ("train.csv", 9, "Date", "2015-02-30", "not a YYYY-MM-DD date"),
-    ("train.csv", 6, "StateHoliday", "z", "not one of"),
-    ("weather/Hessen.csv", 10, "Max_TemperatureC", "warm", "not an integer"),
-    ("googletrend/Rossmann_DE_BY.csv", 4, "week", "week 3", "YYYY-MM-DD - YYYY-MM-DD"),
-])
+@pytest.mark.parametrize(
+    "relative, line, column, value, problem",
+    [
+        ("train.csv", 5, "Sales", "12x", "not an integer"),
+        ("train.csv", 7, "Store", "7.5", "not an integer"),
+        ("test.csv", 3, "Promo", "", "the value is missing"),
+        ("store.csv", 4, "CompetitionDistance", "far", "not a number"),
+        ("train.csv", 9, "Date", "2015-02-30", "not a YYYY-MM-DD date"),
+        ("train.csv", 6, "StateHoliday", "z", "not one of"),
+        ("weather/Hessen.csv", 10, "Max_TemperatureC", "warm", "not an integer"),
+        ("googletrend/Rossmann_DE_BY.csv", 4, "week", "week 3", "YYYY-MM-DD - YYYY-MM-DD"),
+    ],
+)
 def test_unparsable_value_names_file_column_and_row(editable, relative, line, column, value, problem):
     path = editable / relative
     sep = ";" if relative.startswith("weather") else ","

@@ -1,5 +1,6 @@
 """MovieLens files: both public layouts (written here, never shipped), the 100k writer and
 ``tabkit data movielens``."""
+
 import subprocess
 import sys
 
@@ -24,10 +25,14 @@ def write_100k(folder):
 
 def write_latest_small(folder):
     folder.mkdir()
-    (folder / "ratings.csv").write_text("userId,movieId,rating,timestamp\n1,1,4.0,964982703\n1,3,4.5,964981247\n"
-                                        "6,1,0.5,845553522\n")
-    (folder / "movies.csv").write_text('movieId,title,genres\n1,Toy Story (1995),Adventure|Animation\n'
-                                       '3,"Grumpier Old Men, The (1995)",Comedy|Romance\n', encoding="utf-8")
+    (folder / "ratings.csv").write_text(
+        "userId,movieId,rating,timestamp\n1,1,4.0,964982703\n1,3,4.5,964981247\n6,1,0.5,845553522\n"
+    )
+    (folder / "movies.csv").write_text(
+        "movieId,title,genres\n1,Toy Story (1995),Adventure|Animation\n"
+        '3,"Grumpier Old Men, The (1995)",Comedy|Romance\n',
+        encoding="utf-8",
+    )
     return folder
 
 
@@ -55,8 +60,11 @@ def test_folders_without_a_layout(tmp_path):
         load_movielens(tmp_path / "absent")
     empty = tmp_path / "empty"
     empty.mkdir()
-    with pytest.raises(ValueError, match=r"holds neither MovieLens layout: 100k's u.data \+ u.item or "
-                                         r"latest-small's ratings.csv \+ movies.csv"):
+    with pytest.raises(
+        ValueError,
+        match=r"holds neither MovieLens layout: 100k's u.data \+ u.item or "
+        r"latest-small's ratings.csv \+ movies.csv",
+    ):
         load_movielens(empty)
     half = write_100k(tmp_path / "half")
     (half / "u.item").unlink()
@@ -71,7 +79,9 @@ def test_bad_rows_are_named(tmp_path):
         load_movielens(folder)
     folder = write_latest_small(tmp_path / "cols")
     (folder / "ratings.csv").write_text("user,movie,stars\n1,1,4\n")
-    with pytest.raises(ValueError, match=r"ratings.csv lacks column\(s\) \['userId', 'movieId', 'rating', 'timestamp'\]"):
+    with pytest.raises(
+        ValueError, match=r"ratings.csv lacks column\(s\) \['userId', 'movieId', 'rating', 'timestamp'\]"
+    ):
         load_movielens(folder)
 
 
@@ -82,8 +92,9 @@ def test_write_then_load_round_trip(tmp_path):
     assert sorted(p.name for p in folder.iterdir()) == ["u.data", "u.item"]
     assert len((folder / "u.item").read_bytes().split(b"\n")[0].split(b"|")) == 24
     loaded = load_movielens(folder)
-    pd.testing.assert_frame_equal(loaded["ratings"], tables["ratings"].astype({"timestamp": "datetime64[ns]"}),
-                                  check_dtype=False)
+    pd.testing.assert_frame_equal(
+        loaded["ratings"], tables["ratings"].astype({"timestamp": "datetime64[ns]"}), check_dtype=False
+    )
     pd.testing.assert_frame_equal(loaded["items"], tables["items"], check_dtype=False)
 
 
@@ -102,14 +113,49 @@ def test_writer_refuses_what_the_layout_cannot_hold(tmp_path):
 
 def test_data_command_writes_100k_layout(tmp_path):
     out = tmp_path / "ml"
-    result = subprocess.run([sys.executable, "-m", "tabkit.cli", "data", "movielens", "--synthetic", "--out",
-                             str(out), "--users", "30", "--items", "25", "--seed", "2"],
-                            capture_output=True, text=True, timeout=300, check=False)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "tabkit.cli",
+            "data",
+            "movielens",
+            "--synthetic",
+            "--out",
+            str(out),
+            "--users",
+            "30",
+            "--items",
+            "25",
+            "--seed",
+            "2",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     expected = make_ratings(30, 25, seed=2)
     assert f"wrote {len(expected['ratings']):,} ratings of 25 items by 30 users" in result.stdout
     loaded = tk.datasets.load_movielens(out)
     np.testing.assert_array_equal(loaded["ratings"]["rating"], expected["ratings"]["rating"])
-    bad = subprocess.run([sys.executable, "-m", "tabkit.cli", "data", "movielens", "--synthetic", "--out",
-                          str(tmp_path / "x"), "--users", "0"], capture_output=True, text=True, timeout=300, check=False)
+    bad = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "tabkit.cli",
+            "data",
+            "movielens",
+            "--synthetic",
+            "--out",
+            str(tmp_path / "x"),
+            "--users",
+            "0",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert bad.returncode == 2 and "--users must be at least 1, got 0" in bad.stderr

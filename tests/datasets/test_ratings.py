@@ -1,4 +1,5 @@
 """make_ratings: MovieLens-shaped synthetic ratings with the planted model returned."""
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -29,10 +30,16 @@ def test_shape_of_the_100k_set(full):
 
 def test_truth_explains_the_ratings(full):
     ratings, truth = full["ratings"], full["truth"]
-    score = (truth["mean"] + truth["user_bias"].loc[ratings["user"]].to_numpy()
-             + truth["item_bias"].loc[ratings["item"]].to_numpy()
-             + np.einsum("ij,ij->i", truth["user_factors"].loc[ratings["user"]].to_numpy(),
-                         truth["item_factors"].loc[ratings["item"]].to_numpy()))
+    score = (
+        truth["mean"]
+        + truth["user_bias"].loc[ratings["user"]].to_numpy()
+        + truth["item_bias"].loc[ratings["item"]].to_numpy()
+        + np.einsum(
+            "ij,ij->i",
+            truth["user_factors"].loc[ratings["user"]].to_numpy(),
+            truth["item_factors"].loc[ratings["item"]].to_numpy(),
+        )
+    )
     np.testing.assert_allclose(truth["score"].to_numpy(), score)
     residual = ratings["rating"] - np.clip(np.round(score), 1, 5)
     assert 0.7 < residual.std() < 1.0  # the noise, seen through rounding

@@ -1,4 +1,5 @@
 """make_rossmann: Kaggle's schemas, determinism, and the structure the issue asks for."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -68,11 +69,14 @@ def test_deterministic_by_seed():
     assert not first["weather"].equals(other["weather"])
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"n_stores": 0}, "n_stores"),
-    ({"test_days": 0}, "test_days"),
-    ({"start": "2015-01-02", "end": "2015-01-01"}, "before start"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"n_stores": 0}, "n_stores"),
+        ({"test_days": 0}, "test_days"),
+        ({"start": "2015-01-02", "end": "2015-01-01"}, "before start"),
+    ],
+)
 def test_bad_arguments(kwargs, message):
     with pytest.raises(ValueError, match=message):
         make_rossmann(**kwargs)
@@ -132,12 +136,18 @@ def test_seasonality_promo_and_store_effects(medium):
 def test_competitor_opening_cuts_sales(medium):
     store = medium["store"]
     train = _open(medium["train"])
-    opened = pd.to_datetime(pd.DataFrame({
-        "year": store["CompetitionOpenSinceYear"], "month": store["CompetitionOpenSinceMonth"], "day": 1,
-    }), errors="coerce")
+    opened = pd.to_datetime(
+        pd.DataFrame(
+            {
+                "year": store["CompetitionOpenSinceYear"],
+                "month": store["CompetitionOpenSinceMonth"],
+                "day": 1,
+            }
+        ),
+        errors="coerce",
+    )
     nearby = store.assign(opened=opened)
-    nearby = nearby[(nearby["CompetitionDistance"] < 3000)
-                    & nearby["opened"].between("2013-06-01", "2015-03-01")]
+    nearby = nearby[(nearby["CompetitionDistance"] < 3000) & nearby["opened"].between("2013-06-01", "2015-03-01")]
     assert len(nearby) >= 5
     changes = []
     for row in nearby.itertuples():

@@ -1,4 +1,5 @@
 """write_rossmann: write -> load round trips, Kaggle's file layout, atomic writes."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -21,9 +22,17 @@ def test_round_trip(small, tmp_path, layout):
 def test_per_state_layout_files(small, tmp_path):
     folder = write_rossmann(small, tmp_path)
     names = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
-    assert {"train.csv", "test.csv", "store.csv", "store_states.csv", "state_names.csv",
-            "googletrend/Rossmann_DE.csv", "googletrend/Rossmann_DE_NI.csv",
-            "weather/Niedersachsen.csv", "weather/Bayern.csv"} <= names
+    assert {
+        "train.csv",
+        "test.csv",
+        "store.csv",
+        "store_states.csv",
+        "state_names.csv",
+        "googletrend/Rossmann_DE.csv",
+        "googletrend/Rossmann_DE_NI.csv",
+        "weather/Niedersachsen.csv",
+        "weather/Bayern.csv",
+    } <= names
     assert len([n for n in names if n.startswith("weather/")]) == 16
     assert len([n for n in names if n.startswith("googletrend/")]) == 14
     assert not [n for n in names if ".tmp" in n or n.split("/")[-1].startswith(".")]
@@ -47,11 +56,14 @@ def test_required_tables_only(small, tmp_path):
     assert set(loaded) == {"train", "test", "store"}
 
 
-@pytest.mark.parametrize("change, message", [
-    (lambda t: {k: v for k, v in t.items() if k != "store"}, r"missing table\(s\) \['store'\]"),
-    (lambda t: {**t, "train": t["train"].drop(columns="Sales")}, "'train' lacks column.*Sales"),
-    (lambda t: {**t, "extra": t["store"]}, "unknown table 'extra'"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (lambda t: {k: v for k, v in t.items() if k != "store"}, r"missing table\(s\) \['store'\]"),
+        (lambda t: {**t, "train": t["train"].drop(columns="Sales")}, "'train' lacks column.*Sales"),
+        (lambda t: {**t, "extra": t["store"]}, "unknown table 'extra'"),
+    ],
+)
 def test_bad_tables_write_nothing(small, tmp_path, change, message):
     out = tmp_path / "out"
     with pytest.raises(ValueError, match=message):

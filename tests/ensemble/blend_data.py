@@ -1,4 +1,5 @@
 """Synthetic regression data and labels for the blend tests."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -10,8 +11,14 @@ def make_regression(n_rows: int, seed: int) -> tuple[pd.DataFrame, np.ndarray]:
     alone gets all of it. The target is positive (for log blends)."""
     rng = np.random.default_rng(seed)
     X = pd.DataFrame(rng.uniform(-1, 1, size=(n_rows, 5)), columns=[f"f{i}" for i in range(5)])
-    y = (10 + 3 * X["f0"] + 2 * X["f1"] + 1.5 * np.sin(3 * X["f2"]) + X["f3"] * X["f4"]
-         + rng.normal(scale=0.3, size=n_rows))
+    y = (
+        10
+        + 3 * X["f0"]
+        + 2 * X["f1"]
+        + 1.5 * np.sin(3 * X["f2"])
+        + X["f3"] * X["f4"]
+        + rng.normal(scale=0.3, size=n_rows)
+    )
     return X, y.to_numpy()
 
 

@@ -1,4 +1,5 @@
 """Synthetic regression splits shared by the blend tests."""
+
 from __future__ import annotations
 
 import pytest

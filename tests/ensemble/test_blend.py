@@ -1,5 +1,6 @@
 """BlendRegressor / BlendClassifier: weights, log-scale blending, probabilities, from_fitted,
 parameters, persistence, bad input."""
+
 from __future__ import annotations
 
 import joblib
@@ -22,8 +23,10 @@ def regressors():
 
 
 def classifiers():
-    return [("logistic", LogisticRegression(max_iter=500)),
-            ("forest", ForestClassifier(n_estimators=40, random_state=0))]
+    return [
+        ("logistic", LogisticRegression(max_iter=500)),
+        ("forest", ForestClassifier(n_estimators=40, random_state=0)),
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +38,8 @@ def validation_blend(train, valid):
 def classifier_blend(train, valid):
     X, y = train
     return BlendClassifier(classifiers(), weights="validation").fit(
-        X, make_labels(y), X_val=valid[0], y_val=make_labels(valid[1]))
+        X, make_labels(y), X_val=valid[0], y_val=make_labels(valid[1])
+    )
 
 
 def test_equal_weights_average_the_members(train, test_rows):
@@ -48,8 +52,9 @@ def test_equal_weights_average_the_members(train, test_rows):
     assert blend.n_features_in_ == 5 and list(blend.feature_names_in_) == ["f0", "f1", "f2", "f3", "f4"]
 
 
-@pytest.mark.parametrize(("weights", "expected"), [([2, 1], [2 / 3, 1 / 3]), ({"forest": 3.0}, [0.0, 1.0]),
-                                                  ((1, 1), [0.5, 0.5])])
+@pytest.mark.parametrize(
+    ("weights", "expected"), [([2, 1], [2 / 3, 1 / 3]), ({"forest": 3.0}, [0.0, 1.0]), ((1, 1), [0.5, 0.5])]
+)
 def test_given_weights_are_normalised(weights, expected, train, test_rows):
     blend = BlendRegressor(regressors(), weights=weights).fit(*train)
     np.testing.assert_allclose(blend.weights_, expected, rtol=1e-12)
@@ -106,17 +111,24 @@ def test_classifier_validation_weights_minimise_log_loss(classifier_blend, valid
     X, y = valid
     labels = make_labels(y)
     stacked = np.stack([member.predict_proba(X) for member in classifier_blend.estimators_], axis=1)
-    np.testing.assert_array_equal(classifier_blend.weights_,
-                                  fit_blend_weights(stacked, labels, classes=classifier_blend.classes_))
+    np.testing.assert_array_equal(
+        classifier_blend.weights_, fit_blend_weights(stacked, labels, classes=classifier_blend.classes_)
+    )
     blended = metrics.logloss(labels, classifier_blend.predict_proba(X), classes=classifier_blend.classes_)
     for member in classifier_blend.estimators_:
         assert blended <= metrics.logloss(labels, member.predict_proba(X), classes=member.classes_) + 1e-12
 
 
 def test_members_get_validation_rows_when_they_take_them(train, valid):
-    members = [("linear", LinearRegression()),
-               ("gbm", LightGBMRegressor(n_estimators=500, learning_rate=0.3, early_stopping_rounds=5,
-                                         min_child_samples=5, random_state=0))]
+    members = [
+        ("linear", LinearRegression()),
+        (
+            "gbm",
+            LightGBMRegressor(
+                n_estimators=500, learning_rate=0.3, early_stopping_rounds=5, min_child_samples=5, random_state=0
+            ),
+        ),
+    ]
     blend = BlendRegressor(members, target_transform="log").fit(*train, X_val=valid[0], y_val=valid[1])
     gbm = blend.named_estimators_["gbm"]
     assert gbm.best_iteration_ < 500
@@ -125,6 +137,7 @@ def test_members_get_validation_rows_when_they_take_them(train, valid):
 
 
 # ---- from_fitted ---------------------------------------------------------------------------------
+
 
 def test_from_fitted_uses_the_members_as_they_are(validation_blend, valid, test_rows):
     fitted = list(zip(["linear", "forest"], validation_blend.estimators_))
@@ -143,8 +156,9 @@ def test_from_fitted_log_target(train, valid, test_rows):
     X, y = train
     fitted = [(name, clone(estimator).fit(X, np.log(y))) for name, estimator in regressors()]
     predictions = [member.predict(valid[0]) for _, member in fitted]
-    blend = BlendRegressor.from_fitted(fitted, weights="validation", target_transform="log",
-                                       val_predictions=predictions, y_val=valid[1])
+    blend = BlendRegressor.from_fitted(
+        fitted, weights="validation", target_transform="log", val_predictions=predictions, y_val=valid[1]
+    )
     np.testing.assert_array_equal(blend.weights_, fit_blend_weights(np.column_stack(predictions), np.log(valid[1])))
     members = np.column_stack([member.predict(test_rows[0]) for _, member in fitted])
     np.testing.assert_allclose(blend.predict(test_rows[0]), np.exp(members @ blend.weights_), rtol=1e-12)
@@ -165,8 +179,9 @@ def test_from_fitted_mismatched_lengths(validation_blend, valid):
     with pytest.raises(ValueError, match=r"predictions have 1 member column\(s\) but the blend has 2 member\(s\)"):
         BlendRegressor.from_fitted(fitted, weights="validation", val_predictions=members[:, :1], y_val=valid[1])
     with pytest.raises(ValueError, match=r"differ in shape: \[\(150,\), \(200,\)\]"):
-        BlendRegressor.from_fitted(fitted, weights="validation", val_predictions=[members[:150, 0], members[:, 1]],
-                                   y_val=valid[1])
+        BlendRegressor.from_fitted(
+            fitted, weights="validation", val_predictions=[members[:150, 0], members[:, 1]], y_val=valid[1]
+        )
 
 
 def test_from_fitted_needs_validation_data(validation_blend):
@@ -191,6 +206,7 @@ def test_members_with_different_classes(train):
 
 
 # ---- parameters and persistence -----------------------------------------------------------------
+
 
 def test_nested_params_and_clone():
     blend = BlendRegressor(regressors(), weights=[1, 2], target_transform="log")
@@ -231,34 +247,47 @@ def test_unfitted_use_raises(method, test_rows):
 
 # ---- bad input -----------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("estimators", "error", "message"), [
-    ([], ValueError, r"BlendRegressor needs a non-empty list of \(name, estimator\) pairs"),
-    ([("a", LinearRegression()), ("a", LinearRegression())], ValueError, "member 'a' is listed twice"),
-    ([("a", LinearRegression()), LinearRegression()], ValueError, r"each member must be a \(name, estimator\) pair"),
-    ([("lin", "LinearRegression")], TypeError, "member 'lin' is a str, which has no fit and predict"),
-    ([("a__b", LinearRegression())], ValueError, "member name 'a__b' must not contain '__'"),
-    ([("weights", LinearRegression())], ValueError, "member name 'weights' must not"),
-])
+
+@pytest.mark.parametrize(
+    ("estimators", "error", "message"),
+    [
+        ([], ValueError, r"BlendRegressor needs a non-empty list of \(name, estimator\) pairs"),
+        ([("a", LinearRegression()), ("a", LinearRegression())], ValueError, "member 'a' is listed twice"),
+        (
+            [("a", LinearRegression()), LinearRegression()],
+            ValueError,
+            r"each member must be a \(name, estimator\) pair",
+        ),
+        ([("lin", "LinearRegression")], TypeError, "member 'lin' is a str, which has no fit and predict"),
+        ([("a__b", LinearRegression())], ValueError, "member name 'a__b' must not contain '__'"),
+        ([("weights", LinearRegression())], ValueError, "member name 'weights' must not"),
+    ],
+)
 def test_bad_members(estimators, error, message, train):
     with pytest.raises(error, match=message):
         BlendRegressor(estimators).fit(*train)
 
 
-@pytest.mark.parametrize(("weights", "message"), [
-    ([1.0], r"weights has 1 value\(s\) but there are 2 members \['linear', 'forest'\]"),
-    ([1.0, -0.5], r"weights must be finite, non-negative and not all zero, got \[1.0, -0.5\]"),
-    ([0, 0], "not all zero"),
-    ({"boosting": 1.0}, r"weights name unknown member\(s\) \['boosting'\]; the members are \['linear', 'forest'\]"),
-    ("best", "weights must be one of \\('equal', 'validation'\\)"),
-    (["a", "b"], "a list or a dict of numbers"),
-])
+@pytest.mark.parametrize(
+    ("weights", "message"),
+    [
+        ([1.0], r"weights has 1 value\(s\) but there are 2 members \['linear', 'forest'\]"),
+        ([1.0, -0.5], r"weights must be finite, non-negative and not all zero, got \[1.0, -0.5\]"),
+        ([0, 0], "not all zero"),
+        ({"boosting": 1.0}, r"weights name unknown member\(s\) \['boosting'\]; the members are \['linear', 'forest'\]"),
+        ("best", "weights must be one of \\('equal', 'validation'\\)"),
+        (["a", "b"], "a list or a dict of numbers"),
+    ],
+)
 def test_bad_weights(weights, message, train):
     with pytest.raises(ValueError, match=message):
         BlendRegressor(regressors(), weights=weights).fit(*train)
 
 
 def test_validation_weights_need_validation_rows(train):
-    with pytest.raises(ValueError, match=r"weights='validation' needs validation rows: fit\(X, y, X_val=..., y_val=...\)"):
+    with pytest.raises(
+        ValueError, match=r"weights='validation' needs validation rows: fit\(X, y, X_val=..., y_val=...\)"
+    ):
         BlendRegressor(regressors(), weights="validation").fit(*train)
     with pytest.raises(ValueError, match="X_val and y_val must be given together"):
         BlendRegressor(regressors()).fit(*train, X_val=train[0])

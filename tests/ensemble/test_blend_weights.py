@@ -1,4 +1,5 @@
 """fit_blend_weights and split_half_score: weights on the simplex, honest scores."""
+
 from __future__ import annotations
 
 import itertools
@@ -16,7 +17,9 @@ def mixture():
     """y = 0.7 p1 + 0.3 p2 + small noise; p3 is unrelated."""
     rng = np.random.default_rng(0)
     truth = rng.normal(10, 3, size=400)
-    members = np.column_stack([truth + rng.normal(size=400), truth + 2 * rng.normal(size=400), rng.normal(10, 3, size=400)])
+    members = np.column_stack(
+        [truth + rng.normal(size=400), truth + 2 * rng.normal(size=400), rng.normal(10, 3, size=400)]
+    )
     y = members[:, :2] @ [0.7, 0.3] + rng.normal(scale=0.05, size=400)
     return members, y
 
@@ -74,8 +77,14 @@ def test_precise_on_log_sales_scale():
     """Members close to each other far from 0 (log sales ~ 8.7): the hard case for precision."""
     rng = np.random.default_rng(0)
     y = 8.7 + 0.3 * rng.normal(size=20000)
-    members = np.column_stack([y + 0.1 * rng.normal(size=20000), y + 0.12 * rng.normal(size=20000) + 0.02,
-                               y + 0.2 * rng.normal(size=20000), 0.5 * (y + 0.1 * rng.normal(size=20000)) + 4.35])
+    members = np.column_stack(
+        [
+            y + 0.1 * rng.normal(size=20000),
+            y + 0.12 * rng.normal(size=20000) + 0.02,
+            y + 0.2 * rng.normal(size=20000),
+            0.5 * (y + 0.1 * rng.normal(size=20000)) + 4.35,
+        ]
+    )
     np.testing.assert_allclose(fit_blend_weights(members, y), exact_simplex_least_squares(members, y), atol=1e-8)
 
 
@@ -127,8 +136,9 @@ def test_log_loss_weights_are_the_optimum(probabilities):
 def test_classes_give_the_column_order(probabilities):
     stacked, labels = probabilities
     reordered = stacked[:, :, [2, 0, 1]]
-    np.testing.assert_allclose(fit_blend_weights(reordered, labels, classes=["c", "a", "b"]),
-                               fit_blend_weights(stacked, labels), atol=1e-9)
+    np.testing.assert_allclose(
+        fit_blend_weights(reordered, labels, classes=["c", "a", "b"]), fit_blend_weights(stacked, labels), atol=1e-9
+    )
 
 
 def test_split_half_score_by_hand(mixture):
@@ -157,8 +167,9 @@ def test_split_half_is_more_honest_than_in_sample():
 def test_split_half_score_on_original_units_with_log_transform():
     rng = np.random.default_rng(2)
     sales = rng.uniform(1000, 9000, size=200)
-    log_members = np.column_stack([np.log(sales) + rng.normal(scale=0.1, size=200),
-                                   np.log(sales) + rng.normal(scale=0.2, size=200)])
+    log_members = np.column_stack(
+        [np.log(sales) + rng.normal(scale=0.1, size=200), np.log(sales) + rng.normal(scale=0.2, size=200)]
+    )
     score, details = split_half_score(log_members, sales, "rmspe", seed=1, transform=TargetTransform("log"))
     order = np.random.default_rng(1).permutation(200)
     second = order[100:]
@@ -176,13 +187,17 @@ def test_split_half_score_of_probabilities(probabilities, metric):
     second = order[150:]
     blended = np.tensordot(stacked[second], details["weights"][0], axes=([1], [0]))
     classes = np.array(["a", "b", "c"])
-    expected = (metrics.logloss(labels[second], blended, classes=classes) if metric == "logloss"
-                else metrics.accuracy(labels[second], classes[blended.argmax(axis=1)]))
+    expected = (
+        metrics.logloss(labels[second], blended, classes=classes)
+        if metric == "logloss"
+        else metrics.accuracy(labels[second], classes[blended.argmax(axis=1)])
+    )
     assert details["scores"][0] == pytest.approx(expected, rel=1e-12)
     assert score == pytest.approx(np.mean(details["scores"]), rel=1e-12)
 
 
 # ---- bad input ---------------------------------------------------------------------------------
+
 
 def test_rows_must_match(mixture):
     members, y = mixture

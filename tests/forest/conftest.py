@@ -1,4 +1,5 @@
 """Small Rossmann-like frames shared by the forest tests."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -14,13 +15,15 @@ N_ROWS = 600
 def make_frame(n_rows: int, seed: int) -> tuple[pd.DataFrame, pd.Series]:
     """Sales-like rows: a date, a promo flag, a store type, a distance with gaps, noise."""
     rng = np.random.RandomState(seed)
-    frame = pd.DataFrame({
-        "Date": pd.Timestamp("2014-01-01") + pd.to_timedelta(rng.randint(0, 500, n_rows), unit="D"),
-        "Promo": rng.randint(0, 2, n_rows),
-        "StoreType": rng.choice(["a", "b", "c", "d"], n_rows),
-        "CompetitionDistance": np.where(rng.rand(n_rows) < 0.1, np.nan, rng.exponential(2000, n_rows)),
-        "Noise": rng.normal(size=n_rows),
-    })
+    frame = pd.DataFrame(
+        {
+            "Date": pd.Timestamp("2014-01-01") + pd.to_timedelta(rng.randint(0, 500, n_rows), unit="D"),
+            "Promo": rng.randint(0, 2, n_rows),
+            "StoreType": rng.choice(["a", "b", "c", "d"], n_rows),
+            "CompetitionDistance": np.where(rng.rand(n_rows) < 0.1, np.nan, rng.exponential(2000, n_rows)),
+            "Noise": rng.normal(size=n_rows),
+        }
+    )
     distance = frame["CompetitionDistance"].fillna(2000)
     sales = (
         5000

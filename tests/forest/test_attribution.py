@@ -1,4 +1,5 @@
 """contributions: Saabas attribution (vs treeinterpreter, shap and a slow reference), folding, TreeSHAP."""
+
 from __future__ import annotations
 
 import copy
@@ -23,8 +24,21 @@ from tabkit.forest.estimators import ForestRegressor
 shap = pytest.importorskip("shap")
 treeinterpreter = pytest.importorskip("treeinterpreter.treeinterpreter")
 
-DATE_PARTS = ["Year", "Month", "Week", "Day", "Dayofweek", "Dayofyear", "Is_month_end", "Is_month_start",
-              "Is_quarter_end", "Is_quarter_start", "Is_year_end", "Is_year_start", "Elapsed"]
+DATE_PARTS = [
+    "Year",
+    "Month",
+    "Week",
+    "Day",
+    "Dayofweek",
+    "Dayofyear",
+    "Is_month_end",
+    "Is_month_start",
+    "Is_quarter_end",
+    "Is_quarter_start",
+    "Is_year_end",
+    "Is_year_start",
+    "Elapsed",
+]
 
 
 def slow_saabas(trees, X: np.ndarray) -> tuple[float, np.ndarray]:
@@ -254,11 +268,15 @@ def test_bad_input(regressor, sales_valid, arrays):
         contributions(multi, X)
 
 
-@pytest.mark.parametrize("model", [
-    RandomForestRegressor(n_estimators=5, min_samples_leaf=3, random_state=0),
-    DecisionTreeRegressor(min_samples_leaf=3, random_state=0),
-    ForestRegressor(n_estimators=5, random_state=0),
-], ids=lambda m: type(m).__name__)
+@pytest.mark.parametrize(
+    "model",
+    [
+        RandomForestRegressor(n_estimators=5, min_samples_leaf=3, random_state=0),
+        DecisionTreeRegressor(min_samples_leaf=3, random_state=0),
+        ForestRegressor(n_estimators=5, random_state=0),
+    ],
+    ids=lambda m: type(m).__name__,
+)
 def test_refitted_model_is_explained_by_its_new_trees(model, arrays):
     X, y, _ = arrays
     model.fit(X[:200], y[:200])

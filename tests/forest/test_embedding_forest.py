@@ -1,4 +1,5 @@
 """tk.EmbeddingForest: a forest on a fitted net's entity embeddings."""
+
 from __future__ import annotations
 
 import joblib
@@ -20,14 +21,25 @@ def data():
     return X, 3 * np.sin(store) + x + rng.normal(scale=0.1, size=n)
 
 
-NET = dict(layers=(16,), dropout=0.0, emb_dropout=0.0, epochs=3, batch_size=32, verbose=0, device="cpu",
-           cat_names=["Store"], cont_names=["x"], random_state=0)
+NET = dict(
+    layers=(16,),
+    dropout=0.0,
+    emb_dropout=0.0,
+    epochs=3,
+    batch_size=32,
+    verbose=0,
+    device="cpu",
+    cat_names=["Store"],
+    cont_names=["x"],
+    random_state=0,
+)
 
 
 def test_fits_an_unfitted_net_then_the_forest_on_its_embeddings(data, tmp_path):
     X, y = data
-    model = tk.EmbeddingForestRegressor(net=tk.EmbeddingNetRegressor(**NET),
-                                        forest=tk.ForestRegressor(n_estimators=5, random_state=0)).fit(X, y)
+    model = tk.EmbeddingForestRegressor(
+        net=tk.EmbeddingNetRegressor(**NET), forest=tk.ForestRegressor(n_estimators=5, random_state=0)
+    ).fit(X, y)
     Z = model.net_.transform(X)
     assert [c for c in Z.columns if c.startswith("Store_emb")] and "Store" not in Z.columns
     np.testing.assert_array_equal(model.predict(X), model.forest_.predict(Z))
@@ -55,8 +67,9 @@ def test_only_an_unfitted_net_is_refitted_other_errors_surface(data):
 def test_principal_components_and_codes(data):
     X, y = data
     net = tk.EmbeddingNetRegressor(**{**NET, "emb_sizes": {"Store": 5}}).fit(X, y)
-    model = tk.EmbeddingForest(net=net, forest=tk.ForestRegressor(n_estimators=3, random_state=0),
-                               components=2, codes=True).fit(X, y)
+    model = tk.EmbeddingForest(
+        net=net, forest=tk.ForestRegressor(n_estimators=3, random_state=0), components=2, codes=True
+    ).fit(X, y)
     Z = model.transform(X)
     assert list(Z.columns) == ["Store_pc0", "Store_pc1", "Store", "x"]
     table = net.embeddings_["Store"].iloc[1:].to_numpy()

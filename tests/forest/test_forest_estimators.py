@@ -1,4 +1,5 @@
 """ForestRegressor / ForestClassifier: sklearn compliance, preprocessing, persistence, bad input."""
+
 from __future__ import annotations
 
 import copy
@@ -133,7 +134,9 @@ def test_column_roles_are_passed_to_processor(sales_data):
 
 def test_inside_pipeline(sales_data, sales_valid):
     X, y = sales_data
-    pipe = make_pipeline(FunctionTransformer(lambda df: df.drop(columns=["Noise"])), ForestRegressor(n_estimators=5, random_state=0))
+    pipe = make_pipeline(
+        FunctionTransformer(lambda df: df.drop(columns=["Noise"])), ForestRegressor(n_estimators=5, random_state=0)
+    )
     pipe.fit(X, y)
     assert pipe.predict(sales_valid[0]).shape == (len(sales_valid[0]),)
     assert "Noise" not in pipe[-1].feature_names_in_

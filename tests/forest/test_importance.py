@@ -1,4 +1,5 @@
 """permutation_importance: agreement with scikit-learn, n_jobs independence, groups, scoring, bad input."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -72,7 +73,9 @@ def test_random_state_repeats_and_varies(duplicated):
 def test_groups_permute_columns_together(duplicated):
     X, y, model = duplicated
     alone = permutation_importance(model, X, y, random_state=0).set_index("feature")["importance"]
-    grouped = permutation_importance(model, X, y, groups={"a": [0, 1]}, random_state=0).set_index("feature")["importance"]
+    grouped = permutation_importance(model, X, y, groups={"a": [0, 1]}, random_state=0).set_index("feature")[
+        "importance"
+    ]
     assert list(grouped.index) == ["a", 2, 3]
     assert grouped["a"] > 2 * max(alone[0], alone[1])
     assert grouped["a"] > grouped[2] > grouped[3]
@@ -100,7 +103,9 @@ def test_default_scoring_follows_model(regressor, classifier, sales_valid):
     )
     labels = classifier.predict(X)
     default = permutation_importance(classifier, X, labels, n_repeats=1, random_state=0)
-    pd.testing.assert_frame_equal(default, permutation_importance(classifier, X, labels, n_repeats=1, random_state=0, scoring="accuracy"))
+    pd.testing.assert_frame_equal(
+        default, permutation_importance(classifier, X, labels, n_repeats=1, random_state=0, scoring="accuracy")
+    )
     assert default["importance"].between(-1, 1).all() and default["importance"].iloc[0] > 0
 
 
@@ -130,7 +135,9 @@ def test_any_estimator_with_predict(duplicated):
 def test_tabkit_net(sales_data, sales_valid):
     estimators = pytest.importorskip("tabkit.nn.estimators")
     X, y = sales_data
-    net = estimators.EmbeddingNetRegressor(layers=(16,), dropout=0.0, epochs=2, batch_size=128, device="cpu", random_state=0, verbose=0)
+    net = estimators.EmbeddingNetRegressor(
+        layers=(16,), dropout=0.0, epochs=2, batch_size=128, device="cpu", random_state=0, verbose=0
+    )
     net.fit(X, y)
     result = permutation_importance(net, sales_valid[0], sales_valid[1], n_repeats=1, random_state=0)
     assert sorted(result["feature"]) == sorted(X.columns) and np.isfinite(result["importance"]).all()
@@ -143,7 +150,9 @@ def test_max_samples(duplicated, max_samples):
     full = permutation_importance(model, X, y, n_repeats=2, random_state=0)
     assert not np.allclose(sub["importance"], full["importance"][sub.index])
     assert sub["feature"].iloc[0] in (0, 1)
-    pd.testing.assert_frame_equal(sub, permutation_importance(model, X, y, max_samples=max_samples, n_repeats=2, random_state=0))
+    pd.testing.assert_frame_equal(
+        sub, permutation_importance(model, X, y, max_samples=max_samples, n_repeats=2, random_state=0)
+    )
 
 
 @pytest.mark.parametrize(

@@ -1,5 +1,6 @@
 """Permutation importance through a model's encoded view (rows encoded once) gives exactly
 the importances of shuffling the raw columns and predicting from scratch."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -40,10 +41,14 @@ class OpaqueClassifier(ClassifierMixin, Opaque):
 def data():
     rng = np.random.default_rng(3)
     n = 600
-    X = pd.DataFrame({
-        "store": rng.integers(1, 20, n), "kind": rng.choice(["a", "b", "c"], n),
-        "x": np.where(rng.random(n) < 0.2, np.nan, rng.normal(size=n)), "unused": rng.normal(size=n),
-    })
+    X = pd.DataFrame(
+        {
+            "store": rng.integers(1, 20, n),
+            "kind": rng.choice(["a", "b", "c"], n),
+            "x": np.where(rng.random(n) < 0.2, np.nan, rng.normal(size=n)),
+            "unused": rng.normal(size=n),
+        }
+    )
     y = np.sin(X["store"]) + (X["kind"] == "a") + np.nan_to_num(X["x"].to_numpy()) + rng.normal(scale=0.1, size=n)
     return X, y.to_numpy()
 
@@ -51,12 +56,15 @@ def data():
 ROLES = {"cat_names": ["store", "kind"], "cont_names": ["x"]}
 
 
-@pytest.mark.parametrize("make, scoring", [
-    (lambda: tk.ForestRegressor(20, random_state=0, **ROLES), "rmse"),
-    (lambda: tk.LightGBMRegressor(n_estimators=40, **ROLES), "rmse"),
-    (lambda: tk.ForestClassifier(20, random_state=0, **ROLES), "logloss"),
-    (lambda: tk.LightGBMClassifier(n_estimators=30, **ROLES), "accuracy"),
-])
+@pytest.mark.parametrize(
+    "make, scoring",
+    [
+        (lambda: tk.ForestRegressor(20, random_state=0, **ROLES), "rmse"),
+        (lambda: tk.LightGBMRegressor(n_estimators=40, **ROLES), "rmse"),
+        (lambda: tk.ForestClassifier(20, random_state=0, **ROLES), "logloss"),
+        (lambda: tk.LightGBMClassifier(n_estimators=30, **ROLES), "accuracy"),
+    ],
+)
 def test_encoded_view_gives_the_raw_importances(data, make, scoring):
     X, y = data
     classify = scoring in ("logloss", "accuracy")
@@ -72,11 +80,17 @@ def test_encoded_view_gives_the_raw_importances(data, make, scoring):
 
 def test_embedding_forest_maps_columns_to_their_embedding_dimensions(data):
     X, y = data
-    net = tk.EmbeddingNetRegressor((8,), dropout=0.0, epochs=2, batch_size=64, verbose=0, device="cpu", random_state=0, **ROLES)
-    model = tk.EmbeddingForestRegressor(net=net, forest=tk.ForestRegressor(10, random_state=0)).fit(X.iloc[:400], y[:400])
+    net = tk.EmbeddingNetRegressor(
+        (8,), dropout=0.0, epochs=2, batch_size=64, verbose=0, device="cpu", random_state=0, **ROLES
+    )
+    model = tk.EmbeddingForestRegressor(net=net, forest=tk.ForestRegressor(10, random_state=0)).fit(
+        X.iloc[:400], y[:400]
+    )
     groups = {"store and kind": ["store", "kind"]}
     args = dict(scoring="rmse", n_repeats=2, random_state=0, groups=groups)
     fast = permutation_importance(model, X.iloc[400:], y[400:], **args).set_index("feature").sort_index()
-    slow = permutation_importance(OpaqueRegressor(model), X.iloc[400:], y[400:], **args).set_index("feature").sort_index()
+    slow = (
+        permutation_importance(OpaqueRegressor(model), X.iloc[400:], y[400:], **args).set_index("feature").sort_index()
+    )
     pd.testing.assert_frame_equal(fast, slow)
     assert list(fast.index) == ["store and kind", "unused", "x"]

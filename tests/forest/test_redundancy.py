@@ -1,4 +1,5 @@
 """redundant_features / spearman_linkage: near-duplicate columns by Spearman clustering."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -17,15 +18,17 @@ def frame() -> pd.DataFrame:
     year = rng.randint(2000, 2012, n)
     elapsed = (year - 2000) * 365 + rng.randint(0, 365, n)
     model = rng.choice(["x1", "x2", "y1", "y2"], n)
-    return pd.DataFrame({
-        "saleYear": year,
-        "saleElapsed": elapsed.astype(float),
-        "fiModelDesc": model,
-        "fiBaseModel": pd.Series(model).str[0],
-        "Negated": -elapsed.astype(float),
-        "Unrelated": rng.normal(size=n),
-        "Flag": rng.rand(n) > 0.5,
-    })
+    return pd.DataFrame(
+        {
+            "saleYear": year,
+            "saleElapsed": elapsed.astype(float),
+            "fiModelDesc": model,
+            "fiBaseModel": pd.Series(model).str[0],
+            "Negated": -elapsed.astype(float),
+            "Unrelated": rng.normal(size=n),
+            "Flag": rng.rand(n) > 0.5,
+        }
+    )
 
 
 def test_groups_near_duplicates(frame):
@@ -60,7 +63,9 @@ def test_linkage_shape(frame):
 
 
 def test_usable_as_importance_groups(frame):
-    numeric = frame.assign(fiModelDesc=frame["fiModelDesc"].factorize()[0], fiBaseModel=frame["fiBaseModel"].factorize()[0])
+    numeric = frame.assign(
+        fiModelDesc=frame["fiModelDesc"].factorize()[0], fiBaseModel=frame["fiBaseModel"].factorize()[0]
+    )
     y = numeric["saleElapsed"] + numeric["Unrelated"]
     model = RandomForestRegressor(n_estimators=5, random_state=0).fit(numeric, y)
     groups = redundant_features(frame, threshold=0.85)

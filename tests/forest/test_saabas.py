@@ -1,4 +1,5 @@
 """saabas: the packed node table (layout, cache, refits, pickling) and the compiled walk."""
+
 from __future__ import annotations
 
 import gc
@@ -36,8 +37,13 @@ def expected_records(tree, n_summed: int, first_leaf: int = 0) -> tuple[np.ndarr
 
     def visit(node: int, parent: int) -> int:
         record = len(floats)
-        floats.append([t.threshold[node] if t.children_left[node] >= 0 else 0.0, 0.0,
-                       *(value[node, :n_summed] - value[parent, :n_summed])])
+        floats.append(
+            [
+                t.threshold[node] if t.children_left[node] >= 0 else 0.0,
+                0.0,
+                *(value[node, :n_summed] - value[parent, :n_summed]),
+            ]
+        )
         if t.children_left[node] < 0:
             ints.append([first_leaf + len(leaves), -1])
             leaves.append(value[node])
@@ -102,14 +108,20 @@ def test_forest_table_stacks_trees(data):
         np.testing.assert_array_equal(table.leaf_values[first_leaf : first_leaf + len(leaves)], leaves)
         first_leaf += len(leaves)
     assert first_leaf == len(table.leaf_values)
-    assert table.bias[0] == pytest.approx(np.mean([tree.tree_.value[0, 0, 0] for tree in forest.estimators_]), rel=1e-15)
+    assert table.bias[0] == pytest.approx(
+        np.mean([tree.tree_.value[0, 0, 0] for tree in forest.estimators_]), rel=1e-15
+    )
 
 
-@pytest.mark.parametrize("model", [
-    RandomForestRegressor(n_estimators=6, min_samples_leaf=2, random_state=0),
-    ExtraTreesRegressor(n_estimators=6, min_samples_leaf=2, random_state=0),
-    DecisionTreeRegressor(max_leaf_nodes=40, random_state=0),
-], ids=lambda m: type(m).__name__)
+@pytest.mark.parametrize(
+    "model",
+    [
+        RandomForestRegressor(n_estimators=6, min_samples_leaf=2, random_state=0),
+        ExtraTreesRegressor(n_estimators=6, min_samples_leaf=2, random_state=0),
+        DecisionTreeRegressor(max_leaf_nodes=40, random_state=0),
+    ],
+    ids=lambda m: type(m).__name__,
+)
 def test_walk_follows_sklearn_with_missing_values(model, data):
     X, y, _ = data
     X = X.copy()

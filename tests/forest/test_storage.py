@@ -1,4 +1,5 @@
 """Compact forest pickles: a third of the bytes, the same predictions once loaded."""
+
 from __future__ import annotations
 
 import io
@@ -75,8 +76,7 @@ def test_best_first_trees_and_missing_values_take_the_same_paths(data, cls):
 
 def test_float32_below_keeps_every_comparison():
     rng = np.random.default_rng(1)
-    thresholds = (rng.normal(size=2000).astype(np.float32).astype(np.float64)
-                  + rng.normal(scale=1e-7, size=2000))
+    thresholds = rng.normal(size=2000).astype(np.float32).astype(np.float64) + rng.normal(scale=1e-7, size=2000)
     below = float32_below(thresholds).astype(np.float64)
     assert (below <= thresholds).all()
     x = np.concatenate([below, np.nextafter(below.astype(np.float32), np.float32(np.inf)).astype(np.float64)])

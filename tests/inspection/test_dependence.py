@@ -1,5 +1,6 @@
 """Partial dependence equals predict with the column set, averaged; ICE rows are single
 rows' predictions; grids follow each feature's kind and skip missing-value fills."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -96,8 +97,9 @@ def test_row_subset_and_ice_are_seeded(forest, frame):
 
 def test_any_model_that_predicts_from_the_raw_frame(frame):
     X, y = frame
-    encode = ColumnTransformer([("cat", OneHotEncoder(handle_unknown="ignore"), ["StoreType"])],
-                               remainder="passthrough")
+    encode = ColumnTransformer(
+        [("cat", OneHotEncoder(handle_unknown="ignore"), ["StoreType"])], remainder="passthrough"
+    )
     pipeline = make_pipeline(encode, Ridge()).fit(X, y)
     result = partial_dependence(pipeline, X, "StoreType", n_ice=0)
     expected = [pipeline.predict(_set(X, "StoreType", v)).mean() for v in "abcd"]
@@ -123,14 +125,17 @@ def test_classifier_probability_of_a_chosen_class(frame):
         partial_dependence(model, X, "Promo", target_class="mid")
 
 
-@pytest.mark.parametrize("kwargs, error, message", [
-    ({"feature": "Sales"}, ValueError, r"feature\(s\) \['Sales'\] are not columns of X"),
-    ({"n_ice": -1}, ValueError, "n_ice must be an integer >= 0, got -1"),
-    ({"resolution": 1}, ValueError, "resolution must be an integer >= 2"),
-    ({"max_rows": 0}, ValueError, "max_rows must be an integer >= 1"),
-    ({"target_class": "x"}, ValueError, "target_class is for classifiers"),
-    ({"grid": []}, ValueError, "grid must be a non-empty list"),
-])
+@pytest.mark.parametrize(
+    "kwargs, error, message",
+    [
+        ({"feature": "Sales"}, ValueError, r"feature\(s\) \['Sales'\] are not columns of X"),
+        ({"n_ice": -1}, ValueError, "n_ice must be an integer >= 0, got -1"),
+        ({"resolution": 1}, ValueError, "resolution must be an integer >= 2"),
+        ({"max_rows": 0}, ValueError, "max_rows must be an integer >= 1"),
+        ({"target_class": "x"}, ValueError, "target_class is for classifiers"),
+        ({"grid": []}, ValueError, "grid must be a non-empty list"),
+    ],
+)
 def test_bad_input(forest, frame, kwargs, error, message):
     X, _ = frame
     arguments = {"feature": "Distance", **kwargs}
@@ -166,9 +171,16 @@ def test_a_net_works_too(frame):
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
-        net = tk.EmbeddingNetRegressor((8,), dropout=0.0, epochs=1, batch_size=64, device="cpu", verbose=0,
-                                       random_state=0,
-                                       cat_names=["StoreType", "Promo"]).fit(X, y)
+        net = tk.EmbeddingNetRegressor(
+            (8,),
+            dropout=0.0,
+            epochs=1,
+            batch_size=64,
+            device="cpu",
+            verbose=0,
+            random_state=0,
+            cat_names=["StoreType", "Promo"],
+        ).fit(X, y)
     finally:
         torch.set_num_threads(threads)
     result = partial_dependence(net, X, "StoreType", n_ice=0)

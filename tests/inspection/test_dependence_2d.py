@@ -1,4 +1,5 @@
 """The 2-d map equals a brute-force loop over the grid; the density counts rows per cell."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -22,8 +23,9 @@ def test_equals_a_brute_force_loop_over_the_grid(forest, frame):
 
 def test_log_target_and_row_subset(forest, frame):
     X, _ = frame
-    result = partial_dependence_2d(forest, X, "Promo", "OpenYear", resolution=4, max_rows=50,
-                                   target_transform="log", random_state=1)
+    result = partial_dependence_2d(
+        forest, X, "Promo", "OpenYear", resolution=4, max_rows=50, target_transform="log", random_state=1
+    )
     assert result.attrs["n_rows"] == 50 and result.attrs["left_out"]["OpenYear"] == [1900]
     rows = X.iloc[np.sort(np.random.default_rng(1).choice(len(X), 50, replace=False))]
     x, y, prediction = result.iloc[3]
@@ -51,8 +53,9 @@ def test_density_on_a_continuous_grid_uses_the_nearest_grid_value(forest, frame)
     nearest = grid[np.abs(inside["Distance"].to_numpy()[:, None] - grid).argmin(axis=1)]
     expected = inside.groupby([nearest, inside["Promo"].to_numpy()]).size() / len(X)
     got = density.set_index(["Distance", "Promo"])["share"]
-    pd.testing.assert_series_equal(got.sort_index(), expected.rename("share").rename_axis(got.index.names),
-                                   check_index_type=False)
+    pd.testing.assert_series_equal(
+        got.sort_index(), expected.rename("share").rename_axis(got.index.names), check_index_type=False
+    )
     assert 0.5 < got.sum() < 1.0  # the rows beyond the outer cells are not counted
 
 

@@ -1,4 +1,5 @@
 """Embedding maps (PCA without the unknown slot) and the features chosen to inspect."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -12,8 +13,9 @@ from tabkit.inspection import embedding_map, top_features, top_pair
 def table() -> pd.DataFrame:
     rng = np.random.default_rng(0)
     values = rng.normal(size=(9, 4)) * [3.0, 1.0, 0.5, 0.1]
-    return pd.DataFrame(values, index=["#na#", *[f"store {i}" for i in range(1, 9)]],
-                        columns=[f"emb{i}" for i in range(4)])
+    return pd.DataFrame(
+        values, index=["#na#", *[f"store {i}" for i in range(1, 9)]], columns=[f"emb{i}" for i in range(4)]
+    )
 
 
 def test_variance_explained_equals_numpy_svd(table):
@@ -36,21 +38,35 @@ def test_one_dimensional_embedding_gets_a_zero_second_axis():
     np.testing.assert_allclose(coords["pc1"], [-4 / 3, -1 / 3, 5 / 3])
 
 
-@pytest.mark.parametrize("table, message", [
-    (pd.DataFrame({"e": [1.0, 2.0]}, index=["#na#", "a"]), "at least two categories"),
-    (pd.DataFrame({"e": [1.0, 1.0]}, index=["a", "b"]), "no variance"),
-    (pd.DataFrame({"e": [1.0, np.nan]}, index=["a", "b"]), "1 non-finite"),
-])
+@pytest.mark.parametrize(
+    "table, message",
+    [
+        (pd.DataFrame({"e": [1.0, 2.0]}, index=["#na#", "a"]), "at least two categories"),
+        (pd.DataFrame({"e": [1.0, 1.0]}, index=["a", "b"]), "no variance"),
+        (pd.DataFrame({"e": [1.0, np.nan]}, index=["a", "b"]), "1 non-finite"),
+    ],
+)
 def test_embedding_map_bad_input(table, message):
     with pytest.raises(ValueError, match=message):
         embedding_map(table)
 
 
 def test_top_features_and_pair():
-    importance = pd.DataFrame({"feature": ["Date", "Store", "Gone", "Constant", "Promo", "Dist"],
-                               "importance": [0.9, 0.5, 0.4, 0.35, 0.3, 0.1]})
-    X = pd.DataFrame({"Date": pd.to_datetime(["2015-01-01", "2015-01-02"]), "Store": [1, 2],
-                      "Constant": [1, 1], "Promo": [0, 1], "Dist": [1.0, 2.0]})
+    importance = pd.DataFrame(
+        {
+            "feature": ["Date", "Store", "Gone", "Constant", "Promo", "Dist"],
+            "importance": [0.9, 0.5, 0.4, 0.35, 0.3, 0.1],
+        }
+    )
+    X = pd.DataFrame(
+        {
+            "Date": pd.to_datetime(["2015-01-01", "2015-01-02"]),
+            "Store": [1, 2],
+            "Constant": [1, 1],
+            "Promo": [0, 1],
+            "Dist": [1.0, 2.0],
+        }
+    )
     assert top_features(importance, X, k=3) == ["Store", "Promo", "Dist"]
     assert top_features(importance, k=2) == ["Date", "Store"]
     assert top_pair(importance.iloc[::-1], X) == ("Store", "Promo")

@@ -1,5 +1,6 @@
 """Helpers of the pipeline tests: tiny specs, running the CLI, reading run folders, a
 synthetic Blue Book for Bulldozers CSV."""
+
 from __future__ import annotations
 
 import copy
@@ -29,8 +30,13 @@ TINY_SPEC = {
     "model": [
         {"name": "forest", "kind": "forest", "params": TINY_FOREST},
         {"name": "net", "kind": "embedding_net", "params": TINY_NET},
-        {"name": "emb-forest", "kind": "embedding_forest", "net": "net",
-         "params": {"n_estimators": 10, "min_samples_leaf": 3}, "search": {"max_features": [0.3, 0.6]}},
+        {
+            "name": "emb-forest",
+            "kind": "embedding_forest",
+            "net": "net",
+            "params": {"n_estimators": 10, "min_samples_leaf": 3},
+            "search": {"max_features": [0.3, 0.6]},
+        },
     ],
     "output": {"report": False, "importance_repeats": 2, "importance_rows": 300, "sample_rows": 50},
 }
@@ -53,8 +59,9 @@ def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     """``python -m tabkit.cli ARGS`` in a subprocess (one torch thread: the test machines
     are shared, and thread spinning under contention slows small nets tenfold)."""
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    return subprocess.run([sys.executable, "-m", "tabkit.cli", *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "tabkit.cli", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300
+    )
 
 
 def only_run(runs: Path, name: str) -> Path:
@@ -78,21 +85,29 @@ def synthetic_bulldozers(folder: Path, n_train: int = 3000, n_test: int = 400, s
     dates = pd.Timestamp("2000-01-01") + pd.to_timedelta(np.sort(rng.integers(0, 4000, n)), unit="D")
     hours = np.where(rng.random(n) < 0.3, np.nan, rng.gamma(2, 3000, n).round())
     size_effect = pd.Series(sizes).map({"Mini": -0.6, "Small": -0.3, "Medium": 0.0, "Large": 0.4}).fillna(0).to_numpy()
-    log_price = (9.6 + size_effect + 0.04 * (year_made - 1990) + 0.02 * (models % 7)
-                 + 0.03 * (dates.year.to_numpy() - 2000) + rng.normal(0, 0.12, n))
-    frame = pd.DataFrame({
-        "SalesID": np.arange(1139246, 1139246 + n),
-        "SalePrice": np.round(np.exp(log_price), -1),
-        "MachineID": rng.integers(1000, 999999, n),
-        "ModelID": models,
-        "YearMade": year_made,
-        "MachineHoursCurrentMeter": hours,
-        "UsageBand": np.array(["Low", "Medium", "High", None], dtype=object)[rng.integers(0, 4, n)],
-        "saledate": dates.strftime("%m/%d/%Y 0:00"),
-        "fiBaseModel": np.array(["D6", "310", "580", "PC200"], dtype=object)[models % 4],
-        "ProductSize": sizes,
-        "state": np.array(["Texas", "Florida", "Ohio"], dtype=object)[rng.integers(0, 3, n)],
-    })
+    log_price = (
+        9.6
+        + size_effect
+        + 0.04 * (year_made - 1990)
+        + 0.02 * (models % 7)
+        + 0.03 * (dates.year.to_numpy() - 2000)
+        + rng.normal(0, 0.12, n)
+    )
+    frame = pd.DataFrame(
+        {
+            "SalesID": np.arange(1139246, 1139246 + n),
+            "SalePrice": np.round(np.exp(log_price), -1),
+            "MachineID": rng.integers(1000, 999999, n),
+            "ModelID": models,
+            "YearMade": year_made,
+            "MachineHoursCurrentMeter": hours,
+            "UsageBand": np.array(["Low", "Medium", "High", None], dtype=object)[rng.integers(0, 4, n)],
+            "saledate": dates.strftime("%m/%d/%Y 0:00"),
+            "fiBaseModel": np.array(["D6", "310", "580", "PC200"], dtype=object)[models % 4],
+            "ProductSize": sizes,
+            "state": np.array(["Texas", "Florida", "Ohio"], dtype=object)[rng.integers(0, 3, n)],
+        }
+    )
     folder.mkdir(parents=True, exist_ok=True)
     train_path, test_path = folder / "Train.csv", folder / "Test.csv"
     frame.iloc[:n_train].to_csv(train_path, index=False)

@@ -1,6 +1,7 @@
 """Pipelines on data that is not Rossmann: csv regression and classification end to end,
 scoring new data with a finished run, the spec checks that catch mistakes before any work,
 the model-kind registry, signals and the spec reference."""
+
 from __future__ import annotations
 
 import os
@@ -40,11 +41,23 @@ def csv_spec(train: Path, test: Path | None, **changes) -> dict:
     data = {"source": "csv", "train": str(train), "target": "SalePrice", "date": "saledate"}
     if test is not None:
         data.update(test=str(test), id="SalesID")
-    spec = spec_dict(name="dozers", metric="rmsle", data=data, features={"log_target": True},
-                     split={"by": "fraction", "fraction": 0.2}, baseline={"by": ["ModelID"]},
-                     model=[{"name": "forest", "kind": "forest", "params": TINY_FOREST}],
-                     output={"report": False, "importance_repeats": 1, "importance_rows": 200, "sample_rows": 50,
-                             "explain_worst": 2, "explain_random": 2})
+    spec = spec_dict(
+        name="dozers",
+        metric="rmsle",
+        data=data,
+        features={"log_target": True},
+        split={"by": "fraction", "fraction": 0.2},
+        baseline={"by": ["ModelID"]},
+        model=[{"name": "forest", "kind": "forest", "params": TINY_FOREST}],
+        output={
+            "report": False,
+            "importance_repeats": 1,
+            "importance_rows": 200,
+            "sample_rows": 50,
+            "explain_worst": 2,
+            "explain_random": 2,
+        },
+    )
     spec.update(changes)
     return spec
 
@@ -66,9 +79,15 @@ def labelled_csv(folder: Path, n_train: int = 1500, n_test: int = 200) -> tuple[
 def csv_run(tmp_path_factory):
     folder = tmp_path_factory.mktemp("csv")
     train, test = synthetic_bulldozers(folder / "data", n_train=2000, n_test=300)
-    spec = csv_spec(train, test, model=[{"name": "forest", "kind": "forest", "params": TINY_FOREST},
-                                        {"name": "net", "kind": "embedding_net", "params": {**TINY_NET, "verbose": 1}},
-                                        {"name": "gbm", "kind": "lightgbm", "params": TINY_GBM}])
+    spec = csv_spec(
+        train,
+        test,
+        model=[
+            {"name": "forest", "kind": "forest", "params": TINY_FOREST},
+            {"name": "net", "kind": "embedding_net", "params": {**TINY_NET, "verbose": 1}},
+            {"name": "gbm", "kind": "lightgbm", "params": TINY_GBM},
+        ],
+    )
     path = write_spec(folder / "dozers.toml", spec)
     done = run_cli("run", str(path), "--out", str(folder / "runs"), cwd=folder)
     assert done.returncode == 0, done.stdout + done.stderr
@@ -89,18 +108,34 @@ def test_predict_reproduces_the_csv_runs_submission_through_the_cli(csv_run, tmp
 
 
 def test_predict_reproduces_the_synthetic_rossmann_submission(tmp_path, tiny_forest_spec):
-    spec = dict(tiny_forest_spec, model=[{"name": "forest", "kind": "forest", "params": TINY_FOREST},
-                                         {"name": "net", "kind": "embedding_net", "params": TINY_NET}],
-                output={**tiny_forest_spec["output"], "submission": "net"})
+    spec = dict(
+        tiny_forest_spec,
+        model=[
+            {"name": "forest", "kind": "forest", "params": TINY_FOREST},
+            {"name": "net", "kind": "embedding_net", "params": TINY_NET},
+        ],
+        output={**tiny_forest_spec["output"], "submission": "net"},
+    )
     path = write_spec(tmp_path / "tiny.toml", spec)
     assert run_cli("run", str(path), "--out", str(tmp_path / "runs"), "--quiet", cwd=tmp_path).returncode == 0
     run = only_run(tmp_path / "runs", "tiny")
     data = spec["data"]
-    written = run_cli("data", "rossmann", "--synthetic", "--stores", str(data["n_stores"]), "--seed",
-                      str(data["seed"]), "--out", str(tmp_path / "rossmann"), cwd=tmp_path)
+    written = run_cli(
+        "data",
+        "rossmann",
+        "--synthetic",
+        "--stores",
+        str(data["n_stores"]),
+        "--seed",
+        str(data["seed"]),
+        "--out",
+        str(tmp_path / "rossmann"),
+        cwd=tmp_path,
+    )
     assert written.returncode == 0, written.stderr
-    done = run_cli("predict", str(run), "--data", str(tmp_path / "rossmann"), "-o", str(tmp_path / "p.csv"),
-                   cwd=tmp_path)
+    done = run_cli(
+        "predict", str(run), "--data", str(tmp_path / "rossmann"), "-o", str(tmp_path / "p.csv"), cwd=tmp_path
+    )
     assert done.returncode == 0, done.stderr
     assert "of model net" in done.stdout
     expected, got = pd.read_csv(run / "submission.csv"), pd.read_csv(tmp_path / "p.csv")
@@ -149,16 +184,40 @@ def test_run_log_has_no_library_warnings_and_one_line_per_epoch(csv_run):
 
 def test_classification_with_every_kind_and_probabilities(tmp_path):
     train, test = labelled_csv(tmp_path / "data")
-    models = [{"name": "forest", "kind": "forest", "params": TINY_FOREST},
-              {"name": "net", "kind": "embedding_net",
-               "params": {k: v for k, v in TINY_NET.items() if k != "y_range"} | {"epochs": 6}},
-              {"name": "emb-forest", "kind": "embedding_forest", "net": "net", "params": TINY_FOREST}]
+    models = [
+        {"name": "forest", "kind": "forest", "params": TINY_FOREST},
+        {
+            "name": "net",
+            "kind": "embedding_net",
+            "params": {k: v for k, v in TINY_NET.items() if k != "y_range"} | {"epochs": 6},
+        },
+        {"name": "emb-forest", "kind": "embedding_forest", "net": "net", "params": TINY_FOREST},
+    ]
     models.append({"name": "gbm", "kind": "lightgbm", "params": TINY_GBM})
-    spec = csv_spec(train, test, metric="logloss", data={"source": "csv", "train": str(train), "test": str(test),
-                                                         "target": "Band", "id": "SalesID", "date": "saledate"},
-                    features={}, baseline={}, model=models,
-                    output={"report": False, "probabilities": True, "importance_repeats": 1, "importance_rows": 200,
-                            "explain_worst": 2, "explain_random": 2})
+    spec = csv_spec(
+        train,
+        test,
+        metric="logloss",
+        data={
+            "source": "csv",
+            "train": str(train),
+            "test": str(test),
+            "target": "Band",
+            "id": "SalesID",
+            "date": "saledate",
+        },
+        features={},
+        baseline={},
+        model=models,
+        output={
+            "report": False,
+            "probabilities": True,
+            "importance_repeats": 1,
+            "importance_rows": 200,
+            "explain_worst": 2,
+            "explain_random": 2,
+        },
+    )
     path = write_spec(tmp_path / "bands.toml", spec)
     done = run_cli("run", str(path), "--out", str(tmp_path / "runs"), cwd=tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
@@ -179,19 +238,34 @@ def test_classification_with_every_kind_and_probabilities(tmp_path):
     assert set(predicted["Band"]) <= {"mid", "new", "old"}
 
 
-
-
-@pytest.mark.parametrize("change, message", [
-    ({"features": {"log_target": True}}, "features.log_target: applies to a regression"),
-    ({"output": {"probabilities": True, "report": False}}, None),
-    ({"model": [{"name": "net", "kind": "embedding_net", "params": {"y_range": "auto", "log_target": True}}]},
-     "params.log_target: not a parameter of embedding_net for a classification"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"features": {"log_target": True}}, "features.log_target: applies to a regression"),
+        ({"output": {"probabilities": True, "report": False}}, None),
+        (
+            {"model": [{"name": "net", "kind": "embedding_net", "params": {"y_range": "auto", "log_target": True}}]},
+            "params.log_target: not a parameter of embedding_net for a classification",
+        ),
+    ],
+)
 def test_classification_spec_checks(tmp_path, change, message):
     train, test = labelled_csv(tmp_path, n_train=300, n_test=20)
-    spec = csv_spec(train, test, metric="accuracy", features={}, baseline={},
-                    data={"source": "csv", "train": str(train), "test": str(test), "target": "Band", "id": "SalesID",
-                          "date": "saledate"})
+    spec = csv_spec(
+        train,
+        test,
+        metric="accuracy",
+        features={},
+        baseline={},
+        data={
+            "source": "csv",
+            "train": str(train),
+            "test": str(test),
+            "target": "Band",
+            "id": "SalesID",
+            "date": "saledate",
+        },
+    )
     spec.update(change)
     if message is None:
         validate(spec)
@@ -210,7 +284,9 @@ def _bulldozers(tmp_path, **columns) -> tuple[Path, pd.DataFrame]:
 
 
 def test_a_numeric_date_is_refused_unless_a_format_reads_it(tmp_path):
-    train, frame = _bulldozers(tmp_path, saledate=lambda f: pd.to_datetime(f["saledate"]).dt.strftime("%Y%m%d").astype(int))
+    train, frame = _bulldozers(
+        tmp_path, saledate=lambda f: pd.to_datetime(f["saledate"]).dt.strftime("%Y%m%d").astype(int)
+    )
     with pytest.raises(SpecError, match=r"data.date: column 'saledate' holds numbers \(e.g. \d+\); say how to read"):
         validate(csv_spec(train, None))
     spec = csv_spec(train, None, data={**csv_spec(train, None)["data"], "date_format": "%Y%m%d"})
@@ -235,11 +311,17 @@ def test_time_zone_aware_dates_run_in_utc(tmp_path):
     assert (sample["saleHour"] if "saleHour" in sample else pd.Series([5])).isin([5, 6]).all()
 
 
-@pytest.mark.parametrize("drop, message", [
-    (["saledate"], "features.drop: 'saledate' is the date column (data.date), not a feature; drop its parts instead"),
-    (["YearMaid"], "features.drop: 'YearMaid' is not a column of the data; did you mean 'YearMade'?"),
-    (["SalePrice"], "features.drop: 'SalePrice' is the target (data.target), not a feature"),
-])
+@pytest.mark.parametrize(
+    "drop, message",
+    [
+        (
+            ["saledate"],
+            "features.drop: 'saledate' is the date column (data.date), not a feature; drop its parts instead",
+        ),
+        (["YearMaid"], "features.drop: 'YearMaid' is not a column of the data; did you mean 'YearMade'?"),
+        (["SalePrice"], "features.drop: 'SalePrice' is the target (data.target), not a feature"),
+    ],
+)
 def test_features_drop_is_checked_against_the_data(tmp_path, drop, message):
     train, _ = synthetic_bulldozers(tmp_path, n_train=100, n_test=10)
     with pytest.raises(SpecError, match=re.escape(message)):
@@ -249,7 +331,9 @@ def test_features_drop_is_checked_against_the_data(tmp_path, drop, message):
 
 def test_missing_targets_are_reported_after_loading_or_dropped(tmp_path):
     train, frame = _bulldozers(tmp_path, SalePrice=lambda f: f["SalePrice"].where(f.index % 50 != 0))
-    with pytest.raises(Exception, match=r"Train.csv: the target column 'SalePrice' is missing in 8 of 400 row\(s\)") as info:
+    with pytest.raises(
+        Exception, match=r"Train.csv: the target column 'SalePrice' is missing in 8 of 400 row\(s\)"
+    ) as info:
         run_pipeline(csv_spec(train, None), out_dir=tmp_path / "runs", verbose=False)
     assert RunReader(info.value.result.run_dir).status["steps_done"] == []
     spec = csv_spec(train, None, data={**csv_spec(train, None)["data"], "drop_missing_target": True})
@@ -261,13 +345,17 @@ def test_missing_targets_are_reported_after_loading_or_dropped(tmp_path):
 def test_relative_paths_are_shown_resolved(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     spec = csv_spec(Path("data/Train.csv"), None)
-    with pytest.raises(SpecError, match=re.escape(f"file not found: data/Train.csv (resolved: {tmp_path}/data/Train.csv)")):
+    with pytest.raises(
+        SpecError, match=re.escape(f"file not found: data/Train.csv (resolved: {tmp_path}/data/Train.csv)")
+    ):
         validate(spec)
 
 
 def test_a_model_worse_than_the_baseline_is_warned_about(tmp_path, tiny_forest_spec):
-    spec = dict(tiny_forest_spec, model=[{"name": "stump", "kind": "forest",
-                                          "params": {"n_estimators": 2, "min_samples_leaf": 100000}}])
+    spec = dict(
+        tiny_forest_spec,
+        model=[{"name": "stump", "kind": "forest", "params": {"n_estimators": 2, "min_samples_leaf": 100000}}],
+    )
     result = run_pipeline(spec, out_dir=tmp_path, verbose=False)
     assert result.scores["stump"] > result.scores["baseline"]
     assert any("model stump scores worse than the baseline" in w for w in result.warnings)
@@ -316,7 +404,9 @@ def test_a_kind_registered_from_a_test_module_runs_through_a_spec(tmp_path, tiny
     assert info["kind"] == "toy_median" and info["params"]["shift"] == 0.5
     assert (result.run_dir / "median" / "importance.csv").is_file()
     assert not (result.run_dir / "median" / "contributions.csv").exists()
-    with pytest.raises(SpecError, match="params.shfit: not a parameter of toy_median for a regression; did you mean 'shift'"):
+    with pytest.raises(
+        SpecError, match="params.shfit: not a parameter of toy_median for a regression; did you mean 'shift'"
+    ):
         validate(dict(spec, model=[{"name": "m", "kind": "toy_median", "params": {"shfit": 1}}]))
 
 
@@ -332,12 +422,20 @@ def test_unknown_kind_gets_a_did_you_mean(tiny_forest_spec):
 
 
 def test_sigterm_marks_the_run_interrupted(tmp_path):
-    spec = spec_dict(model=[{"name": "net", "kind": "embedding_net", "params": {**TINY_NET, "epochs": 200}}],
-                     output={"report": False})
+    spec = spec_dict(
+        model=[{"name": "net", "kind": "embedding_net", "params": {**TINY_NET, "epochs": 200}}],
+        output={"report": False},
+    )
     path = write_spec(tmp_path / "tiny.toml", spec)
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    process = subprocess.Popen([sys.executable, "-m", "tabkit.cli", "run", str(path), "--out", str(tmp_path / "runs")],
-                               cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tabkit.cli", "run", str(path), "--out", str(tmp_path / "runs")],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         found = list((tmp_path / "runs" / "tiny").glob("*/status.json"))
@@ -364,11 +462,14 @@ def test_data_without_dates_is_split_at_random(tmp_path):
     frame = load_breast_cancer(as_frame=True).frame
     frame["target"] = np.where(frame["target"] == 1, "benign", "malignant")
     frame.to_csv(tmp_path / "cancer.csv", index=False)
-    spec = {"metric": "roc_auc", "seed": 3, "data": {"source": "csv", "train": str(tmp_path / "cancer.csv"),
-                                                     "target": "target"},
-            "split": {"by": "random", "fraction": 0.25},
-            "model": [{"name": "forest", "kind": "forest", "params": {"n_estimators": 20}}],
-            "output": {"report": False, "importance_repeats": 1}}
+    spec = {
+        "metric": "roc_auc",
+        "seed": 3,
+        "data": {"source": "csv", "train": str(tmp_path / "cancer.csv"), "target": "target"},
+        "split": {"by": "random", "fraction": 0.25},
+        "model": [{"name": "forest", "kind": "forest", "params": {"n_estimators": 20}}],
+        "output": {"report": False, "importance_repeats": 1},
+    }
     first = run_pipeline(spec, out_dir=tmp_path / "runs", verbose=False)
     again = run_pipeline(spec, out_dir=tmp_path / "runs", verbose=False)
     assert first.scores == again.scores and first.scores["forest"] > 0.95 > first.scores["baseline"]

@@ -1,6 +1,7 @@
 """A tiny spec end to end through ``tabkit run`` in a subprocess: every artefact, the
 submission, and models that beat the naive baseline; on generated data and on a
 Kaggle-layout folder written by ``tabkit data rossmann --synthetic``."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -19,8 +20,16 @@ try:
 except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib
 
-RUN_FILES = ["spec.toml", "status.json", "metrics.json", "leaderboard.csv", "log.txt", "submission.csv",
-             "valid_predictions.parquet", "valid_sample.parquet"]
+RUN_FILES = [
+    "spec.toml",
+    "status.json",
+    "metrics.json",
+    "leaderboard.csv",
+    "log.txt",
+    "submission.csv",
+    "valid_predictions.parquet",
+    "valid_sample.parquet",
+]
 
 
 @pytest.fixture(scope="module")
@@ -38,8 +47,9 @@ def kaggle_run(tmp_path_factory) -> tuple[Path, object, Path]:
     written = run_cli("data", "rossmann", "--synthetic", "--out", str(data), "--stores", "8", "--seed", "3", cwd=root)
     assert written.returncode == 0, written.stderr
     models = [m for m in spec_dict()["model"] if m["kind"] != "embedding_forest"]
-    spec = write_spec(root / "kaggle.toml", spec_dict(name="kaggle", data={"source": "rossmann", "path": str(data)},
-                                                      model=models))
+    spec = write_spec(
+        root / "kaggle.toml", spec_dict(name="kaggle", data={"source": "rossmann", "path": str(data)}, model=models)
+    )
     done = run_cli("run", str(spec), "--out", str(root / "runs"), cwd=root)
     return only_run(root / "runs", "kaggle"), done, data
 
@@ -78,8 +88,15 @@ def check_run(run: Path, done, models: dict[str, str]) -> None:
         assert info["score"] < baseline, f"{name} does not beat the baseline"
 
     board = pd.read_csv(run / "leaderboard.csv")
-    assert list(board.columns) == ["model", "kind", "score", "fit_seconds", "predict_seconds", "explain_seconds",
-                                   "note"]
+    assert list(board.columns) == [
+        "model",
+        "kind",
+        "score",
+        "fit_seconds",
+        "predict_seconds",
+        "explain_seconds",
+        "note",
+    ]
     assert set(board["model"]) == {"baseline", *models}
     assert board["score"].is_monotonic_increasing
     assert board.set_index("model").loc["baseline", "kind"] == "baseline"
@@ -120,7 +137,9 @@ def check_run(run: Path, done, models: dict[str, str]) -> None:
         assert list(contrib["reason"]) == ["worst"] * 5 + ["random"] * 5
         features = contrib.columns[6:]
         np.testing.assert_allclose(contrib["bias"] + contrib[features].sum(axis=1), contrib["prediction"], rtol=1e-6)
-        np.testing.assert_allclose(np.exp(contrib["prediction"]), predictions[name].to_numpy()[contrib["row"]], rtol=1e-6)
+        np.testing.assert_allclose(
+            np.exp(contrib["prediction"]), predictions[name].to_numpy()[contrib["row"]], rtol=1e-6
+        )
         best = board["model"][board["kind"] != "baseline"].iloc[0]
         errors = np.abs(actual - predictions[best]) / actual  # every model explains the best one's worst rows
         assert errors[contrib["row"][:5]].min() >= np.delete(errors.to_numpy(), contrib["row"][:5]).max()
@@ -171,8 +190,14 @@ def test_synthetic_run_submission_is_in_kaggle_format(synthetic_run):
 def test_synthetic_run_prints_progress_and_leaderboard(synthetic_run):
     run, done = synthetic_run
     log = (run / "log.txt").read_text()
-    for text in ("features: built", "split (test):", "baseline (mean by Store, DayOfWeek)", "model forest: exp_rmspe",
-                 "submission:", "run complete"):
+    for text in (
+        "features: built",
+        "split (test):",
+        "baseline (mean by Store, DayOfWeek)",
+        "model forest: exp_rmspe",
+        "submission:",
+        "run complete",
+    ):
         assert text in log and text in done.stdout
     board = done.stdout.split("leaderboard (validation exp_rmspe):")[1]
     assert board.index("baseline") > board.index("forest")

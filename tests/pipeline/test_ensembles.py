@@ -1,5 +1,6 @@
 """Ensembles in runs: blends of earlier models (equal or validation weights, scored on split
 halves), seeds averaged into one model, and predicting new data with them."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -12,18 +13,23 @@ from tabkit.pipeline.runner import run_pipeline
 from tabkit.pipeline.spec import SpecError, validate
 
 GBM = {"n_estimators": 80, "num_leaves": 15}
-MEMBERS = [{"name": "forest", "kind": "forest", "params": TINY_FOREST},
-           {"name": "net", "kind": "embedding_net", "params": TINY_NET},
-           {"name": "gbm", "kind": "lightgbm", "params": GBM}]
+MEMBERS = [
+    {"name": "forest", "kind": "forest", "params": TINY_FOREST},
+    {"name": "net", "kind": "embedding_net", "params": TINY_NET},
+    {"name": "gbm", "kind": "lightgbm", "params": GBM},
+]
 
 
 @pytest.fixture(scope="module")
 def blended(tmp_path_factory):
-    spec = spec_dict(model=[*MEMBERS,
-                            {"name": "equal", "kind": "ensemble", "members": ["forest", "net", "gbm"]},
-                            {"name": "fitted", "kind": "ensemble", "members": ["forest", "net", "gbm"],
-                             "weights": "validation"}],
-                     output={"report": False, "importance": False, "explain_worst": 0, "explain_random": 0})
+    spec = spec_dict(
+        model=[
+            *MEMBERS,
+            {"name": "equal", "kind": "ensemble", "members": ["forest", "net", "gbm"]},
+            {"name": "fitted", "kind": "ensemble", "members": ["forest", "net", "gbm"], "weights": "validation"},
+        ],
+        output={"report": False, "importance": False, "explain_worst": 0, "explain_random": 0},
+    )
     return run_pipeline(spec, out_dir=tmp_path_factory.mktemp("runs"), verbose=False)
 
 
@@ -47,8 +53,13 @@ def test_validation_weights_are_scored_on_split_halves(blended):
     assert (weights >= 0).all() and weights.sum() == pytest.approx(1.0)
     assert info["note"].startswith("split-half")
     frame = pd.read_parquet(blended.run_dir / "valid_predictions.parquet")
-    expected, _ = split_half_score(np.log(frame[["forest", "net", "gbm"]].to_numpy()), frame["actual"].to_numpy(),
-                                   "exp_rmspe", seed=0, transform="log")
+    expected, _ = split_half_score(
+        np.log(frame[["forest", "net", "gbm"]].to_numpy()),
+        frame["actual"].to_numpy(),
+        "exp_rmspe",
+        seed=0,
+        transform="log",
+    )
     assert info["score"] == pytest.approx(expected, rel=1e-6)
     board = pd.read_csv(blended.run_dir / "leaderboard.csv").set_index("model")
     assert board.loc["fitted", "note"].startswith("split-half") and pd.isna(board.loc["equal", "note"])
@@ -67,8 +78,10 @@ def test_a_blend_predicts_new_data_as_in_its_submission(blended, tmp_path):
 
 
 def test_seeds_are_averaged_into_one_model(tmp_path):
-    spec = spec_dict(model=[{"name": "forest", "kind": "forest", "params": TINY_FOREST, "seeds": [1, 2, 3]}],
-                     output={"report": False, "importance": False, "explain_worst": 2, "explain_random": 1})
+    spec = spec_dict(
+        model=[{"name": "forest", "kind": "forest", "params": TINY_FOREST, "seeds": [1, 2, 3]}],
+        output={"report": False, "importance": False, "explain_worst": 2, "explain_random": 1},
+    )
     result = run_pipeline(spec, out_dir=tmp_path, verbose=False)
     info = read_json(result.run_dir / "metrics.json")["models"]["forest"]
     assert list(info["seed_scores"]) == ["1", "2", "3"] and info["kind"] == "forest"
@@ -86,29 +99,50 @@ def test_classification_blends_average_probabilities(tmp_path):
     from test_any_data import TINY_GBM, csv_spec, labelled_csv
 
     train, test = labelled_csv(tmp_path / "data", n_train=800, n_test=50)
-    data = {"source": "csv", "train": str(train), "test": str(test), "target": "Band", "id": "SalesID",
-            "date": "saledate"}
-    spec = csv_spec(train, test, metric="logloss", data=data, features={}, baseline={},
-                    model=[{"name": "forest", "kind": "forest", "params": TINY_FOREST},
-                           {"name": "gbm", "kind": "lightgbm", "params": TINY_GBM},
-                           {"name": "blend", "kind": "ensemble", "members": ["forest", "gbm"]}])
+    data = {
+        "source": "csv",
+        "train": str(train),
+        "test": str(test),
+        "target": "Band",
+        "id": "SalesID",
+        "date": "saledate",
+    }
+    spec = csv_spec(
+        train,
+        test,
+        metric="logloss",
+        data=data,
+        features={},
+        baseline={},
+        model=[
+            {"name": "forest", "kind": "forest", "params": TINY_FOREST},
+            {"name": "gbm", "kind": "lightgbm", "params": TINY_GBM},
+            {"name": "blend", "kind": "ensemble", "members": ["forest", "gbm"]},
+        ],
+    )
     result = run_pipeline(spec, out_dir=tmp_path / "runs", verbose=False)
     proba = pd.read_parquet(result.run_dir / "valid_probabilities.parquet")
     for label in ("mid", "new", "old"):
         np.testing.assert_allclose(proba[f"blend:{label}"], (proba[f"forest:{label}"] + proba[f"gbm:{label}"]) / 2)
 
 
-@pytest.mark.parametrize("entry, message", [
-    ({"members": ["forest", "nett"]}, "members: 'nett' is not a model listed before it"),
-    ({"members": ["forest", "forest"]}, "members: 'forest' is listed twice"),
-    ({"members": ["forest"]}, "members: needs a list of two or more model names"),
-    ({"members": ["forest", "blend"]}, "'blend' is an ensemble; an ensemble of ensembles is not supported"),
-    ({"members": ["forest", "net"], "seeds": [1, 2]}, "seeds: an ensemble has no seed of its own"),
-    ({"members": ["forest", "net"], "weights": "fitted"}, "weights: 'fitted' is not one of equal, validation"),
-])
+@pytest.mark.parametrize(
+    "entry, message",
+    [
+        ({"members": ["forest", "nett"]}, "members: 'nett' is not a model listed before it"),
+        ({"members": ["forest", "forest"]}, "members: 'forest' is listed twice"),
+        ({"members": ["forest"]}, "members: needs a list of two or more model names"),
+        ({"members": ["forest", "blend"]}, "'blend' is an ensemble; an ensemble of ensembles is not supported"),
+        ({"members": ["forest", "net"], "seeds": [1, 2]}, "seeds: an ensemble has no seed of its own"),
+        ({"members": ["forest", "net"], "weights": "fitted"}, "weights: 'fitted' is not one of equal, validation"),
+    ],
+)
 def test_bad_ensembles_are_refused(entry, message):
-    models = [*MEMBERS, {"name": "blend", "kind": "ensemble", "members": ["forest", "net"]},
-              {"name": "bad", "kind": "ensemble", **entry}]
+    models = [
+        *MEMBERS,
+        {"name": "blend", "kind": "ensemble", "members": ["forest", "net"]},
+        {"name": "bad", "kind": "ensemble", **entry},
+    ]
     with pytest.raises(SpecError, match=message):
         validate(spec_dict(model=models))
 

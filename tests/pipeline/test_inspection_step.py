@@ -2,6 +2,7 @@
 2-d maps, embedding maps and the contribution sample, checked against brute-force
 predictions of the fitted models in the target's units; and that a run explains the same
 rows in every model."""
+
 from __future__ import annotations
 
 import json
@@ -31,10 +32,22 @@ LOG = TargetTransform("log")
 
 def _frame(n: int, seed: int) -> tuple[pd.DataFrame, np.ndarray]:
     rng = np.random.default_rng(seed)
-    X = pd.DataFrame({"Store": rng.integers(1, 31, n), "Kind": rng.choice(["a", "b", "c"], n),
-                      "Promo": rng.integers(0, 2, n), "Distance": rng.gamma(2.0, 800.0, n).round()})
-    log_sales = (8.5 + 0.3 * X["Promo"] + 0.02 * (X["Store"] % 7) + X["Kind"].map({"a": 0.0, "b": 0.2, "c": -0.1})
-                 - 0.00005 * X["Distance"] + rng.normal(0, 0.05, n))
+    X = pd.DataFrame(
+        {
+            "Store": rng.integers(1, 31, n),
+            "Kind": rng.choice(["a", "b", "c"], n),
+            "Promo": rng.integers(0, 2, n),
+            "Distance": rng.gamma(2.0, 800.0, n).round(),
+        }
+    )
+    log_sales = (
+        8.5
+        + 0.3 * X["Promo"]
+        + 0.02 * (X["Store"] % 7)
+        + X["Kind"].map({"a": 0.0, "b": 0.2, "c": -0.1})
+        - 0.00005 * X["Distance"]
+        + rng.normal(0, 0.05, n)
+    )
     return X, np.exp(log_sales.to_numpy())
 
 
@@ -42,8 +55,9 @@ def _frame(n: int, seed: int) -> tuple[pd.DataFrame, np.ndarray]:
 def split() -> SplitData:
     X_train, y_train = _frame(600, 0)
     X_valid, y_valid = _frame(150, 1)
-    return SplitData(train=X_train, valid=X_valid, test=None, cat_names=CAT, cont_names=CONT,
-                     y_train=y_train, y_valid=y_valid)
+    return SplitData(
+        train=X_train, valid=X_valid, test=None, cat_names=CAT, cont_names=CONT, y_train=y_train, y_valid=y_valid
+    )
 
 
 def _writer(tmp_path, split: SplitData, model: FittedModel, metric: str) -> RunWriter:
@@ -82,9 +96,11 @@ def test_index_lists_every_artefact_and_is_saved(inspected):
     assert [e["feature"] for e in index["dependence"]] == ranked
     assert index["dependence_2d"][0]["features"] == ranked[:2]
     assert index["errors"] == {} and index["target_class"] is None and index["embedding_maps"] == []
-    files = [e["file"] for e in index["dependence"]] + [index["dependence_2d"][0]["file"],
-                                                         index["dependence_2d"][0]["density"],
-                                                         index["contribution_sample"]["file"]]
+    files = [e["file"] for e in index["dependence"]] + [
+        index["dependence_2d"][0]["file"],
+        index["dependence_2d"][0]["density"],
+        index["contribution_sample"]["file"],
+    ]
     assert all(run.has(f) for f in files)
 
 
@@ -158,10 +174,16 @@ def test_contribution_sample_rows_spread_over_a_large_sample(split, forest, tmp_
 def test_a_classifier_shows_the_probability_of_its_last_class(split, tmp_path):
     labels = np.where(split.y_train > np.median(split.y_train), "high", "low")
     estimator = ForestClassifier(10, random_state=0, cat_names=CAT, cont_names=CONT).fit(split.X_train, labels)
-    model = FittedModel("forest", get_kind("forest"), estimator, "classification", TargetTransform(),
-                        TargetTransform())
-    valid = SplitData(train=split.train, valid=split.valid, test=None, cat_names=CAT, cont_names=CONT,
-                      y_train=labels, y_valid=np.where(split.y_valid > np.median(split.y_train), "high", "low"))
+    model = FittedModel("forest", get_kind("forest"), estimator, "classification", TargetTransform(), TargetTransform())
+    valid = SplitData(
+        train=split.train,
+        valid=split.valid,
+        test=None,
+        cat_names=CAT,
+        cont_names=CONT,
+        y_train=labels,
+        y_valid=np.where(split.y_valid > np.median(split.y_train), "high", "low"),
+    )
     writer = _writer(tmp_path, valid, model, "logloss")
     index = write_inspection(writer, model, valid, {}, seed=0)
     assert index["target_class"] == "low" and not index["errors"]
@@ -180,8 +202,9 @@ def test_a_classifier_shows_the_probability_of_its_last_class(split, tmp_path):
 def test_a_failing_part_is_recorded_and_the_others_are_written(split, forest, tmp_path):
     writer = _writer(tmp_path, split, forest, "exp_rmspe")
     lines = []
-    index = write_inspection(writer, forest, split, {"dependence_pairs": [["Promo", "Absent"]]}, seed=0,
-                             log=lines.append)
+    index = write_inspection(
+        writer, forest, split, {"dependence_pairs": [["Promo", "Absent"]]}, seed=0, log=lines.append
+    )
     assert "Absent" in index["errors"]["dependence_2d"] and index["dependence_2d"] == []
     assert len(index["dependence"]) == 4 and index["contribution_sample"] is not None
     assert any("dependence_2d not written" in line for line in lines)
@@ -197,8 +220,17 @@ def test_spec_pairs_replace_the_top_pair(split, forest, tmp_path):
 def test_embedding_maps_of_a_net_leave_out_the_unknown_slot(split, tmp_path):
     from tabkit.nn.estimators import EmbeddingNetRegressor
 
-    net = EmbeddingNetRegressor((8,), dropout=0.0, epochs=1, batch_size=128, log_target=True, random_state=0, verbose=0,
-                                cat_names=CAT, cont_names=CONT).fit(split.X_train, split.y_train)
+    net = EmbeddingNetRegressor(
+        (8,),
+        dropout=0.0,
+        epochs=1,
+        batch_size=128,
+        log_target=True,
+        random_state=0,
+        verbose=0,
+        cat_names=CAT,
+        cont_names=CONT,
+    ).fit(split.X_train, split.y_train)
     model = FittedModel("net", get_kind("embedding_net"), net, "regression", TargetTransform(), LOG)
     writer = _writer(tmp_path, split, model, "exp_rmspe")
     index = write_inspection(writer, model, split, {}, seed=0)
@@ -219,15 +251,20 @@ def test_embedding_maps_of_a_net_leave_out_the_unknown_slot(split, tmp_path):
 
 
 def test_a_run_explains_the_same_rows_in_every_model_and_inspects_each(tmp_path, tiny_forest_spec):
-    spec = dict(tiny_forest_spec, model=[
-        {"name": "forest", "kind": "forest", "params": TINY_FOREST},
-        {"name": "forest-leafy", "kind": "forest", "params": {**TINY_FOREST, "min_samples_leaf": 10}}])
+    spec = dict(
+        tiny_forest_spec,
+        model=[
+            {"name": "forest", "kind": "forest", "params": TINY_FOREST},
+            {"name": "forest-leafy", "kind": "forest", "params": {**TINY_FOREST, "min_samples_leaf": 10}},
+        ],
+    )
     result = run_pipeline(spec, out_dir=tmp_path, verbose=False)
     run = RunReader(result.run_dir)
     first, second = (run.model_csv(name, runs.CONTRIBUTIONS) for name in ("forest", "forest-leafy"))
     pd.testing.assert_frame_equal(first[["row", "reason", "actual"]], second[["row", "reason", "actual"]])
-    pd.testing.assert_frame_equal(run.model_csv("forest", runs.EXPLAINED_ROWS),
-                                  run.model_csv("forest-leafy", runs.EXPLAINED_ROWS))
+    pd.testing.assert_frame_equal(
+        run.model_csv("forest", runs.EXPLAINED_ROWS), run.model_csv("forest-leafy", runs.EXPLAINED_ROWS)
+    )
     assert not first["prediction"].equals(second["prediction"])
     for name in ("forest", "forest-leafy"):
         index = json.loads(run.text(runs.model_artifact(name, runs.INSPECTION)))

@@ -1,5 +1,6 @@
 """The pipeline's building blocks: scores on the original scale, the mean baseline and row
 choice for explanations."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -48,9 +49,14 @@ def test_mean_baseline_by_group_with_fallback():
         MeanBaseline(by=["Shop"]).fit(X, [1, 2, 3, 4])
 
 
-@pytest.mark.parametrize("metric,expected", [
-    ("rmspe", [0.5, 0.0, 0.1]), ("rmse", [5.0, 0.0, 10.0]), ("accuracy", [1.0, 0.0, 1.0]),
-])
+@pytest.mark.parametrize(
+    "metric,expected",
+    [
+        ("rmspe", [0.5, 0.0, 0.1]),
+        ("rmse", [5.0, 0.0, 10.0]),
+        ("accuracy", [1.0, 0.0, 1.0]),
+    ],
+)
 def test_row_errors(metric, expected):
     actual, predicted = np.array([10.0, 0.0, 100.0]), np.array([5.0, 3.0, 110.0])
     if metric == "rmse":

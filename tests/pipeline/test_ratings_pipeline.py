@@ -1,5 +1,6 @@
 """Ratings in pipelines: the movielens and synthetic_ratings sources, the collab kind,
 embedding transfer between models of a run, and predicting new user-item pairs."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -16,12 +17,22 @@ COLLAB = {"n_factors": 8, "epochs": 3, "lr": 0.01, "y_range": [0.0, 5.5], "verbo
 
 
 def ratings_spec(**changes) -> dict:
-    spec = spec_dict(name="ratings", metric="rmse", data={"source": "synthetic_ratings", "n_users": 120,
-                                                          "n_items": 150, "seed": 2},
-                     features={}, split={"by": "random", "fraction": 0.2}, baseline={"by": ["item"]},
-                     model=[{"name": "dot", "kind": "collab", "params": COLLAB}],
-                     output={"report": False, "submission": "none", "explain_worst": 0, "explain_random": 0,
-                             "importance_repeats": 1})
+    spec = spec_dict(
+        name="ratings",
+        metric="rmse",
+        data={"source": "synthetic_ratings", "n_users": 120, "n_items": 150, "seed": 2},
+        features={},
+        split={"by": "random", "fraction": 0.2},
+        baseline={"by": ["item"]},
+        model=[{"name": "dot", "kind": "collab", "params": COLLAB}],
+        output={
+            "report": False,
+            "submission": "none",
+            "explain_worst": 0,
+            "explain_random": 0,
+            "importance_repeats": 1,
+        },
+    )
     spec.update(changes)
     return spec
 
@@ -52,20 +63,40 @@ def test_movielens_files_on_disk_and_a_time_split(tmp_path):
 
 
 def test_a_net_starts_from_the_collab_factors(tmp_path):
-    net = {"layers": [16], "epochs": 1, "verbose": 0, "batch_size": 256, "dropout": 0.0, "emb_dropout": 0.0,
-           "emb_sizes": {"user": 8, "item": 8}}
-    spec = ratings_spec(model=[{"name": "dot", "kind": "collab", "params": COLLAB},
-                               {"name": "net", "kind": "embedding_net", "init_embeddings_from": "dot", "params": net}])
+    net = {
+        "layers": [16],
+        "epochs": 1,
+        "verbose": 0,
+        "batch_size": 256,
+        "dropout": 0.0,
+        "emb_dropout": 0.0,
+        "emb_sizes": {"user": 8, "item": 8},
+    }
+    spec = ratings_spec(
+        model=[
+            {"name": "dot", "kind": "collab", "params": COLLAB},
+            {"name": "net", "kind": "embedding_net", "init_embeddings_from": "dot", "params": net},
+        ]
+    )
     result = run_pipeline(spec, out_dir=tmp_path, verbose=False)
     assert read_json(result.run_dir / "metrics.json")["models"]["net"]["init_embeddings_from"] == "dot"
     with pytest.raises(SpecError, match="'forest' is a forest model, which has no embeddings"):
-        validate(ratings_spec(model=[{"name": "forest", "kind": "forest"},
-                                     {"name": "net", "kind": "embedding_net", "init_embeddings_from": "forest"}]))
+        validate(
+            ratings_spec(
+                model=[
+                    {"name": "forest", "kind": "forest"},
+                    {"name": "net", "kind": "embedding_net", "init_embeddings_from": "forest"},
+                ]
+            )
+        )
 
 
 def test_collab_needs_two_categorical_columns(tmp_path, tiny_forest_spec):
-    spec = dict(tiny_forest_spec, model=[{"name": "dot", "kind": "collab", "params": {**COLLAB, "y_range": None}}],
-                features={"log_target": True, "cat_names": ["Store"], "cont_names": ["Promo"]})
+    spec = dict(
+        tiny_forest_spec,
+        model=[{"name": "dot", "kind": "collab", "params": {**COLLAB, "y_range": None}}],
+        features={"log_target": True, "cat_names": ["Store"], "cont_names": ["Promo"]},
+    )
     with pytest.raises(Exception, match=r"collab needs a user and an item column; the data has 1 categorical"):
         run_pipeline(spec, out_dir=tmp_path, verbose=False)
 
@@ -82,11 +113,19 @@ def test_the_report_shows_the_biases_and_the_factor_maps(tmp_path):
     sys.path.insert(0, str(REPO / "tests" / "report"))
     from report_pages import read_page
 
-    output = {"report": True, "reports": str(tmp_path / "reports"), "submission": "none", "explain_worst": 0,
-              "explain_random": 0, "importance_repeats": 1}
+    output = {
+        "report": True,
+        "reports": str(tmp_path / "reports"),
+        "submission": "none",
+        "explain_worst": 0,
+        "explain_random": 0,
+        "importance_repeats": 1,
+    }
     result = run_pipeline(ratings_spec(output=output), out_dir=tmp_path / "runs", verbose=False)
     page = read_page(result.report)
     assert "largest and smallest item biases of" in page.joined and "largest and smallest user biases of" in page.joined
     alts = [image["alt"] for image in page.part("model-1-embeddings").images]
-    assert alts == ["embedding map of item", "embedding map of user"] or alts == ["embedding map of user",
-                                                                                 "embedding map of item"]
+    assert alts == ["embedding map of item", "embedding map of user"] or alts == [
+        "embedding map of user",
+        "embedding map of item",
+    ]

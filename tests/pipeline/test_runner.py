@@ -1,5 +1,6 @@
 """run_pipeline: the feature cache, failed and interrupted runs, overrides, csv sources and
 the split options."""
+
 from __future__ import annotations
 
 import os
@@ -38,8 +39,10 @@ def test_second_run_reads_features_from_cache(tmp_path, tiny_forest_spec):
     assert "feature building skipped" in (second.run_dir / "log.txt").read_text()
     assert "features: built" in (first.run_dir / "log.txt").read_text()
     assert first.scores == second.scores
-    pd.testing.assert_frame_equal(pd.read_parquet(first.run_dir / "valid_sample.parquet"),
-                                  pd.read_parquet(second.run_dir / "valid_sample.parquet"))
+    pd.testing.assert_frame_equal(
+        pd.read_parquet(first.run_dir / "valid_sample.parquet"),
+        pd.read_parquet(second.run_dir / "valid_sample.parquet"),
+    )
     entries = list((tmp_path / ".cache").iterdir())
     assert len(entries) == 1 and (entries[0] / "meta.json").is_file()
 
@@ -71,11 +74,14 @@ def test_cache_off_builds_every_time(tmp_path, tiny_forest_spec):
 
 
 def test_failing_model_marks_run_failed_and_keeps_earlier_artefacts(tmp_path, tiny_forest_spec):
-    spec = dict(tiny_forest_spec, model=[
-        {"name": "forest", "kind": "forest", "params": TINY_FOREST},
-        {"name": "broken", "kind": "forest", "params": {**TINY_FOREST, "max_features": "most"}},
-        {"name": "never", "kind": "forest", "params": TINY_FOREST},
-    ])
+    spec = dict(
+        tiny_forest_spec,
+        model=[
+            {"name": "forest", "kind": "forest", "params": TINY_FOREST},
+            {"name": "broken", "kind": "forest", "params": {**TINY_FOREST, "max_features": "most"}},
+            {"name": "never", "kind": "forest", "params": TINY_FOREST},
+        ],
+    )
     with pytest.raises(PipelineError, match="max_features") as info:
         run_pipeline(spec, out_dir=tmp_path, verbose=False)
     result = info.value.result
@@ -90,7 +96,8 @@ def test_failing_model_marks_run_failed_and_keeps_earlier_artefacts(tmp_path, ti
     assert list(pd.read_csv(run / "leaderboard.csv")["model"]) == ["forest", "baseline"]
     assert list(pd.read_parquet(run / "valid_predictions.parquet").columns)[-1] == "forest"
     assert joblib.load(run / "models" / "forest.joblib").predict(
-        pd.read_parquet(run / "valid_sample.parquet").drop(columns="actual")).shape == (50,)
+        pd.read_parquet(run / "valid_sample.parquet").drop(columns="actual")
+    ).shape == (50,)
     assert not (run / "forest" / "importance.csv").exists()  # explanations follow every fit
     assert not (run / "models" / "broken.joblib").exists() and not (run / "broken").exists()
     assert not (run / "submission.csv").exists()
@@ -99,8 +106,10 @@ def test_failing_model_marks_run_failed_and_keeps_earlier_artefacts(tmp_path, ti
 
 
 def test_cli_reports_a_failed_run_with_exit_1(tmp_path, tiny_forest_spec):
-    spec = dict(tiny_forest_spec, model=[{"name": "broken", "kind": "forest",
-                                          "params": {**TINY_FOREST, "min_samples_leaf": -1}}])
+    spec = dict(
+        tiny_forest_spec,
+        model=[{"name": "broken", "kind": "forest", "params": {**TINY_FOREST, "min_samples_leaf": -1}}],
+    )
     done = run_cli("run", str(write_spec(tmp_path / "tiny.toml", spec)), "--out", str(tmp_path / "runs"), cwd=tmp_path)
     assert done.returncode == 1 and "pipeline run failed" in done.stderr and "min_samples_leaf" in done.stderr
     assert RunReader(only_run(tmp_path / "runs", "tiny")).status["status"] == "failed"
@@ -108,12 +117,17 @@ def test_cli_reports_a_failed_run_with_exit_1(tmp_path, tiny_forest_spec):
 
 def test_ctrl_c_marks_run_interrupted(tmp_path):
     net = {**TINY_NET, "epochs": 200}
-    spec = spec_dict(model=[{"name": "net", "kind": "embedding_net", "params": net}],
-                     output={"report": False})
+    spec = spec_dict(model=[{"name": "net", "kind": "embedding_net", "params": net}], output={"report": False})
     path = write_spec(tmp_path / "tiny.toml", spec)
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    process = subprocess.Popen([sys.executable, "-m", "tabkit.cli", "run", str(path), "--out", str(tmp_path / "runs")],
-                               cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tabkit.cli", "run", str(path), "--out", str(tmp_path / "runs")],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         runs = list((tmp_path / "runs" / "tiny").glob("*/status.json"))
@@ -130,9 +144,12 @@ def test_ctrl_c_marks_run_interrupted(tmp_path):
 
 
 def test_overrides_apply_to_the_run(tmp_path, tiny_forest_spec):
-    result = run_pipeline(tiny_forest_spec, overrides=["data.n_stores=3", "model.forest.params.n_estimators=4",
-                                                       "output.submission='baseline'"],
-                          out_dir=tmp_path, verbose=False)
+    result = run_pipeline(
+        tiny_forest_spec,
+        overrides=["data.n_stores=3", "model.forest.params.n_estimators=4", "output.submission='baseline'"],
+        out_dir=tmp_path,
+        verbose=False,
+    )
     metrics = read_json(result.run_dir / "metrics.json")
     assert metrics["data"]["source"] == "synthetic Rossmann (n_stores=3, seed=1)"
     assert metrics["models"]["forest"]["params"]["n_estimators"] == 4
@@ -144,8 +161,20 @@ def test_overrides_apply_to_the_run(tmp_path, tiny_forest_spec):
 
 def test_cli_set_overrides(tmp_path, tiny_forest_spec):
     path = write_spec(tmp_path / "tiny.toml", tiny_forest_spec)
-    done = run_cli("run", str(path), "--set", "data.n_stores=3", "--set", "model.0.params.n_estimators=2",
-                   "--set", "name=renamed", "--out", str(tmp_path / "runs"), "--quiet", cwd=tmp_path)
+    done = run_cli(
+        "run",
+        str(path),
+        "--set",
+        "data.n_stores=3",
+        "--set",
+        "model.0.params.n_estimators=2",
+        "--set",
+        "name=renamed",
+        "--out",
+        str(tmp_path / "runs"),
+        "--quiet",
+        cwd=tmp_path,
+    )
     assert done.returncode == 0, done.stderr
     assert "features:" not in done.stdout and "run complete: " in done.stdout
     header = ["rank", "model", "kind", "exp_rmspe", "fit", "s", "predict", "s", "explain", "s"]
@@ -172,12 +201,23 @@ def test_split_options(tmp_path, tiny_forest_spec, split):
 
 def test_bulldozers_spec_on_a_blue_book_csv(tmp_path):
     train, test = synthetic_bulldozers(tmp_path / "bulldozers")
-    overrides = [f"data.train={train}", f"data.test={test}", "output.report=false",
-                 "model.forest.params={n_estimators = 10, min_samples_leaf = 3, max_features = 0.5}",
-                 "model.net.params={layers = [64, 32], epochs = 4, lr = 0.02, batch_size = 64, y_range = 'auto', verbose = 0}",
-                 "output.importance_rows=300", "output.importance_repeats=1"]
-    done = run_cli("run", str(REPO / "pipelines" / "bulldozers.toml"), *sum((["--set", o] for o in overrides), []),
-                   "--out", str(tmp_path / "runs"), cwd=tmp_path)
+    overrides = [
+        f"data.train={train}",
+        f"data.test={test}",
+        "output.report=false",
+        "model.forest.params={n_estimators = 10, min_samples_leaf = 3, max_features = 0.5}",
+        "model.net.params={layers = [64, 32], epochs = 4, lr = 0.02, batch_size = 64, y_range = 'auto', verbose = 0}",
+        "output.importance_rows=300",
+        "output.importance_repeats=1",
+    ]
+    done = run_cli(
+        "run",
+        str(REPO / "pipelines" / "bulldozers.toml"),
+        *sum((["--set", o] for o in overrides), []),
+        "--out",
+        str(tmp_path / "runs"),
+        cwd=tmp_path,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     run = only_run(tmp_path / "runs", "bulldozers")
     metrics = read_json(run / "metrics.json")
@@ -197,10 +237,20 @@ def test_bulldozers_spec_on_a_blue_book_csv(tmp_path):
 
 def test_csv_source_reports_missing_columns(tmp_path):
     train, test = synthetic_bulldozers(tmp_path / "b", n_train=200, n_test=20)
-    spec = spec_dict(metric="rmsle", data={"source": "csv", "train": str(train), "test": str(test),
-                                           "target": "Price", "id": "SalesID", "date": "saledate"},
-                     features={}, model=[{"name": "forest", "kind": "forest", "params": TINY_FOREST}],
-                     output={"report": False})
+    spec = spec_dict(
+        metric="rmsle",
+        data={
+            "source": "csv",
+            "train": str(train),
+            "test": str(test),
+            "target": "Price",
+            "id": "SalesID",
+            "date": "saledate",
+        },
+        features={},
+        model=[{"name": "forest", "kind": "forest", "params": TINY_FOREST}],
+        output={"report": False},
+    )
     with pytest.raises(SpecError, match=r"Train.csv has no column 'Price'; did you mean 'SalePrice'\?"):
         run_pipeline(spec, out_dir=tmp_path / "runs", verbose=False)
     assert not (tmp_path / "runs").exists()
@@ -214,18 +264,28 @@ def test_classification_with_accuracy(tmp_path):
         if path == test:
             frame = frame.drop(columns="Expensive")
         frame.drop(columns="SalePrice", errors="ignore").to_csv(path, index=False)
-    spec = spec_dict(metric="accuracy", data={"source": "csv", "train": str(train), "test": str(test),
-                                              "target": "Expensive", "id": "SalesID", "date": "saledate"},
-                     features={}, split={"by": "fraction", "fraction": 0.2},
-                     model=[{"name": "forest", "kind": "forest", "params": TINY_FOREST}],
-                     output={"report": False, "importance_repeats": 1})
+    spec = spec_dict(
+        metric="accuracy",
+        data={
+            "source": "csv",
+            "train": str(train),
+            "test": str(test),
+            "target": "Expensive",
+            "id": "SalesID",
+            "date": "saledate",
+        },
+        features={},
+        split={"by": "fraction", "fraction": 0.2},
+        model=[{"name": "forest", "kind": "forest", "params": TINY_FOREST}],
+        output={"report": False, "importance_repeats": 1},
+    )
     result = run_pipeline(spec, out_dir=tmp_path / "runs", verbose=False)
     assert result.scores["forest"] > 0.95 > result.scores["baseline"]
     assert list(result.leaderboard["model"]) == ["forest", "baseline"]
     assert set(pd.read_csv(result.run_dir / "submission.csv")["Expensive"]) <= {"yes", "no"}
     contrib = pd.read_csv(result.run_dir / "forest" / "contributions.csv")
     assert set(contrib["class"]) == {"no", "yes"} and len(contrib) == 2 * contrib["row"].nunique()
-    features = contrib.columns[contrib.columns.get_loc("prediction_std") + 1:]
+    features = contrib.columns[contrib.columns.get_loc("prediction_std") + 1 :]
     np.testing.assert_allclose(contrib["bias"] + contrib[features].sum(axis=1), contrib["prediction"], atol=1e-9)
 
 
@@ -258,10 +318,20 @@ def test_target_means_need_a_regression(tmp_path):
 
 
 def test_embedding_forest_on_principal_components_and_codes(tmp_path, tiny_forest_spec):
-    spec = dict(tiny_forest_spec, model=[
-        {"name": "net", "kind": "embedding_net", "params": TINY_NET},
-        {"name": "pcs", "kind": "embedding_forest", "net": "net", "components": 2, "codes": True,
-         "params": TINY_FOREST}])
+    spec = dict(
+        tiny_forest_spec,
+        model=[
+            {"name": "net", "kind": "embedding_net", "params": TINY_NET},
+            {
+                "name": "pcs",
+                "kind": "embedding_forest",
+                "net": "net",
+                "components": 2,
+                "codes": True,
+                "params": TINY_FOREST,
+            },
+        ],
+    )
     result = run_pipeline(spec, out_dir=tmp_path, verbose=False)
     info = read_json(result.run_dir / "metrics.json")["models"]["pcs"]
     assert info["components"] == 2 and info["codes"] is True

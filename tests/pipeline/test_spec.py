@@ -1,4 +1,5 @@
 """Spec validation (every problem reported before any work), overrides, and the TOML writer."""
+
 from __future__ import annotations
 
 import pytest
@@ -30,31 +31,43 @@ def _with(path: str, value):
 _DELETE = object()
 
 
-@pytest.mark.parametrize("path,value,message", [
-    ("data.n_stors", 5, "data.n_stors: unknown key; did you mean 'n_stores'?"),
-    ("metrc", "rmse", "metrc: unknown key; did you mean 'metric'?"),
-    ("model.0.parms", {}, "model[0].parms: unknown key; did you mean 'params'?"),
-    ("output.explain_wrst", 3, "output.explain_wrst: unknown key; did you mean 'explain_worst'?"),
-    ("data.n_stores", "ten", "data.n_stores: must be an integer, got str 'ten'"),
-    ("features.log_target", 1, "features.log_target: must be true or false, got int 1"),
-    ("seed", 1.5, "seed: must be an integer, got float 1.5"),
-    ("metric", _DELETE, "metric: missing required value"),
-    ("model.0.kind", _DELETE, "model[0].kind: missing required value"),
-    ("metric", "rmspee", "'rmspee' is not one of"),
-    ("data.source", "kaggle", "data.source: 'kaggle' is not one of synthetic, rossmann, csv"),
-    ("model.0.kind", "forrest", "did you mean 'forest'?"),
-    ("model.0.params", {"n_estimator": 5}, "model[0] (forest).params.n_estimator: not a parameter of forest for a regression; did you mean 'n_estimators'?"),
-    ("model.1.params", {"log_target": True}, "params.log_target: not a parameter of embedding_net"),
-    ("model.2.net", "forest", "'forest' is a forest model, which has no embeddings"),
-    ("model.2.search", {"max_features": 0.5}, "search.max_features: must be a non-empty list"),
-    ("data.path", "/somewhere", "data.path: applies only to source = 'rossmann' or 'movielens', not 'synthetic'"),
-    ("split.by", "days", "split.days: missing required value for by = 'days'"),
-    ("split.fraction", 0.2, "split.fraction: applies only to by = 'fraction'"),
-    ("output.submission", "forst", "did you mean 'forest'?"),
-    ("model.1.name", "forest", "two models are named 'forest'"),
-    ("features.target_means", [["Store"], [1]], "features.target_means: each group must be a column name or a list of them, got list [1]"),
-    ("features.target_means", "Store", "features.target_means: must be a list"),
-])
+@pytest.mark.parametrize(
+    "path,value,message",
+    [
+        ("data.n_stors", 5, "data.n_stors: unknown key; did you mean 'n_stores'?"),
+        ("metrc", "rmse", "metrc: unknown key; did you mean 'metric'?"),
+        ("model.0.parms", {}, "model[0].parms: unknown key; did you mean 'params'?"),
+        ("output.explain_wrst", 3, "output.explain_wrst: unknown key; did you mean 'explain_worst'?"),
+        ("data.n_stores", "ten", "data.n_stores: must be an integer, got str 'ten'"),
+        ("features.log_target", 1, "features.log_target: must be true or false, got int 1"),
+        ("seed", 1.5, "seed: must be an integer, got float 1.5"),
+        ("metric", _DELETE, "metric: missing required value"),
+        ("model.0.kind", _DELETE, "model[0].kind: missing required value"),
+        ("metric", "rmspee", "'rmspee' is not one of"),
+        ("data.source", "kaggle", "data.source: 'kaggle' is not one of synthetic, rossmann, csv"),
+        ("model.0.kind", "forrest", "did you mean 'forest'?"),
+        (
+            "model.0.params",
+            {"n_estimator": 5},
+            "model[0] (forest).params.n_estimator: not a parameter of forest for a regression; "
+            "did you mean 'n_estimators'?",
+        ),
+        ("model.1.params", {"log_target": True}, "params.log_target: not a parameter of embedding_net"),
+        ("model.2.net", "forest", "'forest' is a forest model, which has no embeddings"),
+        ("model.2.search", {"max_features": 0.5}, "search.max_features: must be a non-empty list"),
+        ("data.path", "/somewhere", "data.path: applies only to source = 'rossmann' or 'movielens', not 'synthetic'"),
+        ("split.by", "days", "split.days: missing required value for by = 'days'"),
+        ("split.fraction", 0.2, "split.fraction: applies only to by = 'fraction'"),
+        ("output.submission", "forst", "did you mean 'forest'?"),
+        ("model.1.name", "forest", "two models are named 'forest'"),
+        (
+            "features.target_means",
+            [["Store"], [1]],
+            "features.target_means: each group must be a column name or a list of them, got list [1]",
+        ),
+        ("features.target_means", "Store", "features.target_means: must be a list"),
+    ],
+)
 def test_invalid_specs_are_reported(path, value, message):
     with pytest.raises(SpecError) as info:
         validate(_with(path, value))
@@ -100,33 +113,38 @@ def test_defaults_are_filled():
     assert spec.data["path"] is None and spec.task == "regression"
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("data.n_stores=20", ("data.n_stores", 20)),
-    ("split.fraction=0.25", ("split.fraction", 0.25)),
-    ("features.log_target=false", ("features.log_target", False)),
-    ("data.path=/tmp/x y", ("data.path", "/tmp/x y")),
-    ('data.path="quoted"', ("data.path", "quoted")),
-    ("model.net.params.layers=[10, 5]", ("model.net.params.layers", [10, 5])),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("data.n_stores=20", ("data.n_stores", 20)),
+        ("split.fraction=0.25", ("split.fraction", 0.25)),
+        ("features.log_target=false", ("features.log_target", False)),
+        ("data.path=/tmp/x y", ("data.path", "/tmp/x y")),
+        ('data.path="quoted"', ("data.path", "quoted")),
+        ("model.net.params.layers=[10, 5]", ("model.net.params.layers", [10, 5])),
+    ],
+)
 def test_overrides_parse_toml_literals(text, expected):
     assert parse_override(text) == expected
 
 
 def test_overrides_reach_models_by_name_or_position():
     raw = spec_dict()
-    apply_overrides(raw, ["model.forest.params.n_estimators=3", "model.1.params.epochs=1",
-                          "output.new_table.key=1"])
+    apply_overrides(raw, ["model.forest.params.n_estimators=3", "model.1.params.epochs=1", "output.new_table.key=1"])
     assert raw["model"][0]["params"]["n_estimators"] == 3
     assert raw["model"][1]["params"]["epochs"] == 1
     with pytest.raises(SpecError, match="output.new_table: unknown key; known keys: runs, cache"):
         validate(raw)
 
 
-@pytest.mark.parametrize("text,message", [
-    ("noequals", "expected key=value"),
-    ("model.gbm.params.x=1", "no model named 'gbm' (models: forest, net, emb-forest)"),
-    ("metric.x=1", "metric is str 'exp_rmspe', not a table"),
-])
+@pytest.mark.parametrize(
+    "text,message",
+    [
+        ("noequals", "expected key=value"),
+        ("model.gbm.params.x=1", "no model named 'gbm' (models: forest, net, emb-forest)"),
+        ("metric.x=1", "metric is str 'exp_rmspe', not a table"),
+    ],
+)
 def test_bad_overrides(text, message):
     with pytest.raises(SpecError, match=message.replace("(", r"\(").replace(")", r"\)")):
         apply_overrides(spec_dict(), [text])
@@ -150,17 +168,41 @@ def test_spec_round_trips_through_toml(tmp_path):
 
 
 def test_toml_writer_values():
-    text = toml_writer.dumps({"a": 1, "b": "x\"y", "c": [1.5, True], "d": None, "t": {"k": {"z": 1}},
-                              "arr": [{"n": 1, "p": {"q": [1, 2]}}, {"n": 2}], "odd key": 0.1})
-    assert tomllib.loads(text) == {"a": 1, "b": "x\"y", "c": [1.5, True], "t": {"k": {"z": 1}},
-                                   "arr": [{"n": 1, "p": {"q": [1, 2]}}, {"n": 2}], "odd key": 0.1}
+    text = toml_writer.dumps(
+        {
+            "a": 1,
+            "b": 'x"y',
+            "c": [1.5, True],
+            "d": None,
+            "t": {"k": {"z": 1}},
+            "arr": [{"n": 1, "p": {"q": [1, 2]}}, {"n": 2}],
+            "odd key": 0.1,
+        }
+    )
+    assert tomllib.loads(text) == {
+        "a": 1,
+        "b": 'x"y',
+        "c": [1.5, True],
+        "t": {"k": {"z": 1}},
+        "arr": [{"n": 1, "p": {"q": [1, 2]}}, {"n": 2}],
+        "odd key": 0.1,
+    }
 
 
-@pytest.mark.parametrize("change,message", [
-    ({"data": {"source": "synthetic", "n_stors": 5}}, "did you mean 'n_stores'?"),
-    ({"model": [{"name": "forest", "kind": "forest", "params": {"n_estimators": "ten"}}],
-      "metric": "rmspe", "seed": "x"}, "seed: must be an integer"),
-])
+@pytest.mark.parametrize(
+    "change,message",
+    [
+        ({"data": {"source": "synthetic", "n_stors": 5}}, "did you mean 'n_stores'?"),
+        (
+            {
+                "model": [{"name": "forest", "kind": "forest", "params": {"n_estimators": "ten"}}],
+                "metric": "rmspe",
+                "seed": "x",
+            },
+            "seed: must be an integer",
+        ),
+    ],
+)
 def test_cli_spec_error_exits_2_before_any_run_folder(tmp_path, change, message):
     path = write_spec(tmp_path / "bad.toml", spec_dict(**change))
     done = run_cli("run", str(path), "--out", str(tmp_path / "runs"), cwd=tmp_path)
@@ -182,18 +224,30 @@ def test_one_pass_reports_problems_of_every_section(tmp_path):
     from pipeline_helpers import synthetic_bulldozers
 
     train, _ = synthetic_bulldozers(tmp_path, n_train=50, n_test=5)
-    raw = {"metric": "accuracy", "data": {"source": "csv", "train": str(train), "target": "Pricey"},
-           "split": {"by": "fraction"}, "model": [{"name": "f", "kind": "random_forest"}]}
+    raw = {
+        "metric": "accuracy",
+        "data": {"source": "csv", "train": str(train), "target": "Pricey"},
+        "split": {"by": "fraction"},
+        "model": [{"name": "f", "kind": "random_forest"}],
+    }
     with pytest.raises(SpecError) as info:
         validate(raw)
     text = str(info.value)
     assert "(4 problems)" in text
-    for part in ("'random_forest' is not a model kind", "has no column 'Pricey'",
-                 "split.fraction: missing required value", "needs data.date; without dates use by = 'random'"):
+    for part in (
+        "'random_forest' is not a model kind",
+        "has no column 'Pricey'",
+        "split.fraction: missing required value",
+        "needs data.date; without dates use by = 'random'",
+    ):
         assert part in text
 
 
 def test_dependence_pairs_are_pairs_of_names():
-    with pytest.raises(SpecError, match=r"output.dependence_pairs: each pair must be two column names, got list \['Promo'\]"):
+    with pytest.raises(
+        SpecError, match=r"output.dependence_pairs: each pair must be two column names, got list \['Promo'\]"
+    ):
         validate(_with("output.dependence_pairs", [["Promo"]]))
-    assert validate(_with("output.dependence_pairs", [["Promo", "Store"]])).output["dependence_pairs"] == [["Promo", "Store"]]
+    assert validate(_with("output.dependence_pairs", [["Promo", "Store"]])).output["dependence_pairs"] == [
+        ["Promo", "Store"]
+    ]

@@ -1,4 +1,5 @@
 """Headless drawing for the plot tests."""
+
 from __future__ import annotations
 
 import matplotlib

@@ -1,5 +1,6 @@
 """Partial dependence charts from inspection frames: lines with ICE and a rug, points for
 categories and binaries, the 2-d heatmap with the training density."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -16,9 +17,14 @@ from tabkit.plots.style import smallest_text_px
 def fitted():
     rng = np.random.default_rng(0)
     n = 300
-    X = pd.DataFrame({"Promo": rng.integers(0, 2, n), "Store": rng.integers(1, 41, n).astype(str),
-                      "Distance": rng.gamma(2.0, 500.0, n),
-                      "OpenYear": np.where(rng.random(n) < 0.3, 1900, rng.integers(1995, 2015, n))})
+    X = pd.DataFrame(
+        {
+            "Promo": rng.integers(0, 2, n),
+            "Store": rng.integers(1, 41, n).astype(str),
+            "Distance": rng.gamma(2.0, 500.0, n),
+            "OpenYear": np.where(rng.random(n) < 0.3, 1900, rng.integers(1995, 2015, n)),
+        }
+    )
     y = np.log(1000 + 500 * X["Promo"] + 0.05 * X["Distance"] + rng.normal(0, 20, n))
     return tk.ForestRegressor(n_estimators=5, random_state=0).fit(X, y), X
 
@@ -80,8 +86,9 @@ def test_target_units(fitted):
     pointwise = _average_line(plot_partial_dependence(in_log, target_transform="log").axes[0])
     np.testing.assert_allclose(pointwise.get_ydata(), np.exp(in_log["prediction"]))
     in_units = partial_dependence(model, X, "Promo", n_ice=0, target_transform="log")
-    np.testing.assert_allclose(_average_line(plot_partial_dependence(in_units).axes[0]).get_ydata(),
-                               in_units["prediction"])
+    np.testing.assert_allclose(
+        _average_line(plot_partial_dependence(in_units).axes[0]).get_ydata(), in_units["prediction"]
+    )
     with pytest.raises(ValueError, match="already in the target's units"):
         plot_partial_dependence(in_units, target_transform="log")
 

@@ -1,5 +1,6 @@
 """Importance bars: top 20 and a folded line, float noise as 0, a label saying what the
 number is; models side by side; the dendrogram."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -14,8 +15,9 @@ from tabkit.plots.style import FALL, MUTED, smallest_text_px
 
 @pytest.fixture
 def importance() -> pd.DataFrame:
-    return pd.DataFrame({"feature": ["Promo", "Store", "Noise"], "importance": [0.5, 0.2, -0.01],
-                         "std": [0.05, 0.02, 0.01]})
+    return pd.DataFrame(
+        {"feature": ["Promo", "Store", "Noise"], "importance": [0.5, 0.2, -0.01], "std": [0.05, 0.02, 0.01]}
+    )
 
 
 @pytest.fixture
@@ -50,12 +52,15 @@ def test_float_noise_is_shown_as_zero(importance):
     assert [t.get_text() for t in ax.texts] == ["0.5", "0", "0"]
 
 
-@pytest.mark.parametrize("metric, greater, label", [
-    ("rmspe", None, "increase in validation rmspe when shuffled"),
-    ("accuracy", None, "decrease in validation accuracy when shuffled"),
-    ("my_gain", True, "decrease in validation my_gain when shuffled"),
-    (None, None, "drop in validation score when shuffled"),
-])
+@pytest.mark.parametrize(
+    "metric, greater, label",
+    [
+        ("rmspe", None, "increase in validation rmspe when shuffled"),
+        ("accuracy", None, "decrease in validation accuracy when shuffled"),
+        ("my_gain", True, "decrease in validation my_gain when shuffled"),
+        (None, None, "drop in validation score when shuffled"),
+    ],
+)
 def test_axis_says_what_the_number_is(importance, metric, greater, label):
     assert plot_importance(importance, metric=metric, greater_is_better=greater).axes[0].get_xlabel() == label
 
@@ -86,12 +91,15 @@ def test_draws_on_given_axes(importance):
     assert len(ax.patches) == 3  # two features and the folded line
 
 
-@pytest.mark.parametrize("table, kwargs, message", [
-    (pd.DataFrame({"feature": ["a"]}), {}, r"missing column\(s\) \['importance'\]"),
-    (pd.DataFrame({"feature": [], "importance": []}), {}, "no rows"),
-    (pd.DataFrame({"feature": ["a"], "importance": [1.0]}), {"top_k": 0}, "top_k must be"),
-    (pd.DataFrame({"feature": ["a"], "importance": [1.0]}), {"metric": "gain"}, "say whether greater is better"),
-])
+@pytest.mark.parametrize(
+    "table, kwargs, message",
+    [
+        (pd.DataFrame({"feature": ["a"]}), {}, r"missing column\(s\) \['importance'\]"),
+        (pd.DataFrame({"feature": [], "importance": []}), {}, "no rows"),
+        (pd.DataFrame({"feature": ["a"], "importance": [1.0]}), {"top_k": 0}, "top_k must be"),
+        (pd.DataFrame({"feature": ["a"], "importance": [1.0]}), {"metric": "gain"}, "say whether greater is better"),
+    ],
+)
 def test_bad_input(table, kwargs, message):
     with pytest.raises(ValueError, match=message):
         plot_importance(table, **kwargs)

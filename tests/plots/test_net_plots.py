@@ -1,4 +1,5 @@
 """Embedding maps and training curves of a real (tiny) net."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -20,11 +21,21 @@ def net():
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # a tiny net: one thread is fastest on a busy machine
     rng = np.random.default_rng(0)
-    X = pd.DataFrame({"Store": rng.integers(1, 30, 400), "Kind": rng.choice(["a", "b"], 400),
-                      "x": rng.normal(size=400)})
+    X = pd.DataFrame(
+        {"Store": rng.integers(1, 30, 400), "Kind": rng.choice(["a", "b"], 400), "x": rng.normal(size=400)}
+    )
     y = X["Store"] * 2.0 + X["x"]
-    model = tk.EmbeddingNetRegressor((8,), dropout=0.0, epochs=3, batch_size=32, device="cpu", verbose=0,
-                                     random_state=0, emb_sizes={"Kind": 1}, cat_names=["Store", "Kind"])
+    model = tk.EmbeddingNetRegressor(
+        (8,),
+        dropout=0.0,
+        epochs=3,
+        batch_size=32,
+        device="cpu",
+        verbose=0,
+        random_state=0,
+        emb_sizes={"Kind": 1},
+        cat_names=["Store", "Kind"],
+    )
     yield model.fit(X.iloc[:300], y[:300], X_val=X.iloc[300:], y_val=y[300:], metric="rmse")
     torch.set_num_threads(threads)
 
@@ -93,10 +104,13 @@ def test_negative_losses_stay_on_a_linear_axis_and_the_learning_rate():
         plot_learning_rate(history.drop(columns="lr"))
 
 
-@pytest.mark.parametrize("history, message", [
-    (pd.DataFrame({"epoch": [1]}), r"history has no column\(s\) \['train_loss'\]"),
-    (pd.DataFrame({"epoch": [], "train_loss": []}), "history has no rows"),
-])
+@pytest.mark.parametrize(
+    "history, message",
+    [
+        (pd.DataFrame({"epoch": [1]}), r"history has no column\(s\) \['train_loss'\]"),
+        (pd.DataFrame({"epoch": [], "train_loss": []}), "history has no rows"),
+    ],
+)
 def test_history_bad_input(history, message):
     with pytest.raises(ValueError, match=message):
         plot_history(history)

@@ -1,4 +1,5 @@
 """Run-level charts (leaderboard, series, tree spread) and the public names."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -13,8 +14,15 @@ from tabkit.plots.style import smallest_text_px
 
 @pytest.fixture
 def rows() -> pd.DataFrame:
-    return pd.DataFrame({"row": [4, 9], "reason": ["worst", "random"], "actual": np.log([5000.0, 3000.0]),
-                         "prediction": np.log([5500.0, 3100.0]), "prediction_std": [0.05, 0.1]})
+    return pd.DataFrame(
+        {
+            "row": [4, 9],
+            "reason": ["worst", "random"],
+            "actual": np.log([5000.0, 3000.0]),
+            "prediction": np.log([5500.0, 3100.0]),
+            "prediction_std": [0.05, 0.1],
+        }
+    )
 
 
 def test_tree_spread_of_a_log_target_in_target_units_and_percent(rows):
@@ -57,8 +65,9 @@ def test_leaderboard_and_series():
     assert smallest_text_px(fig) >= 10
     with pytest.raises(ValueError, match=r"missing column\(s\) \['score'\]"):
         plot_leaderboard(board.drop(columns="score"), "rmse")
-    days = pd.DataFrame({"Date": pd.date_range("2015-07-01", periods=5), "actual": [1.0, 2, 3, 4, 5],
-                         "forest": [1.5, 2, 2.5, 4, 5]})
+    days = pd.DataFrame(
+        {"Date": pd.date_range("2015-07-01", periods=5), "actual": [1.0, 2, 3, 4, 5], "forest": [1.5, 2, 2.5, 4, 5]}
+    )
     fig = plot_series(days, "Date", ["forest"], title="Store 1")
     ax = fig.axes[0]
     assert [line.get_label() for line in ax.lines] == ["actual", "forest"] and ax.get_title() == "Store 1"
@@ -70,7 +79,15 @@ def test_leaderboard_and_series():
 
 
 def test_public_names_come_from_tabkit_plots():
-    for name in ("plot_waterfall", "plot_importance", "plot_dendrogram", "plot_search", "plot_embeddings",
-                 "plot_partial_dependence", "plot_partial_dependence_2d", "plot_contribution_summary"):
+    for name in (
+        "plot_waterfall",
+        "plot_importance",
+        "plot_dendrogram",
+        "plot_search",
+        "plot_embeddings",
+        "plot_partial_dependence",
+        "plot_partial_dependence_2d",
+        "plot_contribution_summary",
+    ):
         assert getattr(tk, name) is getattr(plots, name)
     assert tk.inspection.partial_dependence is tk.inspection.dependence.partial_dependence

@@ -1,4 +1,5 @@
 """plot_search: score lines or a heatmap, from the results table, with the leaderboard's sign."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -18,7 +19,8 @@ GRID = {"max_depth": [5, 2, 3], "min_samples_leaf": [1, 10], "splitter": ["best"
 def search() -> ValidationSearch:
     X, y = make_regression(n_samples=200, n_features=5, noise=10.0, random_state=0)
     return ValidationSearch(DecisionTreeRegressor(random_state=0), GRID, scoring="rmse").fit(
-        X[:150], y[:150], X_val=X[150:], y_val=y[150:])
+        X[:150], y[:150], X_val=X[150:], y_val=y[150:]
+    )
 
 
 def _best_error(search, **where) -> float:
@@ -76,7 +78,8 @@ def test_failed_candidates_leave_gaps():
     X, y = make_regression(n_samples=100, n_features=3, random_state=0)
     with pytest.warns(Warning, match="failed"):
         failed = ValidationSearch(DecisionTreeRegressor(), {"max_depth": [-1, 2, 4]}).fit(
-            X[:70], y[:70], X_val=X[70:], y_val=y[70:])
+            X[:70], y[:70], X_val=X[70:], y_val=y[70:]
+        )
     ydata = plot_search(failed.results_, x="max_depth").axes[0].get_lines()[0].get_ydata()
     assert np.isnan(ydata[0]) and np.isfinite(ydata[1:]).all()
 
@@ -89,13 +92,16 @@ def test_read_back_from_csv(search, tmp_path):
     assert ax.get_lines()[0].get_ydata().tolist() == [_best_error(search, max_depth=d) for d in (2, 3, 5)]
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"x": "depth"}, r"\['depth'\] not searched"),
-    ({"x": "max_depth", "hue": "score"}, r"\['score'\] not searched"),
-    ({"x": ("max_depth", "min_samples_leaf"), "hue": "splitter"}, "no hue"),
-    ({"x": ("max_depth",)}, "heatmap takes"),
-    ({"x": "max_depth", "hue": "max_depth"}, "must differ"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"x": "depth"}, r"\['depth'\] not searched"),
+        ({"x": "max_depth", "hue": "score"}, r"\['score'\] not searched"),
+        ({"x": ("max_depth", "min_samples_leaf"), "hue": "splitter"}, "no hue"),
+        ({"x": ("max_depth",)}, "heatmap takes"),
+        ({"x": "max_depth", "hue": "max_depth"}, "must differ"),
+    ],
+)
 def test_bad_arguments_are_rejected(search, kwargs, message):
     with pytest.raises(ValueError, match=message):
         plot_search(search.results_, **kwargs)

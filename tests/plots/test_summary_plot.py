@@ -1,4 +1,5 @@
 """The contribution summary: strips ordered by mean |contribution|, coloured by value."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -18,12 +19,22 @@ from tabkit.plots.summary import value_shades
 def rows():
     rng = np.random.default_rng(0)
     n = 200
-    data = pd.DataFrame({"small": rng.normal(size=n), "big": rng.normal(size=n),
-                         "kind": pd.Categorical(rng.choice(["lo", "mid", "hi"], n), categories=["lo", "mid", "hi"]),
-                         **{f"x{i}": rng.normal(size=n) for i in range(25)}})
-    values = pd.DataFrame({"small": 0.01 * data["small"], "big": 0.5 * data["big"],
-                           "kind": data["kind"].cat.codes * 0.1,
-                           **{f"x{i}": 0.001 * data[f"x{i}"] for i in range(25)}})
+    data = pd.DataFrame(
+        {
+            "small": rng.normal(size=n),
+            "big": rng.normal(size=n),
+            "kind": pd.Categorical(rng.choice(["lo", "mid", "hi"], n), categories=["lo", "mid", "hi"]),
+            **{f"x{i}": rng.normal(size=n) for i in range(25)},
+        }
+    )
+    values = pd.DataFrame(
+        {
+            "small": 0.01 * data["small"],
+            "big": 0.5 * data["big"],
+            "kind": data["kind"].cat.codes * 0.1,
+            **{f"x{i}": 0.001 * data[f"x{i}"] for i in range(25)},
+        }
+    )
     return values, data
 
 

@@ -1,4 +1,5 @@
 """Waterfalls: the chain of bars, labels in the target's units, row names, bad input."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -18,9 +19,17 @@ from tabkit.plots.units import sig
 def explanation() -> Explanation:
     names = ["Promo", "StoreType", "Dayofweek", "CompetitionDistance", "Noise"]
     values = pd.DataFrame([[300.0, -120.0, 40.0, -15.0, 2.0], [-250.0, 80.0, -10.0, 5.0, -1.0]], columns=names)
-    data = pd.DataFrame({"Promo": [1, 0], "StoreType": ["b", "a"], "Dayofweek": [0, 4],
-                         "CompetitionDistance": [1234.5, 80.0], "Noise": [0.1234567, -1.0],
-                         "Store": [262, 7], "Date": pd.to_datetime(["2015-07-31", "2015-07-30"])})
+    data = pd.DataFrame(
+        {
+            "Promo": [1, 0],
+            "StoreType": ["b", "a"],
+            "Dayofweek": [0, 4],
+            "CompetitionDistance": [1234.5, 80.0],
+            "Noise": [0.1234567, -1.0],
+            "Store": [262, 7],
+            "Date": pd.to_datetime(["2015-07-31", "2015-07-30"]),
+        }
+    )
     bias = 5000.0
     return Explanation(prediction=bias + values.sum(axis=1), bias=bias, values=values, data=data)
 
@@ -29,8 +38,12 @@ def explanation() -> Explanation:
 def log_explanation() -> Explanation:
     values = pd.DataFrame([[0.18, -0.05, 0.003, 0.0004]], columns=["Promo", "Store", "Day", "Noise"])
     bias = float(np.log(5000.0))
-    return Explanation(prediction=bias + values.sum(axis=1), bias=bias, values=values,
-                       data=pd.DataFrame({"Promo": [1], "Store": [262], "Day": [31], "Noise": [0.5]}))
+    return Explanation(
+        prediction=bias + values.sum(axis=1),
+        bias=bias,
+        values=values,
+        data=pd.DataFrame({"Promo": [1], "Store": [262], "Day": [31], "Noise": [0.5]}),
+    )
 
 
 def _axes(fig: Figure):
@@ -40,8 +53,14 @@ def _axes(fig: Figure):
 
 def floating_bars(ax, horizontal=True):
     """(start, length, colour) of each contribution bar (the first two patches are the totals)."""
-    return [(b.get_x() if horizontal else b.get_y(), b.get_width() if horizontal else b.get_height(),
-             to_hex(b.get_facecolor())) for b in ax.patches[2:]]
+    return [
+        (
+            b.get_x() if horizontal else b.get_y(),
+            b.get_width() if horizontal else b.get_height(),
+            to_hex(b.get_facecolor()),
+        )
+        for b in ax.patches[2:]
+    ]
 
 
 def tick_labels(ax, horizontal=True):
@@ -51,8 +70,14 @@ def tick_labels(ax, horizontal=True):
 @pytest.mark.parametrize("horizontal", [True, False])
 def test_waterfall_chain(explanation, horizontal):
     ax = _axes(plot_waterfall(explanation, 0, top_k=3, horizontal=horizontal))
-    assert tick_labels(ax, horizontal) == ["bias", "Promo = 1", "StoreType = b", "Dayofweek = 0",
-                                           "2 other features", "prediction"]
+    assert tick_labels(ax, horizontal) == [
+        "bias",
+        "Promo = 1",
+        "StoreType = b",
+        "Dayofweek = 0",
+        "2 other features",
+        "prediction",
+    ]
     bars = floating_bars(ax, horizontal)
     assert [length for _, length, _ in bars] == pytest.approx([300.0, -120.0, 40.0, -13.0])
     assert [colour for _, _, colour in bars] == [RISE, FALL, RISE, FALL]
@@ -69,8 +94,13 @@ def test_waterfall_chain(explanation, horizontal):
 
 def test_sorted_by_size_and_every_value_has_three_significant_digits(explanation):
     ax = _axes(plot_waterfall(explanation, row=1))
-    assert tick_labels(ax)[1:-1] == ["Promo = 0", "StoreType = a", "Dayofweek = 4",
-                                     "CompetitionDistance = 80", "Noise = -1"]
+    assert tick_labels(ax)[1:-1] == [
+        "Promo = 0",
+        "StoreType = a",
+        "Dayofweek = 4",
+        "CompetitionDistance = 80",
+        "Noise = -1",
+    ]
     lengths = [abs(length) for _, length, _ in floating_bars(ax)]
     assert lengths == sorted(lengths, reverse=True)
     assert tick_labels(_axes(plot_waterfall(explanation, row=0)))[4] == "CompetitionDistance = 1,230"
@@ -126,8 +156,9 @@ def test_draws_on_given_axes_and_saves(explanation, tmp_path):
 @pytest.fixture(scope="module")
 def promo_data() -> tuple[pd.DataFrame, pd.Series]:
     rng = np.random.RandomState(0)
-    X = pd.DataFrame({"Promo": rng.randint(0, 2, 300), "StoreType": rng.choice(["a", "b"], 300),
-                      "Noise": rng.normal(size=300)})
+    X = pd.DataFrame(
+        {"Promo": rng.randint(0, 2, 300), "StoreType": rng.choice(["a", "b"], 300), "Noise": rng.normal(size=300)}
+    )
     return X, 1000 + 500 * X["Promo"] + 200 * (X["StoreType"] == "b") + rng.normal(scale=20, size=300)
 
 
@@ -140,25 +171,30 @@ def test_real_forests(promo_data):
     unknown.data["Promo"] = np.nan
     assert "Promo missing" in tick_labels(_axes(plot_waterfall(unknown, top_k=4)))  # no "= nan"
     classifier = ForestClassifier(n_estimators=5, random_state=0).fit(
-        X, pd.cut(y, 3, labels=["low", "mid", "high"]).astype(str))
+        X, pd.cut(y, 3, labels=["low", "mid", "high"]).astype(str)
+    )
     by_class = contributions(classifier, X.iloc[:3])
     ax = _axes(plot_waterfall(by_class, row=0, label="high"))
     assert ax.get_xlabel() == "probability of high"
     chosen = by_class.prediction.iloc[0].idxmax()
     default = _axes(plot_waterfall(by_class, row=0))
     assert [b.get_width() for b in default.patches[:2]] == pytest.approx(
-        [by_class.bias[chosen], by_class.prediction.iloc[0][chosen]])
+        [by_class.bias[chosen], by_class.prediction.iloc[0][chosen]]
+    )
     with pytest.raises(ValueError, match="take no target transform"):
         plot_waterfall(by_class, target_transform="log")
 
 
-@pytest.mark.parametrize(("kwargs", "message"), [
-    ({"row": 5}, "out of range"),
-    ({"top_k": 0}, "top_k must be"),
-    ({"id_columns": ["Day"]}, r"id column\(s\) \['Day'\] are not in the explanation's data"),
-    ({"target_transform": "sqrt"}, "target transform must be one of"),
-    ({"target_transform": "log", "actual": 0.0}, "actual must be > 0"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"row": 5}, "out of range"),
+        ({"top_k": 0}, "top_k must be"),
+        ({"id_columns": ["Day"]}, r"id column\(s\) \['Day'\] are not in the explanation's data"),
+        ({"target_transform": "sqrt"}, "target transform must be one of"),
+        ({"target_transform": "log", "actual": 0.0}, "actual must be > 0"),
+    ],
+)
 def test_bad_input(explanation, kwargs, message):
     with pytest.raises(ValueError, match=message):
         plot_waterfall(explanation, **kwargs)

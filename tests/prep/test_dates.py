@@ -8,10 +8,12 @@ from tabkit.prep.lineage import lineage_of
 
 @pytest.fixture
 def dates():
-    return pd.DataFrame({
-        "Date": pd.to_datetime(["2015-07-31", "2014-12-31", "2013-01-01", "2015-03-29"]),
-        "Sales": [1, 2, 3, 4],
-    })
+    return pd.DataFrame(
+        {
+            "Date": pd.to_datetime(["2015-07-31", "2014-12-31", "2013-01-01", "2015-03-29"]),
+            "Sales": [1, 2, 3, 4],
+        }
+    )
 
 
 def test_adds_fastai_parts_with_right_values(dates):
@@ -34,12 +36,15 @@ def test_does_not_modify_input_and_keeps_column_when_asked(dates):
     assert "Date" in out
 
 
-@pytest.mark.parametrize("column,prefix,expected", [
-    ("saledate", None, "saleYear"),
-    ("Date", None, "Year"),
-    ("when", None, "whenYear"),
-    ("Date", "d_", "d_Year"),
-])
+@pytest.mark.parametrize(
+    "column,prefix,expected",
+    [
+        ("saledate", None, "saleYear"),
+        ("Date", None, "Year"),
+        ("when", None, "whenYear"),
+        ("Date", "d_", "d_Year"),
+    ],
+)
 def test_prefix(column, prefix, expected):
     df = pd.DataFrame({column: pd.to_datetime(["2020-02-29"])})
     assert expected in tk.add_datepart(df, column, prefix=prefix).columns
@@ -64,10 +69,13 @@ def test_records_lineage(dates):
     assert set(lineage.values()) == {"Date"}
 
 
-@pytest.mark.parametrize("frame,message", [
-    (pd.DataFrame({"x": [1]}), "'Date' is not in the frame"),
-    (pd.DataFrame({"Date": ["2020-01-01", "not a date"]}), "not a date"),
-])
+@pytest.mark.parametrize(
+    "frame,message",
+    [
+        (pd.DataFrame({"x": [1]}), "'Date' is not in the frame"),
+        (pd.DataFrame({"Date": ["2020-01-01", "not a date"]}), "not a date"),
+    ],
+)
 def test_bad_input(frame, message):
     with pytest.raises(ValueError, match=message):
         tk.add_datepart(frame, "Date")

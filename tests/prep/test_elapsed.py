@@ -26,12 +26,14 @@ def brute_force(df, col, date, by):
 @st.composite
 def event_frames(draw):
     n = draw(st.integers(1, 40))
-    return pd.DataFrame({
-        "g": draw(st.lists(st.integers(0, 3), min_size=n, max_size=n)),
-        "Date": pd.Timestamp("2020-01-01") + pd.to_timedelta(
-            draw(st.lists(st.integers(0, 30), min_size=n, max_size=n)), unit="D"),
-        "e": draw(st.lists(st.integers(0, 1), min_size=n, max_size=n)),
-    })
+    return pd.DataFrame(
+        {
+            "g": draw(st.lists(st.integers(0, 3), min_size=n, max_size=n)),
+            "Date": pd.Timestamp("2020-01-01")
+            + pd.to_timedelta(draw(st.lists(st.integers(0, 30), min_size=n, max_size=n)), unit="D"),
+            "e": draw(st.lists(st.integers(0, 1), min_size=n, max_size=n)),
+        }
+    )
 
 
 @settings(max_examples=60, deadline=None)
@@ -47,8 +49,7 @@ def test_matches_brute_force(df):
 
 def test_keeps_order_index_and_input():
     df = pd.DataFrame(
-        {"Store": [2, 1, 2], "Date": pd.to_datetime(["2020-01-02", "2020-01-01", "2020-01-01"]),
-         "Promo": [0, 1, 1]},
+        {"Store": [2, 1, 2], "Date": pd.to_datetime(["2020-01-02", "2020-01-01", "2020-01-01"]), "Promo": [0, 1, 1]},
         index=[10, 20, 30],
     )
     before = df.copy()
@@ -64,12 +65,15 @@ def test_whole_frame_is_one_group_without_by():
     assert list(tk.add_elapsed(df, "e", date="Date").Aftere) == [0, 4]
 
 
-@pytest.mark.parametrize("frame,kwargs,message", [
-    (pd.DataFrame({"Date": ["2020-01-01"], "e": [2]}), {}, "must hold 0/1 values.*e.g. 2"),
-    (pd.DataFrame({"Date": ["2020-01-01"], "e": ["a"]}), {}, "'e' must hold 0/1"),
-    (pd.DataFrame({"Date": [None], "e": [1]}), {}, "missing or unparsable"),
-    (pd.DataFrame({"Date": ["2020-01-01"], "e": [1]}), {"by": "Store"}, r"\['Store'\]"),
-])
+@pytest.mark.parametrize(
+    "frame,kwargs,message",
+    [
+        (pd.DataFrame({"Date": ["2020-01-01"], "e": [2]}), {}, "must hold 0/1 values.*e.g. 2"),
+        (pd.DataFrame({"Date": ["2020-01-01"], "e": ["a"]}), {}, "'e' must hold 0/1"),
+        (pd.DataFrame({"Date": [None], "e": [1]}), {}, "missing or unparsable"),
+        (pd.DataFrame({"Date": ["2020-01-01"], "e": [1]}), {"by": "Store"}, r"\['Store'\]"),
+    ],
+)
 def test_bad_input(frame, kwargs, message):
     with pytest.raises(ValueError, match=message):
         tk.add_elapsed(frame, "e", date="Date", **kwargs)

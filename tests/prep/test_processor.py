@@ -10,14 +10,16 @@ import tabkit as tk
 
 @pytest.fixture
 def train():
-    return pd.DataFrame({
-        "shop": ["b", "a", None, "c", "a", "b"],
-        "small_int": [1, 2, 3, 1, 2, 3],
-        "many_int": np.arange(6) * 100,
-        "price": [1.0, np.nan, 3.0, 4.0, 5.0, 6.0],
-        "flag": [True, False, True, True, False, False],
-        "when": pd.date_range("2020-01-01", periods=6),
-    })
+    return pd.DataFrame(
+        {
+            "shop": ["b", "a", None, "c", "a", "b"],
+            "small_int": [1, 2, 3, 1, 2, 3],
+            "many_int": np.arange(6) * 100,
+            "price": [1.0, np.nan, 3.0, 4.0, 5.0, 6.0],
+            "flag": [True, False, True, True, False, False],
+            "when": pd.date_range("2020-01-01", periods=6),
+        }
+    )
 
 
 @pytest.fixture
@@ -34,11 +36,14 @@ def test_column_roles_follow_cont_cat_split(fitted):
     assert list(fitted.feature_names_in_) == ["shop", "small_int", "flag", "many_int", "price"]
 
 
-@pytest.mark.parametrize("cat,cont,expected_cat,expected_cont", [
-    (["shop"], None, ["shop"], ["small_int", "many_int", "price", "flag"]),
-    (None, ["price"], ["shop", "small_int", "many_int", "flag"], ["price"]),
-    (["shop"], ["price"], ["shop"], ["price"]),
-])
+@pytest.mark.parametrize(
+    "cat,cont,expected_cat,expected_cont",
+    [
+        (["shop"], None, ["shop"], ["small_int", "many_int", "price", "flag"]),
+        (None, ["price"], ["shop", "small_int", "many_int", "flag"], ["price"]),
+        (["shop"], ["price"], ["shop"], ["price"]),
+    ],
+)
 def test_explicit_roles(train, cat, cont, expected_cat, expected_cont):
     proc = tk.TabularProcessor(cat, cont).fit(train)
     assert (proc.cat_names_, proc.cont_names_) == (expected_cat, expected_cont)
@@ -72,10 +77,16 @@ def test_other_fill_rules(train, fill, expected):
 
 
 def test_unseen_and_missing_values_at_transform(fitted):
-    later = pd.DataFrame({
-        "shop": ["z", "a"], "small_int": [7.0, np.nan], "many_int": [np.nan, 100],
-        "price": [np.nan, 2.0], "flag": [None, True], "extra": ["ignored", "too"],
-    })
+    later = pd.DataFrame(
+        {
+            "shop": ["z", "a"],
+            "small_int": [7.0, np.nan],
+            "many_int": [np.nan, 100],
+            "price": [np.nan, 2.0],
+            "flag": [None, True],
+            "extra": ["ignored", "too"],
+        }
+    )
     out = fitted.transform(later)
     assert list(out["shop"]) == [0, 1] and list(out["small_int"]) == [0, 0]
     # many_int had no missing values in training: filled with its median, no _na column
@@ -93,8 +104,9 @@ def test_inverse_transform_round_trip(fitted, train):
 
 
 def test_lineage_from_feature_builders():
-    df = tk.add_datepart(pd.DataFrame({"Date": pd.date_range("2020-01-01", periods=30),
-                                       "x": np.r_[np.nan, np.arange(29.0)]}), "Date")
+    df = tk.add_datepart(
+        pd.DataFrame({"Date": pd.date_range("2020-01-01", periods=30), "x": np.r_[np.nan, np.arange(29.0)]}), "Date"
+    )
     proc = tk.TabularProcessor().fit(df)
     assert proc.lineage_["Month"] == "Date" and proc.lineage_["Elapsed"] == "Date"
     assert proc.lineage_["x_na"] == "x" and proc.lineage_["x"] == "x"
@@ -103,8 +115,9 @@ def test_lineage_from_feature_builders():
 def test_joblib_round_trip_gives_identical_output(fitted, train, tmp_path):
     path = tmp_path / "proc.joblib"
     joblib.dump(fitted, path)
-    pd.testing.assert_frame_equal(joblib.load(path).transform(train, normalize=True),
-                                  fitted.transform(train, normalize=True))
+    pd.testing.assert_frame_equal(
+        joblib.load(path).transform(train, normalize=True), fitted.transform(train, normalize=True)
+    )
 
 
 def test_sklearn_conventions(train):
@@ -114,10 +127,13 @@ def test_sklearn_conventions(train):
         proc.transform(train)
 
 
-@pytest.mark.parametrize("frame,message", [
-    (pd.DataFrame({"shop": ["a"]}), r"missing required column\(s\): \['small_int', 'flag', 'many_int', 'price'\]"),
-    (pd.DataFrame(columns=["shop", "small_int", "many_int", "price", "flag"]), "no rows"),
-])
+@pytest.mark.parametrize(
+    "frame,message",
+    [
+        (pd.DataFrame({"shop": ["a"]}), r"missing required column\(s\): \['small_int', 'flag', 'many_int', 'price'\]"),
+        (pd.DataFrame(columns=["shop", "small_int", "many_int", "price", "flag"]), "no rows"),
+    ],
+)
 def test_bad_input_at_transform(fitted, frame, message):
     with pytest.raises(ValueError, match=message):
         fitted.transform(frame)
@@ -131,13 +147,16 @@ def test_text_in_continuous_column(fitted, train):
         tk.TabularProcessor(cont_names=["price"]).fit(bad)
 
 
-@pytest.mark.parametrize("kwargs,frame_fn,message", [
-    ({}, lambda t: t.iloc[:0], "no rows"),
-    ({"cat_names": ["nope"]}, lambda t: t, r"missing required column\(s\): \['nope'\]"),
-    ({"cat_names": ["shop"], "cont_names": ["shop"]}, lambda t: t, "both categorical and continuous"),
-    ({"fill": "mode"}, lambda t: t, "fill must be one of"),
-    ({}, lambda t: t[["when"]], "no usable columns"),
-])
+@pytest.mark.parametrize(
+    "kwargs,frame_fn,message",
+    [
+        ({}, lambda t: t.iloc[:0], "no rows"),
+        ({"cat_names": ["nope"]}, lambda t: t, r"missing required column\(s\): \['nope'\]"),
+        ({"cat_names": ["shop"], "cont_names": ["shop"]}, lambda t: t, "both categorical and continuous"),
+        ({"fill": "mode"}, lambda t: t, "fill must be one of"),
+        ({}, lambda t: t[["when"]], "no usable columns"),
+    ],
+)
 def test_bad_input_at_fit(train, kwargs, frame_fn, message):
     with pytest.raises(ValueError, match=message):
         tk.TabularProcessor(**kwargs).fit(frame_fn(train))

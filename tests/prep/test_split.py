@@ -20,10 +20,17 @@ def test_latest_whole_dates_go_to_validation(daily, valid_size, n_valid):
     assert daily.Date.iloc[train].max() < daily.Date.iloc[valid].min()
 
 
-@pytest.mark.parametrize("valid_size,message", [
-    (0, "between 1 and 14"), (15, "between 1 and 14"), (1.5, r"in \(0, 1\)"),
-    (0.0, r"in \(0, 1\)"), ("10", "must be a number"), (15 - 1 + 0.0, r"in \(0, 1\)"),
-])
+@pytest.mark.parametrize(
+    "valid_size,message",
+    [
+        (0, "between 1 and 14"),
+        (15, "between 1 and 14"),
+        (1.5, r"in \(0, 1\)"),
+        (0.0, r"in \(0, 1\)"),
+        ("10", "must be a number"),
+        (15 - 1 + 0.0, r"in \(0, 1\)"),
+    ],
+)
 def test_bad_sizes(daily, valid_size, message):
     with pytest.raises(ValueError, match=message):
         tk.time_split(daily, date="Date", valid_size=valid_size)

@@ -15,8 +15,9 @@ def test_log_round_trip_and_identity():
     assert same.forward(labels) is not None and (same.inverse(labels) == labels).all()
 
 
-@pytest.mark.parametrize("spec, name", [(True, "log"), ("log", "log"), (False, "identity"),
-                                        (None, "identity"), ("identity", "identity")])
+@pytest.mark.parametrize(
+    "spec, name", [(True, "log"), ("log", "log"), (False, "identity"), (None, "identity"), ("identity", "identity")]
+)
 def test_target_transform_from_flags_and_names(spec, name):
     assert target_transform(spec) == TargetTransform(name)
     assert target_transform(TargetTransform(name)).name == name

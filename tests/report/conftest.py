@@ -6,6 +6,7 @@ completes (a searched forest, a net and an embedding-forest); one fails at its s
 model; one stops before any model (its folder keeps only what the pipeline writes first).
 A classification run (a forest on a small csv) checks the report of probabilities.
 """
+
 from __future__ import annotations
 
 import shutil
@@ -22,20 +23,38 @@ from tabkit.datasets import make_rossmann, write_rossmann
 from tabkit.pipeline.runner import PipelineError
 from tabkit.report.builder import ReportWarning, build_report
 
-SMALL_OUTPUT = {"report": False, "explain_worst": 3, "explain_random": 2, "importance_repeats": 2,
-                "importance_rows": 300, "sample_rows": 300}
-FOREST = {"name": "forest", "kind": "forest", "params": {"n_estimators": 8, "min_samples_leaf": 5},
-          "search": {"max_features": [0.5, 1.0]}}
-NET = {"name": "net", "kind": "embedding_net",
-       "params": {"layers": [16], "dropout": 0.0, "epochs": 1, "batch_size": 256, "verbose": 0}}
-EMBEDDING_FOREST = {"name": "embedding_forest", "kind": "embedding_forest", "net": "net",
-                    "params": {"n_estimators": 5}}
+SMALL_OUTPUT = {
+    "report": False,
+    "explain_worst": 3,
+    "explain_random": 2,
+    "importance_repeats": 2,
+    "importance_rows": 300,
+    "sample_rows": 300,
+}
+FOREST = {
+    "name": "forest",
+    "kind": "forest",
+    "params": {"n_estimators": 8, "min_samples_leaf": 5},
+    "search": {"max_features": [0.5, 1.0]},
+}
+NET = {
+    "name": "net",
+    "kind": "embedding_net",
+    "params": {"layers": [16], "dropout": 0.0, "epochs": 1, "batch_size": 256, "verbose": 0},
+}
+EMBEDDING_FOREST = {"name": "embedding_forest", "kind": "embedding_forest", "net": "net", "params": {"n_estimators": 5}}
 
 
 def _spec(name: str, data: Path, models: list[dict]) -> dict:
-    return {"name": name, "metric": "exp_rmspe", "data": {"source": "rossmann", "path": str(data)},
-            "features": {"log_target": True}, "split": {"by": "days", "days": 14},
-            "model": models, "output": SMALL_OUTPUT}
+    return {
+        "name": name,
+        "metric": "exp_rmspe",
+        "data": {"source": "rossmann", "path": str(data)},
+        "features": {"log_target": True},
+        "split": {"by": "days", "days": 14},
+        "model": models,
+        "output": SMALL_OUTPUT,
+    }
 
 
 @pytest.fixture(scope="session")
@@ -95,18 +114,32 @@ def classification_run_dir(tmp_path_factory) -> Path:
     rng = np.random.default_rng(0)
     n = 700
     age = rng.integers(0, 40, n)
-    frame = pd.DataFrame({
-        "Id": np.arange(n), "When": pd.date_range("2020-01-01", periods=n, freq="D").strftime("%Y-%m-%d"),
-        "Size": rng.choice(["small", "medium", "large"], n), "Age": age, "Hours": rng.gamma(2.0, 500.0, n).round(),
-        "Band": np.select([age < 12, age < 25], ["new", "mid"], "old"),
-    })
+    frame = pd.DataFrame(
+        {
+            "Id": np.arange(n),
+            "When": pd.date_range("2020-01-01", periods=n, freq="D").strftime("%Y-%m-%d"),
+            "Size": rng.choice(["small", "medium", "large"], n),
+            "Age": age,
+            "Hours": rng.gamma(2.0, 500.0, n).round(),
+            "Band": np.select([age < 12, age < 25], ["new", "mid"], "old"),
+        }
+    )
     frame.iloc[:600].to_csv(base / "train.csv", index=False)
     frame.iloc[600:].drop(columns="Band").to_csv(base / "test.csv", index=False)
-    spec = {"name": "bands", "metric": "logloss",
-            "data": {"source": "csv", "train": str(base / "train.csv"), "test": str(base / "test.csv"),
-                     "target": "Band", "id": "Id", "date": "When"},
-            "split": {"by": "fraction", "fraction": 0.2},
-            "model": [{"name": "forest", "kind": "forest", "params": {"n_estimators": 10, "min_samples_leaf": 3}}],
-            "output": {**SMALL_OUTPUT, "probabilities": True}}
+    spec = {
+        "name": "bands",
+        "metric": "logloss",
+        "data": {
+            "source": "csv",
+            "train": str(base / "train.csv"),
+            "test": str(base / "test.csv"),
+            "target": "Band",
+            "id": "Id",
+            "date": "When",
+        },
+        "split": {"by": "fraction", "fraction": 0.2},
+        "model": [{"name": "forest", "kind": "forest", "params": {"n_estimators": 10, "min_samples_leaf": 3}}],
+        "output": {**SMALL_OUTPUT, "probabilities": True},
+    }
     tk.run_pipeline(spec, out_dir=base / "runs", verbose=False)
     return _only_run(base / "runs" / "bands")

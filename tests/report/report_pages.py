@@ -1,4 +1,5 @@
 """Read a rendered report back: its sections, images, links and text."""
+
 from __future__ import annotations
 
 import base64
@@ -108,5 +109,5 @@ def svg_texts(image: dict) -> list[str]:
 def menu_links(path: Path) -> list[str]:
     """The anchors the report's contents (its ``<nav>``) link to."""
     text = path.read_text(encoding="utf-8")
-    nav = text[text.index("<nav"):text.index("</nav>")]
+    nav = text[text.index("<nav") : text.index("</nav>")]
     return re.findall(r'href="#([^"]+)"', nav)

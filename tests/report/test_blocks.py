@@ -1,4 +1,5 @@
 """Formatting of report values and tables."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -8,33 +9,54 @@ import pytest
 from tabkit.report.blocks import Table, amount, facts, fmt, seconds, table_from_frame, when
 
 
-@pytest.mark.parametrize("value, text", [
-    (2015, "2015"), (844338, "844,338"), (np.int64(3063), "3063"), (6953.2, "6953"),
-    (12345.6, "12,346"), (0.10541, "0.1054"), (1.5e-5, "1.500e-05"), (0.0, "0"), (np.nan, ""),
-    (None, ""), (True, "True"), ("<b>", "<b>"), (pd.Timestamp("2015-07-31"), "2015-07-31"),
-    (pd.Timestamp("2015-07-31 12:30:05"), "2015-07-31 12:30:05"),
-])
+@pytest.mark.parametrize(
+    "value, text",
+    [
+        (2015, "2015"),
+        (844338, "844,338"),
+        (np.int64(3063), "3063"),
+        (6953.2, "6953"),
+        (12345.6, "12,346"),
+        (0.10541, "0.1054"),
+        (1.5e-5, "1.500e-05"),
+        (0.0, "0"),
+        (np.nan, ""),
+        (None, ""),
+        (True, "True"),
+        ("<b>", "<b>"),
+        (pd.Timestamp("2015-07-31"), "2015-07-31"),
+        (pd.Timestamp("2015-07-31 12:30:05"), "2015-07-31 12:30:05"),
+    ],
+)
 def test_fmt(value, text):
     assert fmt(value) == text
 
 
-@pytest.mark.parametrize("value, text", [(12.345, "12.3"), (0.0512, "0.05"), (1234.5, "1,234.5"), (None, ""),
-                                         (float("nan"), "")])
+@pytest.mark.parametrize(
+    "value, text", [(12.345, "12.3"), (0.0512, "0.05"), (1234.5, "1,234.5"), (None, ""), (float("nan"), "")]
+)
 def test_seconds(value, text):
     assert seconds(value) == text
 
 
-@pytest.mark.parametrize("value, text", [(4547.2, "4,547"), (12150.0, "12,150"), (0.105, "0.105"), (2015, "2,015"),
-                                         (None, ""), (float("nan"), "")])
+@pytest.mark.parametrize(
+    "value, text",
+    [(4547.2, "4,547"), (12150.0, "12,150"), (0.105, "0.105"), (2015, "2,015"), (None, ""), (float("nan"), "")],
+)
 def test_amount_separates_thousands(value, text):
     assert amount(value) == text
 
 
-@pytest.mark.parametrize("iso, text", [
-    ("2026-11-29T21:24:49.312038+00:00", "2026-11-29 21:24:49 UTC"),
-    ("2026-11-29T22:24:49.9+01:00", "2026-11-29 21:24:49 UTC"),
-    ("2026-11-29T21:24:49", "2026-11-29 21:24:49"), (None, None), ("", None),
-])
+@pytest.mark.parametrize(
+    "iso, text",
+    [
+        ("2026-11-29T21:24:49.312038+00:00", "2026-11-29 21:24:49 UTC"),
+        ("2026-11-29T22:24:49.9+01:00", "2026-11-29 21:24:49 UTC"),
+        ("2026-11-29T21:24:49", "2026-11-29 21:24:49"),
+        (None, None),
+        ("", None),
+    ],
+)
 def test_when_drops_microseconds(iso, text):
     assert when(iso) == text
 
@@ -45,9 +67,14 @@ def test_table_from_frame_folds_the_rows_beyond_max_rows():
 
 
 def test_numeric_columns_are_found_for_alignment_and_sorting():
-    table = Table(["name", "score", "change", "when"], [["a", "0.1054", "+4.2%", "2015-07-31"],
-                                                        ["b", "12,346", "", "2015-08-01"],
-                                                        ["c", "1.500e-05", "-0.5%", "2015-08-02"]])
+    table = Table(
+        ["name", "score", "change", "when"],
+        [
+            ["a", "0.1054", "+4.2%", "2015-07-31"],
+            ["b", "12,346", "", "2015-08-01"],
+            ["c", "1.500e-05", "-0.5%", "2015-08-02"],
+        ],
+    )
     assert table.numeric == [False, True, True, False]
 
 

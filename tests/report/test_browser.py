@@ -2,6 +2,7 @@
 package) at 1400 and 800 pixels wide: no errors, no network, no horizontal page scroll,
 no chart text under 10 px as displayed, the summary first, the menu collapsed on the
 narrow screen, and tables that sort when their header is clicked."""
+
 from __future__ import annotations
 
 import re
@@ -12,13 +13,21 @@ import pytest
 from report_pages import svg_of
 
 CHROMIUM = next((p for p in (shutil.which("chromium"), "/usr/bin/chromium") if p and Path(p).is_file()), None)
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 WIDTHS = (1400, 800)
 
 pytestmark = pytest.mark.skipif(
-    CHROMIUM is None,
-    reason="no chromium binary (install Debian's `chromium` package; .ci/run does) to open reports in")
+    CHROMIUM is None, reason="no chromium binary (install Debian's `chromium` package; .ci/run does) to open reports in"
+)
 
 SEEN = """() => ({
   scrollWidth: document.documentElement.scrollWidth,

@@ -1,5 +1,6 @@
 """build_report on genuine pipeline run folders: what each section says, in the target's
 units, and which sections are left out."""
+
 from __future__ import annotations
 
 import base64
@@ -24,8 +25,9 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def model_anchor(page, name: str) -> str:
-    (anchor,) = [a for a, part in page.sections.items()
-                 if re.fullmatch(r"model-\d+", a) and part.text[0] == f"Model: {name}"]
+    (anchor,) = [
+        a for a, part in page.sections.items() if re.fullmatch(r"model-\d+", a) and part.text[0] == f"Model: {name}"
+    ]
     return anchor
 
 
@@ -72,7 +74,8 @@ def test_summary_comes_first_and_answers_the_questions(page, report, run_dir, me
         "training " + " to ".join(data["train_dates"]) + f" ({amount(data['n_train'])} rows)",
         f"{len(data['cat_names']) + len(data['cont_names'])}: {len(data['cat_names'])} categorical, "
         f"{len(data['cont_names'])} continuous",
-        "every number in this report is in Sales", "run time",
+        "every number in this report is in Sales",
+        "run time",
     ]
     assert [e for e in expected if e not in text] == []
 
@@ -88,13 +91,28 @@ def test_leaderboard_lists_every_model_with_the_metric_s_own_sign(page, run_dir)
 
 # (model, section, figures drawn; None: the section is left out, with its menu entry)
 EXPECTED = [
-    ("forest", "importance", 1), ("forest", "contributions", 1), ("forest", "waterfalls", 5),
-    ("forest", "spread", 1), ("forest", "dependence", 4), ("forest", "maps", 1), ("forest", "search", 1),
-    ("forest", "history", None), ("forest", "embeddings", None),
-    ("net", "importance", 1), ("net", "maps", 1), ("net", "history", 2), ("net", "embeddings", 3),
-    ("net", "waterfalls", None), ("net", "spread", None), ("net", "contributions", None), ("net", "search", None),
-    ("embedding_forest", "waterfalls", 5), ("embedding_forest", "spread", 1), ("embedding_forest", "contributions", 1),
-    ("embedding_forest", "history", None), ("embedding_forest", "embeddings", None),
+    ("forest", "importance", 1),
+    ("forest", "contributions", 1),
+    ("forest", "waterfalls", 5),
+    ("forest", "spread", 1),
+    ("forest", "dependence", 4),
+    ("forest", "maps", 1),
+    ("forest", "search", 1),
+    ("forest", "history", None),
+    ("forest", "embeddings", None),
+    ("net", "importance", 1),
+    ("net", "maps", 1),
+    ("net", "history", 2),
+    ("net", "embeddings", 3),
+    ("net", "waterfalls", None),
+    ("net", "spread", None),
+    ("net", "contributions", None),
+    ("net", "search", None),
+    ("embedding_forest", "waterfalls", 5),
+    ("embedding_forest", "spread", 1),
+    ("embedding_forest", "contributions", 1),
+    ("embedding_forest", "history", None),
+    ("embedding_forest", "embeddings", None),
 ]
 
 
@@ -211,11 +229,13 @@ def test_predictions_over_time_daily_total_and_a_few_stores(page, predictions):
 
 
 def test_building_a_report_loads_no_model_and_imports_no_torch(run_dir, tmp_path):
-    code = ("import sys; import joblib; from tabkit.report.builder import build_report; "
-            "loads = []; original = joblib.load; "
-            "joblib.load = lambda *a, **k: loads.append(a) or original(*a, **k); "
-            f"build_report({str(run_dir)!r}, out={str(tmp_path)!r}); "
-            "print('torch' in sys.modules, len(loads))")
+    code = (
+        "import sys; import joblib; from tabkit.report.builder import build_report; "
+        "loads = []; original = joblib.load; "
+        "joblib.load = lambda *a, **k: loads.append(a) or original(*a, **k); "
+        f"build_report({str(run_dir)!r}, out={str(tmp_path)!r}); "
+        "print('torch' in sys.modules, len(loads))"
+    )
     done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["False", "0"]
@@ -230,8 +250,12 @@ def test_self_contained_with_one_hashed_script(report, page):
     digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
     (policy,) = re.findall(r'http-equiv="Content-Security-Policy" content="([^"]+)"', html)
     directives = dict(d.strip().split(" ", 1) for d in policy.split(";"))
-    assert directives == {"default-src": "'none'", "img-src": "data:", "style-src": "'unsafe-inline'",
-                          "script-src": f"'sha256-{digest}'"}
+    assert directives == {
+        "default-src": "'none'",
+        "img-src": "data:",
+        "style-src": "'unsafe-inline'",
+        "script-src": f"'sha256-{digest}'",
+    }
     assert all(link[1:] in page.ids for link in page.links if link.startswith("#"))
 
 
@@ -280,8 +304,10 @@ def test_classification_report(classification_run_dir, tmp_path):
     rows = pd.read_csv(classification_run_dir / "forest" / "explained_rows.csv")
     waterfalls = page.part(f"{model_anchor(page, 'forest')}-waterfalls")
     assert len(waterfalls.images) == len(rows)
-    assert all(f"actual {band}" in " ".join(svg_texts(image)) for image, band in zip(waterfalls.images,
-                                                                                      rows_actual(classification_run_dir)))
+    assert all(
+        f"actual {band}" in " ".join(svg_texts(image))
+        for image, band in zip(waterfalls.images, rows_actual(classification_run_dir))
+    )
     assert "probability of old" in page.part(f"{model_anchor(page, 'forest')}-dependence").joined
     assert [note for part in page.sections.values() for note in part.notes] == []
 

@@ -1,4 +1,5 @@
 """`tabkit report RUN_DIR... [--out DIR] [--jobs N]`."""
+
 from __future__ import annotations
 
 import subprocess
@@ -14,8 +15,9 @@ def test_report_command_over_several_runs_in_parallel(failed_run_dir, early_run_
     out = tmp_path / "reports"
     # a spec's folder of runs, and a run folder
     args = [str(failed_run_dir.parent), str(early_run_dir), "--out", str(out), "--jobs", "2", "--quiet"]
-    done = subprocess.run([sys.executable, "-m", "tabkit.cli", "report", *args],
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-m", "tabkit.cli", "report", *args], capture_output=True, text=True, timeout=300
+    )
     assert done.returncode == 0, done.stderr
     for run in (failed_run_dir, early_run_dir):
         report = out / run.parent.name / run.name / "index.html"
@@ -30,10 +32,13 @@ def test_help_lists_the_command(capsys):
     assert "RUN_DIR" in text and "--out" in text and "--jobs" in text
 
 
-@pytest.mark.parametrize("extra, message", [
-    (["--jobs", "0"], "--jobs must be a positive number or -1, got 0"),
-    (["--jobs", "-3"], "--jobs must be a positive number or -1, got -3"),
-])
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        (["--jobs", "0"], "--jobs must be a positive number or -1, got 0"),
+        (["--jobs", "-3"], "--jobs must be a positive number or -1, got -3"),
+    ],
+)
 def test_bad_jobs_exit_2(early_run_dir, tmp_path, capsys, extra, message):
     assert main(["report", str(early_run_dir), "--out", str(tmp_path), *extra]) == 2
     assert message in capsys.readouterr().out
@@ -68,8 +73,12 @@ def test_ctrl_c_ends_with_one_line(run_dir, tmp_path):
         copy = tmp_path / "runs" / "tiny" / f"{run_dir.name}-{i}"
         shutil.copytree(run_dir, copy)
         runs.append(str(copy))
-    process = subprocess.Popen([sys.executable, "-m", "tabkit.cli", "report", *runs, "--out", str(tmp_path / "out"),
-                                "--jobs", "1", "--quiet"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tabkit.cli", "report", *runs, "--out", str(tmp_path / "out"), "--jobs", "1", "--quiet"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     time.sleep(4)
     process.send_signal(signal.SIGINT)
     _, stderr = process.communicate(timeout=120)

@@ -1,5 +1,6 @@
 """build_reports over many runs, and the reports index: one table per spec, one column
 per model's score, links to each run's report, submission and log."""
+
 from __future__ import annotations
 
 import json
@@ -26,10 +27,19 @@ def test_index_has_a_column_per_model_and_links_to_each_run_s_files(report, run_
     headers = re.findall(r"<th[^>]*>([^<]*)</th>", html)
     board = pd.read_csv(run_dir / "leaderboard.csv")
     models = [m for m in board["model"] if m != "baseline"]
-    assert headers == ["run", "status", *models, "baseline", "best model", "submitted", "files", "started",
-                       "duration (s)"]
+    assert headers == [
+        "run",
+        "status",
+        *models,
+        "baseline",
+        "best model",
+        "submitted",
+        "files",
+        "started",
+        "duration (s)",
+    ]
     cells = re.findall(r"<td[^>]*>(.*?)</td>", html)
-    assert [fmt(s) for s in board.set_index("model").loc[[*models, "baseline"], "score"]] == cells[2:2 + len(board)]
+    assert [fmt(s) for s in board.set_index("model").loc[[*models, "baseline"], "score"]] == cells[2 : 2 + len(board)]
     links = {text: href for href, text in re.findall(r'<a href="([^"]+)">([^<]+)</a>', html)}
     assert _resolve(index, links[run_dir.name]) == report.resolve()
     assert _resolve(index, links["submission"]) == (run_dir / "submission.csv").resolve()

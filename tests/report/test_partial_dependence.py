@@ -1,4 +1,5 @@
 """Partial dependence of the models a pipeline saves (forest, net, forest on embeddings)."""
+
 from __future__ import annotations
 
 import json
@@ -21,8 +22,7 @@ def test_curves_of_the_top_features(run_dir, model_name):
     scale = json.loads((run_dir / "metrics.json").read_text())["models"][model_name]["target_transform"]
     assert features == [f for f in importance["feature"] if f in X and X[f].nunique() > 1][:3]
     for feature in features:
-        frame = partial_dependence(model, X, feature, max_rows=100, resolution=5, n_ice=3,
-                                   target_transform=scale)
+        frame = partial_dependence(model, X, feature, max_rows=100, resolution=5, n_ice=3, target_transform=scale)
         average = frame[frame["row"] == -1]
         assert len(average) >= 2 and np.isfinite(frame["prediction"]).all() and (frame["prediction"] > 0).all()
         assert plot_partial_dependence(frame).axes[0].get_xlabel().startswith(feature)

@@ -1,6 +1,7 @@
 """The report's charts stay readable: no text under 10 px at the width they are shown,
 their own width (7-inch figures: 672 px) or the 800-px layout's column, whichever is
 smaller. The browser test measures the same on the displayed page."""
+
 from __future__ import annotations
 
 import re

@@ -1,4 +1,5 @@
 """Small problems for the search tests: regression, binary and multiclass, train + validation."""
+
 from __future__ import annotations
 
 from typing import NamedTuple
@@ -38,9 +39,7 @@ def binary() -> Split:
 
 @pytest.fixture(scope="session")
 def multiclass() -> Split:
-    X, y = make_classification(
-        n_samples=300, n_features=6, n_informative=4, n_classes=3, random_state=2
-    )
+    X, y = make_classification(n_samples=300, n_features=6, n_informative=4, n_classes=3, random_state=2)
     return _split(X, y, 200)
 
 
@@ -66,6 +65,8 @@ def frame_regression() -> Split:
 def frame_binary(frame_regression: Split) -> Split:
     threshold = np.median(frame_regression.y)
     return Split(
-        frame_regression.X, frame_regression.y > threshold,
-        frame_regression.X_val, frame_regression.y_val > threshold,
+        frame_regression.X,
+        frame_regression.y > threshold,
+        frame_regression.X_val,
+        frame_regression.y_val > threshold,
     )

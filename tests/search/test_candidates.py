@@ -1,4 +1,5 @@
 """Expanding a param_grid into candidates, and checking the names against the estimator."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -59,9 +60,7 @@ def test_bad_grids_are_rejected(grid, message):
 
 def test_unknown_parameter_names_are_named():
     with pytest.raises(ValueError, match=r"no parameter\(s\) \['max_feature', 'trees'\]"):
-        check_parameter_names(
-            [{"max_feature": 0.5}, {"trees": 3, "n_estimators": 4}], RandomForestRegressor()
-        )
+        check_parameter_names([{"max_feature": 0.5}, {"trees": 3, "n_estimators": 4}], RandomForestRegressor())
 
 
 def test_known_parameter_names_pass():

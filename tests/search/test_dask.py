@@ -1,4 +1,5 @@
 """The search on a real Dask cluster (separate worker processes) through joblib."""
+
 from __future__ import annotations
 
 import joblib

@@ -1,4 +1,5 @@
 """The exact forest fast path: one fit per combination, scores identical to separate fits."""
+
 from __future__ import annotations
 
 import numpy as np

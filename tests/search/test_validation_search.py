@@ -1,4 +1,5 @@
 """ValidationSearch: scores, ranking, scorers, failures, memory, parallelism, persistence."""
+
 from __future__ import annotations
 
 import gc
@@ -36,15 +37,19 @@ def _fit_alone(estimator, params, data):
 
 @pytest.fixture
 def tree_search(regression):
-    return ValidationSearch(DecisionTreeRegressor(random_state=0), TREE_GRID, scoring="rmse").fit(
-        **regression.fit_args
-    )
+    return ValidationSearch(DecisionTreeRegressor(random_state=0), TREE_GRID, scoring="rmse").fit(**regression.fit_args)
 
 
 def test_results_have_one_row_per_candidate(tree_search):
     results = tree_search.results_
     assert list(results.columns) == [
-        "max_depth", "min_samples_leaf", "score", "fit_time", "score_time", "rank", "error"
+        "max_depth",
+        "min_samples_leaf",
+        "score",
+        "fit_time",
+        "score_time",
+        "rank",
+        "error",
     ]
     assert results[["max_depth", "min_samples_leaf"]].values.tolist() == [[3, 1], [3, 20], [5, 1], [5, 20]]
     assert sorted(results["rank"]) == [1, 2, 3, 4]
@@ -131,7 +136,9 @@ def test_every_candidate_is_a_fresh_clone(regression):
     assert template.get_params() == DecisionTreeRegressor(random_state=0).get_params()
     models = search.models_
     assert len({id(model) for model in models} | {id(template)}) == len(models) + 1
-    for model, params, score in zip(models, search.results_[list(TREE_GRID)].to_dict("records"), search.results_["score"]):
+    for model, params, score in zip(
+        models, search.results_[list(TREE_GRID)].to_dict("records"), search.results_["score"]
+    ):
         assert {name: model.get_params()[name] for name in params} == params
         assert model.score(regression.X_val, regression.y_val) == score
     assert search.best_estimator_ is models[search.best_index_]
@@ -226,9 +233,9 @@ def test_a_failing_candidate_gets_error_score_and_its_message(regression):
 
 def test_a_numeric_error_score_is_used_for_failures(regression):
     with pytest.warns(FitFailedWarning):
-        search = ValidationSearch(
-            DecisionTreeRegressor(random_state=0), FAILING_GRID, error_score=-1e9
-        ).fit(**regression.fit_args)
+        search = ValidationSearch(DecisionTreeRegressor(random_state=0), FAILING_GRID, error_score=-1e9).fit(
+            **regression.fit_args
+        )
     assert search.results_["score"][1] == -1e9
     assert search.results_["rank"][1] == 3
 

@@ -3,6 +3,7 @@
 Adding a kind is one new module (a ``ModelKind`` subclass and ``register(...)``) imported
 below, or, from outside tabkit, ``register(MyKind())`` before the run.
 """
+
 from tabkit.pipeline.kinds import collab, embedding_forest, embedding_net, ensemble, forest, lightgbm  # noqa: F401  (they register)
 from tabkit.pipeline.kinds.base import KINDS, FitContext, ModelKind, fit_or_search, get_kind, register
 

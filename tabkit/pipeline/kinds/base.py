@@ -6,6 +6,7 @@ keys of its ``[[model]]`` table, what it needs from earlier models and what it c
 The spec checks, the runner, the explain step and ``tabkit predict`` only ever ask the
 registry; nothing else compares kind names.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -111,8 +112,7 @@ class ModelKind:
             If the kind has no estimator for the task.
         """
         if task not in self.estimators:
-            raise ValueError(f"model kind {self.name!r} has no {task} estimator "
-                             f"(it does {', '.join(self.estimators)})")
+            raise ValueError(f"model kind {self.name!r} has no {task} estimator (it does {', '.join(self.estimators)})")
         estimator = self.estimators[task]
         if isinstance(estimator, type):
             return estimator
@@ -148,8 +148,7 @@ class ModelKind:
         The default fits :meth:`make_estimator` on the training rows, or searches
         ``entry["search"]`` on the validation rows first.
         """
-        return fit_or_search(self.make_estimator(entry, ctx), entry, ctx, self,
-                             ctx.X_train, ctx.X_valid)
+        return fit_or_search(self.make_estimator(entry, ctx), entry, ctx, self, ctx.X_train, ctx.X_valid)
 
     def fit_params(self, entry: dict, ctx: FitContext) -> dict:
         """Extra keyword arguments of the estimator's ``fit`` (validation data for a net)."""
@@ -195,8 +194,7 @@ def embedding_frame(embeddings: dict[str, pd.DataFrame]) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
-def fit_or_search(estimator, entry: dict, ctx: FitContext, kind: ModelKind, X_fit: pd.DataFrame,
-                  X_val: pd.DataFrame):
+def fit_or_search(estimator, entry: dict, ctx: FitContext, kind: ModelKind, X_fit: pd.DataFrame, X_val: pd.DataFrame):
     """Fit ``estimator`` on ``X_fit``, or search ``entry["search"]`` scored on ``X_val``."""
     from tabkit.pipeline.scoring import OriginalScaleScorer
     from tabkit.search.validation_search import ValidationSearch
@@ -236,8 +234,9 @@ def transferred_embeddings(entry: dict, ctx: FitContext) -> dict:
     model = ctx.models[source].estimator
     shared = {column: model for column in ctx.cat_names if column in model.embeddings_}
     if not shared:
-        raise ValueError(f"model {entry['name']!r}: {source!r} has no embedding of any of the categorical "
-                         f"inputs {ctx.cat_names}")
+        raise ValueError(
+            f"model {entry['name']!r}: {source!r} has no embedding of any of the categorical inputs {ctx.cat_names}"
+        )
     return {"init_embeddings": shared}
 
 

@@ -1,5 +1,6 @@
 """``kind = "collab"``: :class:`tabkit.CollabRegressor` on the data's first two categorical
 columns (the user and the item, as the ratings builder names them), rating regression."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -26,9 +27,11 @@ class CollabKind(ModelKind):
 
     def pipeline_values(self, entry: dict, ctx: FitContext) -> dict:
         if len(ctx.cat_names) < 2 and not {"user_col", "item_col"} <= set(entry["params"]):
-            raise ValueError(f"model {entry['name']!r}: collab needs a user and an item column; the data has "
-                             f"{len(ctx.cat_names)} categorical column(s) {ctx.cat_names} (set params.user_col "
-                             "and params.item_col)")
+            raise ValueError(
+                f"model {entry['name']!r}: collab needs a user and an item column; the data has "
+                f"{len(ctx.cat_names)} categorical column(s) {ctx.cat_names} (set params.user_col "
+                "and params.item_col)"
+            )
         defaults = dict(zip(("user_col", "item_col"), ctx.cat_names))
         return {**{k: v for k, v in defaults.items() if k not in entry["params"]}, **transferred_embeddings(entry, ctx)}
 
@@ -40,8 +43,12 @@ class CollabKind(ModelKind):
         tables = super().tables(model)
         if not model.module_config_["use_nn"]:
             tables[runs.BIASES] = pd.concat(
-                [bias.rename_axis("label").reset_index().assign(side=side)[["side", "label", "bias"]]
-                 for side, bias in model.biases_.items()], ignore_index=True)
+                [
+                    bias.rename_axis("label").reset_index().assign(side=side)[["side", "label", "bias"]]
+                    for side, bias in model.biases_.items()
+                ],
+                ignore_index=True,
+            )
         return tables
 
 

@@ -1,6 +1,7 @@
 """``kind = "embedding_forest"``: a forest on the entity embeddings of an earlier model of
 the run (``net = "<name>"``), as in Guo and Berkhahn's paper. Its ``params`` and ``search``
 are the forest's."""
+
 from __future__ import annotations
 
 from tabkit.pipeline.kinds.base import FitContext, ModelKind, check_embedding_source, fit_or_search, register
@@ -11,13 +12,23 @@ class EmbeddingForestKind(ModelKind):
     """A forest on a fitted model's embeddings; explains rows on the source columns."""
 
     name = "embedding_forest"
-    estimators = {"regression": "tabkit.forest.estimators:ForestRegressor",
-                  "classification": "tabkit.forest.estimators:ForestClassifier"}
+    estimators = {
+        "regression": "tabkit.forest.estimators:ForestRegressor",
+        "classification": "tabkit.forest.estimators:ForestClassifier",
+    }
     entry_keys = {
-        "net": Key(str, doc="the earlier model whose embeddings the forest uses (a kind that provides "
-                            "embeddings, e.g. embedding_net)", example='"net"'),
-        "components": Key(int, doc="keep the first principal components of each embedding (fewer, denser "
-                                   "columns: a faster forest); every dimension when absent", example="2"),
+        "net": Key(
+            str,
+            doc="the earlier model whose embeddings the forest uses (a kind that provides "
+            "embeddings, e.g. embedding_net)",
+            example='"net"',
+        ),
+        "components": Key(
+            int,
+            doc="keep the first principal components of each embedding (fewer, denser "
+            "columns: a faster forest); every dimension when absent",
+            example="2",
+        ),
         "codes": Key(bool, False, doc="also give the forest each category's own code"),
     }
     explains_rows = True
@@ -33,8 +44,14 @@ class EmbeddingForestKind(ModelKind):
 
         options = {"components": entry.get("components"), "codes": entry["codes"]}
         inputs = EmbeddingForest(**options).with_net(ctx.models[entry["net"]].estimator)
-        forest, search = fit_or_search(self.make_estimator(entry, ctx), entry, ctx, self,
-                                       inputs.transform(ctx.X_train), inputs.transform(ctx.X_valid))
+        forest, search = fit_or_search(
+            self.make_estimator(entry, ctx),
+            entry,
+            ctx,
+            self,
+            inputs.transform(ctx.X_train),
+            inputs.transform(ctx.X_valid),
+        )
         return EmbeddingForest.from_fitted(inputs.net_, forest, **options), search
 
     def explain_rows(self, model, X):

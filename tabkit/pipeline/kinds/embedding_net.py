@@ -6,6 +6,7 @@ The net takes the run's target transform itself (``log_target``), so its history
 the same metric values as a net fitted directly; ``y_range = "auto"`` becomes fastai's
 range on the training scale.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -13,17 +14,25 @@ import numpy as np
 from tabkit.pipeline.kinds.base import FitContext, ModelKind, check_embedding_source, register, transferred_embeddings
 from tabkit.pipeline.schema import Key
 
-TRANSFER_KEY = {"init_embeddings_from": Key(str, doc="an earlier model (a kind with embeddings) whose "
-                                                     "embeddings of the same columns start this net's, "
-                                                     "matched by category label", example='"net"')}
+TRANSFER_KEY = {
+    "init_embeddings_from": Key(
+        str,
+        doc="an earlier model (a kind with embeddings) whose "
+        "embeddings of the same columns start this net's, "
+        "matched by category label",
+        example='"net"',
+    )
+}
 
 
 class EmbeddingNetKind(ModelKind):
     """An entity-embedding net; its embeddings can feed later models."""
 
     name = "embedding_net"
-    estimators = {"regression": "tabkit.nn.estimators:EmbeddingNetRegressor",
-                  "classification": "tabkit.nn.estimators:EmbeddingNetClassifier"}
+    estimators = {
+        "regression": "tabkit.nn.estimators:EmbeddingNetRegressor",
+        "classification": "tabkit.nn.estimators:EmbeddingNetClassifier",
+    }
     provides = ("embeddings",)
     learns_target_transform = True
     entry_keys = TRANSFER_KEY

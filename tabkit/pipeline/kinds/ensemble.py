@@ -7,6 +7,7 @@ is scored honestly: weights fitted on one half of the validation rows score the 
 half, both ways (:func:`tabkit.split_half_score`); its submission uses the weights
 fitted on all validation rows.
 """
+
 from __future__ import annotations
 
 import copy
@@ -24,13 +25,20 @@ class EnsembleKind(ModelKind):
     :class:`tabkit.BlendClassifier` on the fitted members)."""
 
     name = "ensemble"
-    estimators = {"regression": "tabkit.ensemble.blend:BlendRegressor",
-                  "classification": "tabkit.ensemble.blend:BlendClassifier"}
+    estimators = {
+        "regression": "tabkit.ensemble.blend:BlendRegressor",
+        "classification": "tabkit.ensemble.blend:BlendClassifier",
+    }
     entry_keys = {
         "members": Key(list, doc="the earlier models blended, by name (two or more)", example='["net", "forest"]'),
-        "weights": Key(str, "equal", WEIGHTS, doc="equal weights, or weights fitted on the validation rows "
-                                                  "(non-negative, summing to 1; scored on split halves)",
-                       example='"validation"'),
+        "weights": Key(
+            str,
+            "equal",
+            WEIGHTS,
+            doc="equal weights, or weights fitted on the validation rows "
+            "(non-negative, summing to 1; scored on split halves)",
+            example='"validation"',
+        ),
     }
     learns_target_transform = True
 
@@ -64,10 +72,16 @@ class EnsembleKind(ModelKind):
         members = [(name, ctx.models[name].member()) for name in entry["members"]]
         options = {} if ctx.task == "classification" else {"target_transform": ctx.transform}
         blend = self.estimator_class(ctx.task).from_fitted(
-            members, weights=entry["weights"], val_predictions=self._validation_matrix(entry, ctx),
-            y_val=ctx.y_valid, **options)
-        ctx.log(f"model {entry['name']}: weights " + ", ".join(
-            f"{name} {weight:.3f}" for name, weight in zip(entry["members"], blend.weights_)))
+            members,
+            weights=entry["weights"],
+            val_predictions=self._validation_matrix(entry, ctx),
+            y_val=ctx.y_valid,
+            **options,
+        )
+        ctx.log(
+            f"model {entry['name']}: weights "
+            + ", ".join(f"{name} {weight:.3f}" for name, weight in zip(entry["members"], blend.weights_))
+        )
         return blend, None
 
     def validation_score(self, model, entry: dict, ctx: FitContext) -> tuple[float, str] | None:
@@ -76,8 +90,14 @@ class EnsembleKind(ModelKind):
         from tabkit.ensemble.weights import split_half_score
 
         classes = ctx.predictions[entry["members"][0]].classes
-        value, details = split_half_score(self._validation_matrix(entry, ctx), ctx.y_valid, ctx.metric, ctx.seed,
-                                          transform=ctx.transform, classes=classes)
+        value, details = split_half_score(
+            self._validation_matrix(entry, ctx),
+            ctx.y_valid,
+            ctx.metric,
+            ctx.seed,
+            transform=ctx.transform,
+            classes=classes,
+        )
         halves = ", ".join(f"{v:.5f}" for v in details["scores"])
         return value, f"split-half: weights fitted on one half of the validation rows score the other ({halves})"
 

@@ -1,4 +1,5 @@
 """``kind = "forest"``: :class:`tabkit.ForestRegressor` / :class:`tabkit.ForestClassifier`."""
+
 from __future__ import annotations
 
 from tabkit.pipeline.kinds.base import ModelKind, register
@@ -8,8 +9,10 @@ class ForestKind(ModelKind):
     """A random forest on the shared preprocessing; explains rows (Saabas contributions)."""
 
     name = "forest"
-    estimators = {"regression": "tabkit.forest.estimators:ForestRegressor",
-                  "classification": "tabkit.forest.estimators:ForestClassifier"}
+    estimators = {
+        "regression": "tabkit.forest.estimators:ForestRegressor",
+        "classification": "tabkit.forest.estimators:ForestClassifier",
+    }
     explains_rows = True
 
     def explain_rows(self, model, X):
