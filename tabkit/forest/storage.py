@@ -8,13 +8,12 @@ threshold, impurity and weighted count, int64 count, the node's value). Here:
   and threshold as the largest float32 not above it: the trees compare float32 inputs, and
   for a float32 ``x``, ``x <= t`` exactly when ``x <= float32_below(t)``, so every row
   takes the same path;
-- leaves keep their value (float64), sample count and weighted count;
-- every node keeps its impurity as float32 (only impurity importances read it);
-- a split node's counts are the sums of its children's, and its value their weighted mean,
-  so they are recomputed on load (to the last bit for counts; values to float rounding,
-  about 1e-16, which only the Saabas contributions of split nodes read).
+- every node keeps its value (float64: predictions and Saabas contributions read them
+  unchanged) and its impurity as float32 (only impurity importances read it);
+- leaves keep their sample count and weighted count; a split node's counts are the sums
+  of its children's, so they are recomputed on load, to the last bit.
 
-About 20 bytes a node instead of 72. Pickling a tabkit forest packs its trees (see
+About 24 bytes a node instead of 72. Pickling a tabkit forest packs its trees (see
 :class:`PackedTree`); unpickling gives ordinary scikit-learn trees back.
 """
 
@@ -73,7 +72,7 @@ def pack(tree: Tree) -> dict:
         "impurity": nodes["impurity"].astype(np.float32),
         "leaf_samples": nodes["n_node_samples"][~split].astype(np.int32),
         "leaf_weights": weighted.astype(np.int32) if whole else weighted,
-        "leaf_values": values[~split],
+        "values": values,
     }
 
 
@@ -92,29 +91,24 @@ def unpack(packed: dict) -> Tree:
     nodes["feature"][~split] = -2
     nodes["n_node_samples"][~split] = packed["leaf_samples"]
     nodes["weighted_n_node_samples"][~split] = packed["leaf_weights"]
-    leaf_values = packed["leaf_values"]
-    values = np.zeros((count, *leaf_values.shape[1:]), dtype=np.float64)
-    values[~split] = leaf_values
     samples, weights = nodes["n_node_samples"].copy(), nodes["weighted_n_node_samples"].copy()
-    _fill_split_nodes(nodes["left_child"], nodes["right_child"], samples, weights, values.reshape(count, -1))
+    _fill_split_nodes(nodes["left_child"], nodes["right_child"], samples, weights)
     nodes["n_node_samples"], nodes["weighted_n_node_samples"] = samples, weights
     tree = Tree(packed["n_features"], packed["n_classes"], packed["n_outputs"])
-    tree.__setstate__({"max_depth": packed["max_depth"], "node_count": count, "nodes": nodes, "values": values})
+    state = {"max_depth": packed["max_depth"], "node_count": count, "nodes": nodes, "values": packed["values"]}
+    tree.__setstate__(state)
     return tree
 
 
 @njit(cache=True)
-def _fill_split_nodes(left, right, samples, weights, values):
-    """Counts and values of split nodes from their children (children come after their
-    parent in node order, so one pass from the last node up suffices)."""
+def _fill_split_nodes(left, right, samples, weights):
+    """Counts of split nodes from their children's (children come after their parent in
+    node order, so one pass from the last node up suffices)."""
     for node in range(len(left) - 1, -1, -1):
         a, b = left[node], right[node]
-        if a < 0:
-            continue
-        samples[node] = samples[a] + samples[b]
-        weights[node] = weights[a] + weights[b]
-        for k in range(values.shape[1]):
-            values[node, k] = (weights[a] * values[a, k] + weights[b] * values[b, k]) / weights[node]
+        if a >= 0:
+            samples[node] = samples[a] + samples[b]
+            weights[node] = weights[a] + weights[b]
 
 
 class PackedTree:

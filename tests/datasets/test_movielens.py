@@ -111,6 +111,7 @@ def test_writer_refuses_what_the_layout_cannot_hold(tmp_path):
     assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
 
 
+@pytest.mark.slow
 def test_data_command_writes_100k_layout(tmp_path):
     out = tmp_path / "ml"
     result = subprocess.run(

@@ -39,7 +39,7 @@ def test_a_reloaded_forest_predicts_exactly_as_before(data, classify):
     forest = cls(15, min_samples_leaf=1, max_features=0.7, random_state=0).fit(X, labels if classify else y)
     again, size = round_trip(forest)
     _, plain_size = round_trip(forest.forest_)
-    assert plain_size / size > 3
+    assert plain_size / size > 2  # regression ~3x; three class fractions a node weigh more
     method = "predict_proba" if classify else "predict"
     assert np.array_equal(getattr(forest, method)(X), getattr(again, method)(X))
     encoded = forest._transform(X)
@@ -47,11 +47,11 @@ def test_a_reloaded_forest_predicts_exactly_as_before(data, classify):
     for before, after in zip(forest.forest_.estimators_, again.forest_.estimators_):
         for field in ("children_left", "children_right", "feature", "n_node_samples", "weighted_n_node_samples"):
             assert np.array_equal(getattr(before.tree_, field), getattr(after.tree_, field)), field
-        np.testing.assert_allclose(after.tree_.value, before.tree_.value, rtol=0, atol=1e-12)
+        assert np.array_equal(after.tree_.value, before.tree_.value)
     np.testing.assert_allclose(again.feature_importances_, forest.feature_importances_, atol=1e-6)
     a, b = tk.contributions(forest, X.head(300)), tk.contributions(again, X.head(300))
     values = (lambda e: e.values[e.classes[0]]) if classify else (lambda e: e.values)
-    np.testing.assert_allclose(values(b).to_numpy(), values(a).to_numpy(), rtol=0, atol=1e-12)
+    assert np.array_equal(values(b).to_numpy(), values(a).to_numpy())
     assert isinstance(forest.forest_.estimators_[0].tree_, type(again.forest_.estimators_[0].tree_))
 
 

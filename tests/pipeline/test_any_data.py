@@ -94,6 +94,7 @@ def csv_run(tmp_path_factory):
     return only_run(folder / "runs", "dozers"), test, done
 
 
+@pytest.mark.slow
 def test_predict_reproduces_the_csv_runs_submission_through_the_cli(csv_run, tmp_path):
     run, test, _ = csv_run
     done = run_cli("predict", str(run), "--data", str(test), "-o", str(tmp_path / "p.csv"), cwd=tmp_path)
@@ -107,6 +108,7 @@ def test_predict_reproduces_the_csv_runs_submission_through_the_cli(csv_run, tmp
         assert len(frame) == 300 and (frame["SalePrice"] > 0).all()
 
 
+@pytest.mark.slow
 def test_predict_reproduces_the_synthetic_rossmann_submission(tmp_path, tiny_forest_spec):
     spec = dict(
         tiny_forest_spec,
@@ -144,6 +146,7 @@ def test_predict_reproduces_the_synthetic_rossmann_submission(tmp_path, tiny_for
     assert (got["Sales"] == 0).any()  # closed days predicted 0, as in the submission
 
 
+@pytest.mark.slow
 def test_predict_errors_name_what_is_wrong(csv_run, tmp_path):
     run, test, _ = csv_run
     done = run_cli("predict", str(run), "--data", str(test), "--model", "nett", cwd=tmp_path)
@@ -160,6 +163,7 @@ def test_predict_errors_name_what_is_wrong(csv_run, tmp_path):
     assert "load only runs you trust" in run_cli("predict", "--help", cwd=tmp_path).stdout
 
 
+@pytest.mark.slow
 def test_predict_refuses_a_model_file_that_changed(csv_run, tmp_path):
     import shutil
 
@@ -172,6 +176,7 @@ def test_predict_refuses_a_model_file_that_changed(csv_run, tmp_path):
         load_run(copy).predict(test, model="forest")
 
 
+@pytest.mark.slow
 def test_run_log_has_no_library_warnings_and_one_line_per_epoch(csv_run):
     run, _, done = csv_run
     assert "Could not infer format" not in done.stdout + done.stderr
@@ -182,6 +187,7 @@ def test_run_log_has_no_library_warnings_and_one_line_per_epoch(csv_run):
     assert all("valid_loss" in line and "rmsle" in line for line in epochs)
 
 
+@pytest.mark.slow
 def test_classification_with_every_kind_and_probabilities(tmp_path):
     train, test = labelled_csv(tmp_path / "data")
     models = [
@@ -410,6 +416,7 @@ def test_a_kind_registered_from_a_test_module_runs_through_a_spec(tmp_path, tiny
         validate(dict(spec, model=[{"name": "m", "kind": "toy_median", "params": {"shfit": 1}}]))
 
 
+@pytest.mark.slow
 def test_kind_names_are_compared_only_where_a_kind_is_declared():
     found = subprocess.run(["grep", "-rln", '"embedding_net"', "tabkit/"], cwd=REPO, capture_output=True, text=True)
     assert found.stdout.split() == ["tabkit/pipeline/kinds/embedding_net.py"]
@@ -421,6 +428,7 @@ def test_unknown_kind_gets_a_did_you_mean(tiny_forest_spec):
         validate(spec)
 
 
+@pytest.mark.slow
 def test_sigterm_marks_the_run_interrupted(tmp_path):
     spec = spec_dict(
         model=[{"name": "net", "kind": "embedding_net", "params": {**TINY_NET, "epochs": 200}}],

@@ -15,6 +15,8 @@ from pipeline_helpers import REPO, only_run, read_json, run_cli, spec_dict, synt
 from tabkit.datasets import load_rossmann
 from tabkit.pipeline.spec import validate
 
+pytestmark = pytest.mark.slow
+
 try:
     import tomllib
 except ModuleNotFoundError:  # Python 3.10

@@ -105,6 +105,7 @@ def test_failing_model_marks_run_failed_and_keeps_earlier_artefacts(tmp_path, ti
     assert "run failed" in (run / "log.txt").read_text()
 
 
+@pytest.mark.slow
 def test_cli_reports_a_failed_run_with_exit_1(tmp_path, tiny_forest_spec):
     spec = dict(
         tiny_forest_spec,
@@ -115,6 +116,7 @@ def test_cli_reports_a_failed_run_with_exit_1(tmp_path, tiny_forest_spec):
     assert RunReader(only_run(tmp_path / "runs", "tiny")).status["status"] == "failed"
 
 
+@pytest.mark.slow
 def test_ctrl_c_marks_run_interrupted(tmp_path):
     net = {**TINY_NET, "epochs": 200}
     spec = spec_dict(model=[{"name": "net", "kind": "embedding_net", "params": net}], output={"report": False})
@@ -159,6 +161,7 @@ def test_overrides_apply_to_the_run(tmp_path, tiny_forest_spec):
     assert "from model baseline" in (result.run_dir / "log.txt").read_text()
 
 
+@pytest.mark.slow
 def test_cli_set_overrides(tmp_path, tiny_forest_spec):
     path = write_spec(tmp_path / "tiny.toml", tiny_forest_spec)
     done = run_cli(
@@ -199,6 +202,7 @@ def test_split_options(tmp_path, tiny_forest_spec, split):
     assert data["train_dates"][1] < data["valid_dates"][0]
 
 
+@pytest.mark.slow
 def test_bulldozers_spec_on_a_blue_book_csv(tmp_path):
     train, test = synthetic_bulldozers(tmp_path / "bulldozers")
     overrides = [

@@ -203,6 +203,7 @@ def test_toml_writer_values():
         ),
     ],
 )
+@pytest.mark.slow
 def test_cli_spec_error_exits_2_before_any_run_folder(tmp_path, change, message):
     path = write_spec(tmp_path / "bad.toml", spec_dict(**change))
     done = run_cli("run", str(path), "--out", str(tmp_path / "runs"), cwd=tmp_path)
@@ -211,6 +212,7 @@ def test_cli_spec_error_exits_2_before_any_run_folder(tmp_path, change, message)
     assert not (tmp_path / "runs").exists()
 
 
+@pytest.mark.slow
 def test_cli_missing_spec_file_and_bad_set(tmp_path):
     done = run_cli("run", str(tmp_path / "absent.toml"), "--out", str(tmp_path / "runs"), cwd=tmp_path)
     assert done.returncode == 2 and "spec file not found" in done.stderr

@@ -25,9 +25,13 @@ FLAGS = [
 ]
 WIDTHS = (1400, 800)
 
-pytestmark = pytest.mark.skipif(
-    CHROMIUM is None, reason="no chromium binary (install Debian's `chromium` package; .ci/run does) to open reports in"
-)
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        CHROMIUM is None,
+        reason="no chromium binary (install Debian's `chromium` package; .ci/run does) to open reports in",
+    ),
+]
 
 SEEN = """() => ({
   scrollWidth: document.documentElement.scrollWidth,

@@ -228,6 +228,7 @@ def test_predictions_over_time_daily_total_and_a_few_stores(page, predictions):
     assert set(shown) <= {fmt(s) for s in predictions["Store"]}
 
 
+@pytest.mark.slow
 def test_building_a_report_loads_no_model_and_imports_no_torch(run_dir, tmp_path):
     code = (
         "import sys; import joblib; from tabkit.report.builder import build_report; "

@@ -11,6 +11,7 @@ from report_pages import read_page
 from tabkit.cli import main
 
 
+@pytest.mark.slow
 def test_report_command_over_several_runs_in_parallel(failed_run_dir, early_run_dir, tmp_path):
     out = tmp_path / "reports"
     # a spec's folder of runs, and a run folder
@@ -63,6 +64,7 @@ def test_a_failing_report_exits_1_after_writing_the_others(early_run_dir, tmp_pa
     assert (out / "tiny-early" / early_run_dir.name / "index.html").is_file()
 
 
+@pytest.mark.slow
 def test_ctrl_c_ends_with_one_line(run_dir, tmp_path):
     import shutil
     import signal

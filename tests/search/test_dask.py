@@ -10,6 +10,8 @@ import pytest
 from tabkit.forest.estimators import ForestRegressor
 from tabkit.search.validation_search import ValidationSearch
 
+pytestmark = pytest.mark.slow
+
 distributed = pytest.importorskip("distributed", reason="the [distributed] extra is not installed")
 
 GRID = {"n_estimators": [3, 6], "min_samples_leaf": [1, 4], "max_features": [0.5, 1.0]}
