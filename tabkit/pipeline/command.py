@@ -3,13 +3,15 @@
 finished run.
 
 Exit status: 0 on success, 2 for bad input (an invalid spec, a run that cannot predict;
-nothing is written), 1 when a step (or the report) fails, 130 when interrupted (Ctrl-C),
-143 when terminated (SIGTERM).
+nothing is written), 1 when a step (or the report) fails; an interrupted (Ctrl-C) or
+terminated (SIGTERM) run ends by that signal once its folder is marked interrupted (a
+shell reports 130 or 143).
 """
 
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from pathlib import Path
 
@@ -90,7 +92,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def _run(args: argparse.Namespace) -> int:
     from tabkit.pipeline.progress import format_leaderboard
     from tabkit.pipeline.runner import PipelineError, run_pipeline
-    from tabkit.pipeline.signals import Terminated
+    from tabkit.pipeline.signals import Terminated, end_as_signalled
     from tabkit.pipeline.spec import SpecError
 
     try:
@@ -101,12 +103,14 @@ def _run(args: argparse.Namespace) -> int:
     except PipelineError as exc:
         print(f"tabkit run: {exc}", file=sys.stderr)
         return 1
-    except Terminated:
-        print("tabkit run: terminated; the run folder is marked interrupted", file=sys.stderr)
-        return 143
-    except KeyboardInterrupt:
-        print("tabkit run: interrupted; the run folder is marked interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as interrupt:
+        terminated = isinstance(interrupt, Terminated)
+        print(
+            f"tabkit run: {'terminated' if terminated else 'interrupted'}; the run folder is marked interrupted",
+            file=sys.stderr,
+        )
+        end_as_signalled(signal.SIGTERM if terminated else signal.SIGINT)
+        return 143 if terminated else 130  # where the signal is ignored
     if args.quiet:
         print(format_leaderboard(result.leaderboard, result.metric))
         print(f"run complete: {result.run_dir}")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import signal
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -29,3 +31,13 @@ def terminate_as_interrupt() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+def end_as_signalled(signum: int) -> None:
+    """End the process as the signal would have (its default action), so the parent sees
+    death by SIGINT or SIGTERM (a shell reports 130 or 143) rather than an exit status that
+    the interpreter may or may not have kept while it handled the interrupt."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    signal.signal(signum, signal.SIG_DFL)
+    os.kill(os.getpid(), signum)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from pathlib import Path
 
@@ -26,6 +27,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _report(args: argparse.Namespace) -> int:
+    from tabkit.pipeline.signals import end_as_signalled
     from tabkit.report.builder import ReportError, build_reports
     from tabkit.runs import find_runs
 
@@ -43,7 +45,8 @@ def _report(args: argparse.Namespace) -> int:
         paths = build_reports(runs, out=args.out, n_jobs=args.jobs, verbose=not args.quiet)
     except KeyboardInterrupt:
         print("tabkit report: interrupted; reports already written are kept", file=sys.stderr)
-        return 130
+        end_as_signalled(signal.SIGINT)
+        return 130  # where the signal is ignored
     except ValueError as error:
         print(f"tabkit report: {error}")
         return 2

@@ -139,7 +139,7 @@ def test_ctrl_c_marks_run_interrupted(tmp_path):
     time.sleep(1.0)
     process.send_signal(signal.SIGINT)
     _, stderr = process.communicate(timeout=60)
-    assert process.returncode == 130, stderr
+    assert process.returncode == -signal.SIGINT, stderr  # ends by the signal: a shell reports 130
     status = RunReader(only_run(tmp_path / "runs", "tiny")).status
     assert status["status"] == "interrupted" and status["error"] == "KeyboardInterrupt"
     assert "model:net" not in status["steps_done"] and status["finished"] is not None

@@ -84,5 +84,5 @@ def test_ctrl_c_ends_with_one_line(run_dir, tmp_path):
     time.sleep(4)
     process.send_signal(signal.SIGINT)
     _, stderr = process.communicate(timeout=120)
-    assert process.returncode == 130, stderr
+    assert process.returncode == -signal.SIGINT, stderr  # ends by the signal: a shell reports 130
     assert stderr.strip().splitlines() == ["tabkit report: interrupted; reports already written are kept"]
