@@ -343,3 +343,24 @@ def test_embedding_forest_on_principal_components_and_codes(tmp_path, tiny_fores
     assert "Store_pc1" in model.forest_.feature_names_in_ and "Store" in model.forest_.feature_names_in_
     importance = pd.read_csv(result.run_dir / "pcs" / "importance.csv")
     assert "Store" in set(importance["feature"]) and not importance["feature"].str.contains("_pc").any()
+
+
+def test_a_net_reports_the_same_metric_fitted_directly_or_through_a_spec(tmp_path, tiny_forest_spec):
+    import tabkit as tk
+    from tabkit.pipeline.splitting import split_rows
+    from tabkit.prep.target import target_transform
+
+    params = {**TINY_NET, "y_range": None}
+    spec = dict(tiny_forest_spec, model=[{"name": "net", "kind": "embedding_net", "params": params}])
+    result = run_pipeline(spec, out_dir=tmp_path, verbose=False)
+    through_spec = pd.read_csv(result.run_dir / "net" / "history.csv")
+    validated = validate(spec)
+    split = split_rows(
+        build_features(validated.data, validated.features), validated.split, target_transform("log"), [], validated.seed
+    )
+    direct = tk.EmbeddingNetRegressor(
+        **params, log_target=True, random_state=validated.seed, cat_names=split.cat_names, cont_names=split.cont_names
+    )
+    direct.fit(split.X_train, split.y_train, X_val=split.X_valid, y_val=split.y_valid, metric="exp_rmspe")
+    np.testing.assert_allclose(direct.history_["exp_rmspe"], through_spec["exp_rmspe"], rtol=1e-9)
+    np.testing.assert_allclose(direct.history_["valid_loss"], through_spec["valid_loss"], rtol=1e-9)
