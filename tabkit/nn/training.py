@@ -64,8 +64,8 @@ def make_optimizer(groups: Sequence[ParamGroup], name: str, weight_decay: float)
                      "weight_decay": weight_decay if group.weight_decay is None else group.weight_decay}
                     for group in groups]
     if name == "adamw":
-        return torch.optim.AdamW(param_groups, betas=(0.9, 0.99), eps=1e-5, weight_decay=weight_decay)
-    return torch.optim.SGD(param_groups, momentum=0.9, weight_decay=weight_decay)
+        return torch.optim.AdamW(param_groups, betas=(0.9, 0.99), eps=1e-5, weight_decay=weight_decay, fused=True)
+    return torch.optim.SGD(param_groups, momentum=0.9, weight_decay=weight_decay, foreach=True)
 
 
 def set_hyper(optimizer: torch.optim.Optimizer, lr: float | Sequence[float], momentum: float) -> None:
@@ -158,7 +158,8 @@ class EarlyStopping:
 
     def update(self, epoch: int, value: float, module: nn.Module) -> bool:
         """Record an epoch's score; returns True when training should stop."""
-        better = self.best_value is None or (value > self.best_value if self.greater_is_better else value < self.best_value)
+        best = self.best_value
+        better = best is None or (value > best if self.greater_is_better else value < best)
         if better:
             self.best_value, self.best_epoch = value, epoch
             self.best_state = copy.deepcopy(module.state_dict())
