@@ -1,4 +1,4 @@
-"""Every categorical column's embedding lookup in one autograd node.
+"""Every categorical column's embedding lookup in one autograd node (on the CPU).
 
 The forward is what ``torch.cat([embed(codes[:, i]) for ...], dim=1)`` computes; the
 backward adds each column's output gradient into a zeroed table with one ``index_add_``
@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import torch
+from torch.nn import functional as F
 
 
 class _Gather(torch.autograd.Function):
@@ -48,5 +49,12 @@ def gather_embeddings(codes: torch.Tensor, weights: Sequence[torch.Tensor]) -> t
     Returns
     -------
     Tensor of shape (n_rows, sum of widths)
+
+    Notes
+    -----
+    On a GPU this is the per-column lookup and concatenation (``index_add_`` there adds
+    in no fixed order, while ``nn.Embedding``'s backward is deterministic).
     """
+    if codes.device.type != "cpu":
+        return torch.cat([F.embedding(codes[:, i], weight) for i, weight in enumerate(weights)], dim=1)
     return _Gather.apply(codes, *weights)

@@ -15,6 +15,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from tabkit.nn.device import autocast
+from tabkit.nn.malloc import keep_freed_memory
 from tabkit.nn.schedule import constant, one_cycle
 
 OPTIMIZERS = ("adamw", "sgd")
@@ -116,6 +117,7 @@ def train_steps(
     learning rates (shape (n_steps,), or (n_groups, n_steps) for one row per parameter
     group) and momenta. Returns the mean training loss."""
     device = data.cat.device
+    keep_freed_memory(device)
     module.train()
     order = torch.randperm(len(data), generator=generator, device=generator.device).to(device)
     total = torch.zeros((), device=device)
