@@ -16,17 +16,26 @@ for speed).
   data in another Python (fastai is no tabkit dependency), timed from its 5th batch to
   the end of training (validation excluded), its rows per second read from its output.
 
+The first tabkit run sets glibc's malloc to keep freed blocks (``tabkit.nn.malloc``,
+process-wide), so the plain and DataLoader loops, which run in the same process, gain
+from it too: their ratios measure the loop, module and optimiser alone.
+
 The loops run in turn, ``--repeat`` times, and each prints its rows per second; the
 summary gives each loop's range and the ratios of tabkit's best and worst runs to the
 others'. Timings are noisy on a shared machine: note the load (``uptime``).
 
     python benchmarks/nn.py --steps 200 --threads 2 --repeat 3
     python benchmarks/nn.py --steps 200 --threads 2 --fastai /tmp/fastai-venv/bin/python
-    python benchmarks/nn.py --rossmann ../shared/data/rossmann --lr 3e-3   # quality, real data
+    python benchmarks/nn.py --rossmann-speed ../shared/data/rossmann --threads 2 --fastai /tmp/fastai-venv/bin/python
+    python benchmarks/nn.py --rossmann ../shared/data/rossmann --seed 42   # quality, real data
 
 A fastai environment: ``python3 -m venv /tmp/fastai-venv``, then ``pip install
 torch==2.13.0`` (the CPU wheel) first and ``pip install -c <file pinning torch==2.13.0>
 fastai==2.8.12``.
+
+``--rossmann-speed DIR`` times one epoch on Kaggle's data (the features below, no
+validation) with tabkit's estimator and, with ``--fastai``, fastai's learner on the same
+columns (its Categorify, FillMissing and Normalize), in turn.
 
 ``--rossmann DIR`` instead trains one net on Kaggle's data (rossmann_features, validation
 = the latest dates, as many rows as the test set) with the shipped pipeline's settings
@@ -69,35 +78,42 @@ def make_data(n_rows: int, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor, t
     return cat, cont, y
 
 
-def fastai_worker(n_rows: int, batch_size: int, threads: int | None) -> None:
-    """Run in a Python with fastai: one ``fit_one_cycle`` epoch, prints its rows/s."""
+def fastai_worker(n_rows: int, batch_size: int, threads: int | None, frame_file: str | None, lr: float) -> None:
+    """Run in a Python with fastai: one ``fit_one_cycle`` epoch, prints its rows/s;
+    on the synthetic data, or on the pickled real frame ``frame_file`` (with fastai's
+    Categorify, FillMissing and Normalize, as in its Rossmann lesson)."""
     import pandas as pd
-    from fastai.tabular.all import (
-        Callback,
-        Categorify,
-        MSELossFlat,
-        RegressionBlock,
-        TabularPandas,
-        tabular_config,
-        tabular_learner,
-    )
+    from fastai.tabular.all import Categorify, FillMissing, Normalize, RegressionBlock, TabularPandas
 
     if threads:
         torch.set_num_threads(threads)
+    if frame_file is not None:
+        saved = pd.read_pickle(frame_file)
+        tab = TabularPandas(saved["frame"], procs=[Categorify, FillMissing, Normalize], cat_names=saved["cat"],
+                            cont_names=saved["cont"], y_names="y", y_block=RegressionBlock(),
+                            splits=(saved["train"], saved["valid"]))
+        print(fit_fastai(tab, batch_size, lr))
+        return
     cat, cont, y = make_data(n_rows)
-    n_valid = batch_size
-    frame = pd.DataFrame(cat.numpy(), columns=[f"cat{i}" for i in range(len(CARDINALITIES))])
-    for i in range(N_CONT):
-        frame[f"cont{i}"] = cont[:, i].numpy()
+    cat_names, cont_names = [f"cat{i}" for i in range(len(CARDINALITIES))], [f"cont{i}" for i in range(N_CONT)]
+    frame = pd.DataFrame(cat.numpy(), columns=cat_names)
+    frame[cont_names] = cont.numpy()
     frame["y"] = y[:, 0].numpy()
-    frame = pd.concat([frame, frame.iloc[:n_valid]], ignore_index=True)
-    tab = TabularPandas(frame, procs=[Categorify], cat_names=[f"cat{i}" for i in range(len(CARDINALITIES))],
-                        cont_names=[f"cont{i}" for i in range(N_CONT)], y_names="y", y_block=RegressionBlock(),
-                        splits=(list(range(n_rows)), list(range(n_rows, n_rows + n_valid))))
+    frame = pd.concat([frame, frame.iloc[:batch_size]], ignore_index=True)  # a token validation set
+    tab = TabularPandas(frame, procs=[Categorify], cat_names=cat_names, cont_names=cont_names, y_names="y",
+                        y_block=RegressionBlock(),
+                        splits=(list(range(n_rows)), list(range(n_rows, n_rows + batch_size))))
+    print(fit_fastai(tab, batch_size, lr))
+
+
+def fit_fastai(tab, batch_size: int, lr: float) -> str:
+    """One ``fit_one_cycle`` epoch of fastai's tabular learner; a line with the rows
+    trained and the seconds they took."""
+    from fastai.tabular.all import Callback, MSELossFlat, tabular_config, tabular_learner
+
     dls = tab.dataloaders(bs=batch_size)
     learn = tabular_learner(dls, layers=LAYERS, config=tabular_config(ps=DROPOUT, embed_p=EMB_DROPOUT),
                             loss_func=MSELossFlat())
-    assert [e.num_embeddings for e in learn.model.embeds] == CARDINALITIES
 
     class Clock(Callback):
         def before_train(self):
@@ -117,14 +133,17 @@ def fastai_worker(n_rows: int, batch_size: int, threads: int | None) -> None:
 
     clock = Clock()
     with learn.no_bar(), learn.no_logging():
-        learn.fit_one_cycle(1, LR, wd=WD, cbs=clock)
-    print(f"FASTAI rows {clock.rows} seconds {clock.end - clock.start:.4f} threads {torch.get_num_threads()}")
+        learn.fit_one_cycle(1, lr, wd=WD, cbs=clock)
+    return f"FASTAI rows {clock.rows} seconds {clock.end - clock.start:.4f} threads {torch.get_num_threads()}"
 
 
-def run_fastai(python: str, n_rows: int, batch_size: int, threads: int | None) -> float:
+def run_fastai(python: str, n_rows: int, batch_size: int, threads: int | None, *, frame_file: str | None = None,
+               lr: float = LR) -> float:
     """Rows per second of one fastai run in ``python``."""
     command = [python, os.path.abspath(__file__), "--fastai-worker", "--rows", str(n_rows),
-               "--batch-size", str(batch_size)] + (["--threads", str(threads)] if threads else [])
+               "--batch-size", str(batch_size), "--lr", str(lr)] + (["--threads", str(threads)] if threads else [])
+    if frame_file is not None:
+        command += ["--rossmann-speed", frame_file]
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     found = re.search(r"FASTAI rows (\d+) seconds ([0-9.]+)", done.stdout)
     if done.returncode or not found:
@@ -254,6 +273,10 @@ def speed(args) -> None:
             results["fastai"].append(run_fastai(args.fastai, args.rows, args.batch_size, args.threads))
         print(f"run {repeat + 1} (load {os.getloadavg()[0]:.2f}): "
               + ", ".join(f"{name} {values[-1]:,.0f}" for name, values in results.items()) + " rows/s", flush=True)
+    summarise(results)
+
+
+def summarise(results: dict[str, list[float]]) -> None:
     low, high = min(results["tabkit"]), max(results["tabkit"])
     for name, values in results.items():
         line = f"{name:12s} {min(values):>9,.0f} - {max(values):>9,.0f} rows/s"
@@ -262,13 +285,59 @@ def speed(args) -> None:
         print(line)
 
 
-def rossmann_quality(args) -> None:
+def rossmann_frames(path: str):
     import tabkit as tk
     from tabkit.datasets.features import ROSSMANN_CAT, ROSSMANN_CONT, rossmann_features
 
-    train, test = rossmann_features(tk.datasets.load_rossmann(args.rossmann))
+    train, test = rossmann_features(tk.datasets.load_rossmann(path))
     train_rows, valid_rows = tk.time_split(train, date="Date", valid_size=len(test))
     X, y = train[ROSSMANN_CAT + ROSSMANN_CONT], train["Sales"].to_numpy(float)
+    return X, y, train_rows, valid_rows
+
+
+def rossmann_speed(args) -> None:
+    """Training rows per second of one epoch on the real data (no validation), tabkit's
+    estimator against fastai's learner on the same features, in turn."""
+    import tempfile
+
+    import pandas as pd
+
+    import tabkit as tk
+    from tabkit.datasets.features import ROSSMANN_CAT, ROSSMANN_CONT
+
+    X, y, train_rows, valid_rows = rossmann_frames(args.rossmann_speed)
+    X_train, y_train = X.iloc[train_rows], y[train_rows]
+    with tempfile.TemporaryDirectory() as folder:
+        frame_file = os.path.join(folder, "rossmann.pkl")
+        frame = X.reset_index(drop=True).assign(y=np.log(y))
+        # plain objects (column names too): fastai's Python may lack pyarrow for pandas' str
+        frame = frame.astype({name: object for name in frame.select_dtypes(exclude="number").columns})
+        frame.columns = frame.columns.astype(object)
+        pd.to_pickle({"frame": frame, "cat": ROSSMANN_CAT, "cont": ROSSMANN_CONT, "train": list(map(int, train_rows)),
+                      "valid": list(map(int, valid_rows))}, frame_file)
+        print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, {len(train_rows):,} training rows, "
+              f"1 epoch, batch {args.batch_size}, lr {args.lr}; load average {os.getloadavg()[0]:.2f} at the start",
+              flush=True)
+        results: dict[str, list[float]] = {"tabkit": [], **({"fastai": []} if args.fastai else {})}
+        for repeat in range(args.repeat):
+            net = tk.EmbeddingNetRegressor(
+                LAYERS, dropout=DROPOUT, emb_dropout=EMB_DROPOUT, log_target=True, epochs=1, lr=args.lr,
+                batch_size=args.batch_size, weight_decay=WD, cat_names=ROSSMANN_CAT, cont_names=ROSSMANN_CONT,
+                device="cpu", random_state=repeat, verbose=0).fit(X_train, y_train)
+            results["tabkit"].append(len(train_rows) // args.batch_size * args.batch_size / net.history_["seconds"][0])
+            if args.fastai:
+                results["fastai"].append(run_fastai(args.fastai, len(train_rows), args.batch_size, args.threads,
+                                                    frame_file=frame_file, lr=args.lr))
+            print(f"run {repeat + 1} (load {os.getloadavg()[0]:.2f}): "
+                  + ", ".join(f"{name} {values[-1]:,.0f}" for name, values in results.items()) + " rows/s", flush=True)
+    summarise(results)
+
+
+def rossmann_quality(args) -> None:
+    import tabkit as tk
+    from tabkit.datasets.features import ROSSMANN_CAT, ROSSMANN_CONT
+
+    X, y, train_rows, valid_rows = rossmann_frames(args.rossmann)
     limits = (0.0, float(np.log(1.2 * y[train_rows].max()))) if args.y_range == "fastai" else None
     net = tk.EmbeddingNetRegressor(
         LAYERS, dropout=DROPOUT, emb_dropout=EMB_DROPOUT, y_range=limits, log_target=True, epochs=args.epochs,
@@ -293,22 +362,29 @@ def main() -> None:
     parser.add_argument("--fastai", metavar="PYTHON", help="a Python with fastai installed: time fastai too")
     parser.add_argument("--fastai-worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--rossmann", metavar="DIR", help="train on Kaggle's Rossmann data in DIR instead")
+    parser.add_argument("--rossmann-speed", metavar="DIR",
+                        help="time one epoch on Kaggle's Rossmann data in DIR (tabkit, and fastai with --fastai)")
     parser.add_argument("--y-range", choices=("standardised", "fastai"), default="standardised")
-    parser.add_argument("--lr", type=float, default=3e-3, help="peak learning rate for --rossmann")
+    parser.add_argument("--lr", type=float, default=None,
+                        help=f"peak learning rate (default {LR}; 3e-3 with --rossmann and --rossmann-speed)")
     parser.add_argument("--epochs", type=int, default=5, help="epochs for --rossmann")
     parser.add_argument("--seed", type=int, default=0, help="random_state for --rossmann")
     parser.add_argument("--device", default="auto", help="auto, cpu or cuda (fastai runs on the CPU)")
     args = parser.parse_args()
     if args.steps is not None:
         args.rows = args.steps * args.batch_size
+    if args.lr is None:
+        args.lr = 3e-3 if args.rossmann or args.rossmann_speed else LR
     if args.fastai_worker:
-        fastai_worker(args.rows, args.batch_size, args.threads)
+        fastai_worker(args.rows, args.batch_size, args.threads, args.rossmann_speed, args.lr)
         return
     if args.threads:
         torch.set_num_threads(args.threads)
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     if args.rossmann:
         rossmann_quality(args)
+    elif args.rossmann_speed:
+        rossmann_speed(args)
     else:
         speed(args)
 

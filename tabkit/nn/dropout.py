@@ -23,11 +23,12 @@ def dropped_positions(n: int, p: float, device: torch.device, *, chunk: int | No
     if chunk is None:
         mean = n * p
         chunk = int(mean + 6 * math.sqrt(mean) + 16)
-    ends = torch.empty(chunk, dtype=torch.int64, device=device).geometric_(p).cumsum_(0)
-    while int(ends[-1]) <= n:
-        more = torch.empty(chunk, dtype=torch.int64, device=device).geometric_(p).cumsum_(0).add_(ends[-1])
+    # float64: sums below n (< 2**53) are exact, and gaps too long for int64 (tiny p) stay above n
+    ends = torch.empty(chunk, dtype=torch.float64, device=device).geometric_(p).cumsum_(0)
+    while ends[-1] <= n:
+        more = torch.empty(chunk, dtype=torch.float64, device=device).geometric_(p).cumsum_(0).add_(ends[-1])
         ends = torch.cat([ends, more])
-    return ends[: int(torch.searchsorted(ends, n, right=True))].sub_(1)
+    return ends[: int(torch.searchsorted(ends, n, right=True))].long().sub_(1)
 
 
 class _MaskedScale(torch.autograd.Function):

@@ -14,6 +14,9 @@ import torch
 from torch.nn import functional as F
 
 
+WIDE = 32  # index_add_ reads a strided slice this wide slower than it copies it and reads the copy
+
+
 class _Gather(torch.autograd.Function):
     @staticmethod
     def forward(ctx, codes: torch.Tensor, *weights: torch.Tensor) -> torch.Tensor:
@@ -30,8 +33,10 @@ class _Gather(torch.autograd.Function):
         for index, (shape, column) in enumerate(zip(ctx.shapes, columns)):
             width = shape[1]
             if ctx.needs_input_grad[index + 1]:
-                table = grad.new_zeros(shape)
-                grads.append(table.index_add_(0, column, grad[:, start : start + width]))
+                rows = grad[:, start : start + width]
+                if width >= WIDE:
+                    rows = rows.contiguous()
+                grads.append(grad.new_zeros(shape).index_add_(0, column, rows))
             else:
                 grads.append(None)
             start += width

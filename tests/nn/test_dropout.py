@@ -34,6 +34,13 @@ def test_every_position_is_dropped_at_the_same_rate():
     assert (rate - p).abs().max() < 5 * math.sqrt(p * (1 - p) / draws)
 
 
+def test_tiny_rates_drop_nothing_rather_than_overflow():
+    torch.manual_seed(0)
+    assert len(dropped_positions(10**6, 1e-300, torch.device("cpu"))) == 0
+    x = torch.ones(64, 64)
+    assert torch.equal(SparseDropout(1e-300).train()(x), x)
+
+
 def test_positions_beyond_the_first_chunk_are_drawn():
     # n much larger than the first chunk of gaps covers: the draw must continue.
     torch.manual_seed(0)
