@@ -77,7 +77,7 @@ def check_emb_sizes(emb_sizes, cat_features: list[str]) -> dict[str, int]:
     if emb_sizes is None:
         return {}
     if not isinstance(emb_sizes, dict):
-        raise ValueError(f"emb_sizes must be a dict of column -> size, got {emb_sizes!r}")  # noqa: TRY004 (settings errors are ValueErrors)
+        raise ValueError(f"emb_sizes must be a dict of column -> size, got {emb_sizes!r}")
     unknown = [col for col in emb_sizes if col not in cat_features]
     if unknown:
         raise ValueError(f"emb_sizes names column(s) that are not categorical features: {unknown}")
@@ -148,6 +148,6 @@ def resolve_metric(metric) -> tuple[str, Callable, bool] | None:
             raise ValueError(f"unknown metric {metric!r}; use one of {sorted(tk_metrics.METRICS)} or a function")
         metric = tk_metrics.METRICS[metric]
     if not callable(metric):
-        raise ValueError(f"metric must be None, a metric name or a function, got {metric!r}")  # noqa: TRY004
+        raise ValueError(f"metric must be None, a metric name or a function, got {metric!r}")
     name = getattr(metric, "__name__", "metric")
     return name, metric, bool(getattr(metric, "greater_is_better", False))

@@ -61,7 +61,7 @@ def use_bf16(device: torch.device, mixed_precision: bool | str = "auto") -> bool
             raise ValueError(f"mixed_precision must be 'auto', True or False, got {mixed_precision!r}")
         return device.type == "cuda"
     if not isinstance(mixed_precision, bool):
-        raise ValueError(f"mixed_precision must be 'auto', True or False, got {mixed_precision!r}")  # noqa: TRY004
+        raise ValueError(f"mixed_precision must be 'auto', True or False, got {mixed_precision!r}")
     if mixed_precision and device.type != "cuda":
         raise ValueError("mixed_precision=True needs a CUDA device (bf16 autocast is only used on CUDA)")
     return mixed_precision

@@ -227,7 +227,7 @@ class EmbeddingNetRegressor(RegressorMixin, _TabularNet):
     def _check_target_settings(self) -> None:
         checks.check_y_range(self.y_range)
         if not isinstance(self.log_target, bool):
-            raise ValueError(f"log_target must be True or False, got {self.log_target!r}")  # noqa: TRY004
+            raise ValueError(f"log_target must be True or False, got {self.log_target!r}")
 
     def _check_target(self, y, what: str) -> np.ndarray:
         return checks.regression_target(y, what, transform=target_transform(self.log_target))

@@ -61,7 +61,8 @@ def check_lr(lr) -> None:
         raise ValueError(f"lr must be a number, (low, high) or (high,), got {lr!r} ({len(values)} values)")
     for value in values:
         if isinstance(value, bool) or not isinstance(value, Real) or not (np.isfinite(value) and value > 0):
-            what = "lr must be a number greater than 0" if len(values) == 1 and lr is value else "lr values must be numbers greater than 0"
+            one = len(values) == 1 and lr is value
+            what = "lr must be a number greater than 0" if one else "lr values must be numbers greater than 0"
             raise ValueError(f"{what}, got {lr!r}")
     if len(values) == 2 and values[0] > values[1]:
         raise ValueError(f"lr=(low, high) needs low <= high, got {lr!r}")

@@ -10,6 +10,7 @@ import pandas as pd
 import torch
 from torch import nn
 
+from tabkit.nn.malloc import keep_freed_memory
 from tabkit.nn.schedule import exponential
 from tabkit.nn.training import (
     Tensors,
@@ -59,6 +60,7 @@ def find_lr(
     its minimum.
     """
     device = data.cat.device
+    keep_freed_memory(device)
     lrs = exponential(num_it, start_lr, end_lr)
     opt = make_optimizer(single_group(module, start_lr), optimizer, weight_decay)
     module.train()

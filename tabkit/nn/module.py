@@ -6,6 +6,8 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
+from tabkit.nn.dropout import SparseDropout
+from tabkit.nn.gather import gather_embeddings
 from tabkit.nn.groups import LayerGroups
 
 
@@ -59,14 +61,14 @@ class EmbeddingNet(LayerGroups, nn.Module):
         self.embeds = nn.ModuleList(nn.Embedding(n, size) for n, size in zip(cardinalities, emb_sizes))
         for embed in self.embeds:
             nn.init.trunc_normal_(embed.weight, std=0.01, a=-0.02, b=0.02)
-        self.emb_drop = nn.Dropout(emb_dropout)
+        self.emb_drop = SparseDropout(emb_dropout)
         self.bn_cont = nn.BatchNorm1d(n_cont) if n_cont else None
         blocks: list[nn.Module] = []
         width = sum(emb_sizes) + n_cont
         for size, p in zip(layers, dropout):
             blocks += [nn.Linear(width, size), nn.ReLU(inplace=True), nn.BatchNorm1d(size)]
             if p:
-                blocks.append(nn.Dropout(p))
+                blocks.append(SparseDropout(p))
             width = size
         blocks.append(nn.Linear(width, n_out))
         self.layers = nn.Sequential(*blocks)
@@ -79,7 +81,7 @@ class EmbeddingNet(LayerGroups, nn.Module):
     def forward(self, cat: torch.Tensor, cont: torch.Tensor) -> torch.Tensor:
         parts = []
         if len(self.embeds):
-            embedded = torch.cat([embed(cat[:, i]) for i, embed in enumerate(self.embeds)], dim=1)
+            embedded = gather_embeddings(cat, [embed.weight for embed in self.embeds])
             parts.append(self.emb_drop(embedded))
         if self.bn_cont is not None:
             parts.append(self.bn_cont(cont))

@@ -15,6 +15,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from tabkit.nn.device import autocast
+from tabkit.nn.malloc import keep_freed_memory
 from tabkit.nn.schedule import constant, one_cycle
 
 OPTIMIZERS = ("adamw", "sgd")
@@ -64,8 +65,8 @@ def make_optimizer(groups: Sequence[ParamGroup], name: str, weight_decay: float)
                      "weight_decay": weight_decay if group.weight_decay is None else group.weight_decay}
                     for group in groups]
     if name == "adamw":
-        return torch.optim.AdamW(param_groups, betas=(0.9, 0.99), eps=1e-5, weight_decay=weight_decay)
-    return torch.optim.SGD(param_groups, momentum=0.9, weight_decay=weight_decay)
+        return torch.optim.AdamW(param_groups, betas=(0.9, 0.99), eps=1e-5, weight_decay=weight_decay, fused=True)
+    return torch.optim.SGD(param_groups, momentum=0.9, weight_decay=weight_decay, foreach=True)
 
 
 def set_hyper(optimizer: torch.optim.Optimizer, lr: float | Sequence[float], momentum: float) -> None:
@@ -116,6 +117,7 @@ def train_steps(
     learning rates (shape (n_steps,), or (n_groups, n_steps) for one row per parameter
     group) and momenta. Returns the mean training loss."""
     device = data.cat.device
+    keep_freed_memory(device)
     module.train()
     order = torch.randperm(len(data), generator=generator, device=generator.device).to(device)
     total = torch.zeros((), device=device)
@@ -158,7 +160,8 @@ class EarlyStopping:
 
     def update(self, epoch: int, value: float, module: nn.Module) -> bool:
         """Record an epoch's score; returns True when training should stop."""
-        better = self.best_value is None or (value > self.best_value if self.greater_is_better else value < self.best_value)
+        best = self.best_value
+        better = best is None or (value > best if self.greater_is_better else value < best)
         if better:
             self.best_value, self.best_epoch = value, epoch
             self.best_state = copy.deepcopy(module.state_dict())

@@ -33,7 +33,8 @@ def frame():
 @pytest.fixture(scope="session")
 def small():
     """Settings for a tiny, quick net on the CPU, silent."""
-    return {"layers": (16, 8), "dropout": 0.0, "emb_dropout": 0.0, "epochs": 2, "batch_size": 64, "verbose": 0, "device": "cpu"}
+    return {"layers": (16, 8), "dropout": 0.0, "emb_dropout": 0.0, "epochs": 2, "batch_size": 64, "verbose": 0,
+            "device": "cpu"}
 
 
 @pytest.fixture(scope="session")

@@ -43,7 +43,8 @@ def test_use_bf16(device, setting, expected):
     assert use_bf16(torch.device(device), setting) is expected
 
 
-@pytest.mark.parametrize("setting,match", [(True, "needs a CUDA device"), ("fp16", "mixed_precision"), (1, "mixed_precision")])
+@pytest.mark.parametrize("setting,match",
+                         [(True, "needs a CUDA device"), ("fp16", "mixed_precision"), (1, "mixed_precision")])
 def test_use_bf16_rejects(setting, match):
     with pytest.raises(ValueError, match=match):
         use_bf16(torch.device("cpu"), setting)

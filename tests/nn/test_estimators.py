@@ -83,7 +83,8 @@ def test_custom_metric_function(small, frame):
 
     model = tk.EmbeddingNetRegressor(**small, random_state=0)
     model.fit(X.iloc[:500], y[:500], X_val=X.iloc[500:], y_val=y[500:], metric=mean_error)
-    assert model.history_["mean_error"].iloc[-1] == pytest.approx(np.mean(model.predict(X.iloc[500:]) - y[500:]), rel=1e-5)
+    expected = np.mean(model.predict(X.iloc[500:]) - y[500:])
+    assert model.history_["mean_error"].iloc[-1] == pytest.approx(expected, rel=1e-5)
 
 
 def test_same_random_state_same_history_and_predictions(small, frame, fitted):

@@ -2,6 +2,7 @@ import pytest
 import torch
 from torch import nn
 
+from tabkit.nn.dropout import SparseDropout
 from tabkit.nn.module import EmbeddingNet, emb_size
 
 
@@ -20,7 +21,7 @@ def test_architecture(net):
     assert [e.weight.shape for e in net.embeds] == [(5, 4), (3, 2)]
     assert isinstance(net.bn_cont, nn.BatchNorm1d) and net.bn_cont.num_features == 2
     kinds = [type(layer) for layer in net.layers]
-    assert kinds == [nn.Linear, nn.ReLU, nn.BatchNorm1d, nn.Dropout] * 2 + [nn.Linear]
+    assert kinds == [nn.Linear, nn.ReLU, nn.BatchNorm1d, SparseDropout] * 2 + [nn.Linear]
     assert net.layers[0].in_features == 4 + 2 + 2
     assert [net.layers[3].p, net.layers[7].p] == [0.1, 0.2]
     assert net.layers[-1].out_features == 1
