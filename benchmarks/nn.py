@@ -44,6 +44,7 @@ columns (its Categorify, FillMissing and Normalize), in turn.
 history and exp_rmspe; ``--y-range fastai`` uses fastai's sigmoid range [0, log(1.2 *
 max sales)] instead of the default standardised target.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -89,9 +90,15 @@ def fastai_worker(n_rows: int, batch_size: int, threads: int | None, frame_file:
         torch.set_num_threads(threads)
     if frame_file is not None:
         saved = pd.read_pickle(frame_file)
-        tab = TabularPandas(saved["frame"], procs=[Categorify, FillMissing, Normalize], cat_names=saved["cat"],
-                            cont_names=saved["cont"], y_names="y", y_block=RegressionBlock(),
-                            splits=(saved["train"], saved["valid"]))
+        tab = TabularPandas(
+            saved["frame"],
+            procs=[Categorify, FillMissing, Normalize],
+            cat_names=saved["cat"],
+            cont_names=saved["cont"],
+            y_names="y",
+            y_block=RegressionBlock(),
+            splits=(saved["train"], saved["valid"]),
+        )
         print(fit_fastai(tab, batch_size, lr))
         return
     cat, cont, y = make_data(n_rows)
@@ -100,9 +107,15 @@ def fastai_worker(n_rows: int, batch_size: int, threads: int | None, frame_file:
     frame[cont_names] = cont.numpy()
     frame["y"] = y[:, 0].numpy()
     frame = pd.concat([frame, frame.iloc[:batch_size]], ignore_index=True)  # a token validation set
-    tab = TabularPandas(frame, procs=[Categorify], cat_names=cat_names, cont_names=cont_names, y_names="y",
-                        y_block=RegressionBlock(),
-                        splits=(list(range(n_rows)), list(range(n_rows, n_rows + batch_size))))
+    tab = TabularPandas(
+        frame,
+        procs=[Categorify],
+        cat_names=cat_names,
+        cont_names=cont_names,
+        y_names="y",
+        y_block=RegressionBlock(),
+        splits=(list(range(n_rows)), list(range(n_rows, n_rows + batch_size))),
+    )
     print(fit_fastai(tab, batch_size, lr))
 
 
@@ -112,8 +125,9 @@ def fit_fastai(tab, batch_size: int, lr: float) -> str:
     from fastai.tabular.all import Callback, MSELossFlat, tabular_config, tabular_learner
 
     dls = tab.dataloaders(bs=batch_size)
-    learn = tabular_learner(dls, layers=LAYERS, config=tabular_config(ps=DROPOUT, embed_p=EMB_DROPOUT),
-                            loss_func=MSELossFlat())
+    learn = tabular_learner(
+        dls, layers=LAYERS, config=tabular_config(ps=DROPOUT, embed_p=EMB_DROPOUT), loss_func=MSELossFlat()
+    )
 
     class Clock(Callback):
         def before_train(self):
@@ -137,11 +151,21 @@ def fit_fastai(tab, batch_size: int, lr: float) -> str:
     return f"FASTAI rows {clock.rows} seconds {clock.end - clock.start:.4f} threads {torch.get_num_threads()}"
 
 
-def run_fastai(python: str, n_rows: int, batch_size: int, threads: int | None, *, frame_file: str | None = None,
-               lr: float = LR) -> float:
+def run_fastai(
+    python: str, n_rows: int, batch_size: int, threads: int | None, *, frame_file: str | None = None, lr: float = LR
+) -> float:
     """Rows per second of one fastai run in ``python``."""
-    command = [python, os.path.abspath(__file__), "--fastai-worker", "--rows", str(n_rows),
-               "--batch-size", str(batch_size), "--lr", str(lr)] + (["--threads", str(threads)] if threads else [])
+    command = [
+        python,
+        os.path.abspath(__file__),
+        "--fastai-worker",
+        "--rows",
+        str(n_rows),
+        "--batch-size",
+        str(batch_size),
+        "--lr",
+        str(lr),
+    ] + (["--threads", str(threads)] if threads else [])
     if frame_file is not None:
         command += ["--rossmann-speed", frame_file]
     done = subprocess.run(command, capture_output=True, text=True, check=False)
@@ -205,8 +229,17 @@ def tabkit_loop(data, batch_size: int, device: torch.device) -> tuple[int, float
     lrs, moms = one_cycle(steps, LR)
     start = time.perf_counter()
     tensors = Tensors(*data).to(device)
-    train_steps(module, tensors, opt, F.mse_loss, lrs[None], moms, batch_size=batch_size,
-                generator=torch.Generator().manual_seed(0), amp=False)
+    train_steps(
+        module,
+        tensors,
+        opt,
+        F.mse_loss,
+        lrs[None],
+        moms,
+        batch_size=batch_size,
+        generator=torch.Generator().manual_seed(0),
+        amp=False,
+    )
     sync(device)
     return steps * batch_size, time.perf_counter() - start
 
@@ -237,8 +270,14 @@ def dataloader_loop(data, batch_size: int, device: torch.device) -> tuple[int, f
 
     from tabkit.nn.schedule import one_cycle
 
-    loader = DataLoader(TensorDataset(*data), batch_size=batch_size, shuffle=True, drop_last=True,
-                        generator=torch.Generator().manual_seed(0), pin_memory=device.type == "cuda")
+    loader = DataLoader(
+        TensorDataset(*data),
+        batch_size=batch_size,
+        shuffle=True,
+        drop_last=True,
+        generator=torch.Generator().manual_seed(0),
+        pin_memory=device.type == "cuda",
+    )
     module = plain_module(tabkit_module(device)).train()
     opt = plain_optimizer(module)
     lrs, moms = one_cycle(len(loader), LR)
@@ -261,9 +300,12 @@ def speed(args) -> None:
     loops = {"tabkit": tabkit_loop, "plain loop": plain_loop, "DataLoader": dataloader_loop}
     for loop in loops.values():
         loop(warm, args.batch_size, device)
-    print(f"torch {torch.__version__} on {device}, {torch.get_num_threads()} threads, {args.rows:,} rows x "
-          f"{len(CARDINALITIES)} cat + {N_CONT} cont, batch {args.batch_size}, layers {LAYERS}; "
-          f"load average {os.getloadavg()[0]:.2f} at the start", flush=True)
+    print(
+        f"torch {torch.__version__} on {device}, {torch.get_num_threads()} threads, {args.rows:,} rows x "
+        f"{len(CARDINALITIES)} cat + {N_CONT} cont, batch {args.batch_size}, layers {LAYERS}; "
+        f"load average {os.getloadavg()[0]:.2f} at the start",
+        flush=True,
+    )
     results: dict[str, list[float]] = {name: [] for name in [*loops, *(["fastai"] if args.fastai else [])]}
     for repeat in range(args.repeat):
         for name, loop in loops.items():
@@ -271,8 +313,12 @@ def speed(args) -> None:
             results[name].append(rows / seconds)
         if args.fastai:
             results["fastai"].append(run_fastai(args.fastai, args.rows, args.batch_size, args.threads))
-        print(f"run {repeat + 1} (load {os.getloadavg()[0]:.2f}): "
-              + ", ".join(f"{name} {values[-1]:,.0f}" for name, values in results.items()) + " rows/s", flush=True)
+        print(
+            f"run {repeat + 1} (load {os.getloadavg()[0]:.2f}): "
+            + ", ".join(f"{name} {values[-1]:,.0f}" for name, values in results.items())
+            + " rows/s",
+            flush=True,
+        )
     summarise(results)
 
 
@@ -313,23 +359,51 @@ def rossmann_speed(args) -> None:
         # plain objects (column names too): fastai's Python may lack pyarrow for pandas' str
         frame = frame.astype({name: object for name in frame.select_dtypes(exclude="number").columns})
         frame.columns = frame.columns.astype(object)
-        pd.to_pickle({"frame": frame, "cat": ROSSMANN_CAT, "cont": ROSSMANN_CONT, "train": list(map(int, train_rows)),
-                      "valid": list(map(int, valid_rows))}, frame_file)
-        print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, {len(train_rows):,} training rows, "
-              f"1 epoch, batch {args.batch_size}, lr {args.lr}; load average {os.getloadavg()[0]:.2f} at the start",
-              flush=True)
+        pd.to_pickle(
+            {
+                "frame": frame,
+                "cat": ROSSMANN_CAT,
+                "cont": ROSSMANN_CONT,
+                "train": list(map(int, train_rows)),
+                "valid": list(map(int, valid_rows)),
+            },
+            frame_file,
+        )
+        print(
+            f"torch {torch.__version__}, {torch.get_num_threads()} threads, {len(train_rows):,} training rows, "
+            f"1 epoch, batch {args.batch_size}, lr {args.lr}; load average {os.getloadavg()[0]:.2f} at the start",
+            flush=True,
+        )
         results: dict[str, list[float]] = {"tabkit": [], **({"fastai": []} if args.fastai else {})}
         for repeat in range(args.repeat):
             net = tk.EmbeddingNetRegressor(
-                LAYERS, dropout=DROPOUT, emb_dropout=EMB_DROPOUT, log_target=True, epochs=1, lr=args.lr,
-                batch_size=args.batch_size, weight_decay=WD, cat_names=ROSSMANN_CAT, cont_names=ROSSMANN_CONT,
-                device="cpu", random_state=repeat, verbose=0).fit(X_train, y_train)
+                LAYERS,
+                dropout=DROPOUT,
+                emb_dropout=EMB_DROPOUT,
+                log_target=True,
+                epochs=1,
+                lr=args.lr,
+                batch_size=args.batch_size,
+                weight_decay=WD,
+                cat_names=ROSSMANN_CAT,
+                cont_names=ROSSMANN_CONT,
+                device="cpu",
+                random_state=repeat,
+                verbose=0,
+            ).fit(X_train, y_train)
             results["tabkit"].append(len(train_rows) // args.batch_size * args.batch_size / net.history_["seconds"][0])
             if args.fastai:
-                results["fastai"].append(run_fastai(args.fastai, len(train_rows), args.batch_size, args.threads,
-                                                    frame_file=frame_file, lr=args.lr))
-            print(f"run {repeat + 1} (load {os.getloadavg()[0]:.2f}): "
-                  + ", ".join(f"{name} {values[-1]:,.0f}" for name, values in results.items()) + " rows/s", flush=True)
+                results["fastai"].append(
+                    run_fastai(
+                        args.fastai, len(train_rows), args.batch_size, args.threads, frame_file=frame_file, lr=args.lr
+                    )
+                )
+            print(
+                f"run {repeat + 1} (load {os.getloadavg()[0]:.2f}): "
+                + ", ".join(f"{name} {values[-1]:,.0f}" for name, values in results.items())
+                + " rows/s",
+                flush=True,
+            )
     summarise(results)
 
 
@@ -340,16 +414,31 @@ def rossmann_quality(args) -> None:
     X, y, train_rows, valid_rows = rossmann_frames(args.rossmann)
     limits = (0.0, float(np.log(1.2 * y[train_rows].max()))) if args.y_range == "fastai" else None
     net = tk.EmbeddingNetRegressor(
-        LAYERS, dropout=DROPOUT, emb_dropout=EMB_DROPOUT, y_range=limits, log_target=True, epochs=args.epochs,
-        lr=args.lr, batch_size=args.batch_size, weight_decay=WD, schedule="one_cycle", cat_names=ROSSMANN_CAT,
-        cont_names=ROSSMANN_CONT, device=args.device, random_state=args.seed, verbose=1)
+        LAYERS,
+        dropout=DROPOUT,
+        emb_dropout=EMB_DROPOUT,
+        y_range=limits,
+        log_target=True,
+        epochs=args.epochs,
+        lr=args.lr,
+        batch_size=args.batch_size,
+        weight_decay=WD,
+        schedule="one_cycle",
+        cat_names=ROSSMANN_CAT,
+        cont_names=ROSSMANN_CONT,
+        device=args.device,
+        random_state=args.seed,
+        verbose=1,
+    )
     start = time.perf_counter()
     net.fit(X.iloc[train_rows], y[train_rows], X_val=X.iloc[valid_rows], y_val=y[valid_rows], metric="exp_rmspe")
     seconds = time.perf_counter() - start
     print(net.history_.to_string())
-    print(f"{len(train_rows):,} training rows, {len(valid_rows):,} validation rows; fit {seconds:.0f} s "
-          f"({args.epochs * len(train_rows) / net.history_['seconds'].sum():,.0f} rows/s over the epochs); "
-          f"exp_rmspe {net.history_['exp_rmspe'].iloc[-1]:.4f} (fastai course: 0.1054)")
+    print(
+        f"{len(train_rows):,} training rows, {len(valid_rows):,} validation rows; fit {seconds:.0f} s "
+        f"({args.epochs * len(train_rows) / net.history_['seconds'].sum():,.0f} rows/s over the epochs); "
+        f"exp_rmspe {net.history_['exp_rmspe'].iloc[-1]:.4f} (fastai course: 0.1054)"
+    )
 
 
 def main() -> None:
@@ -362,11 +451,18 @@ def main() -> None:
     parser.add_argument("--fastai", metavar="PYTHON", help="a Python with fastai installed: time fastai too")
     parser.add_argument("--fastai-worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--rossmann", metavar="DIR", help="train on Kaggle's Rossmann data in DIR instead")
-    parser.add_argument("--rossmann-speed", metavar="DIR",
-                        help="time one epoch on Kaggle's Rossmann data in DIR (tabkit, and fastai with --fastai)")
+    parser.add_argument(
+        "--rossmann-speed",
+        metavar="DIR",
+        help="time one epoch on Kaggle's Rossmann data in DIR (tabkit, and fastai with --fastai)",
+    )
     parser.add_argument("--y-range", choices=("standardised", "fastai"), default="standardised")
-    parser.add_argument("--lr", type=float, default=None,
-                        help=f"peak learning rate (default {LR}; 3e-3 with --rossmann and --rossmann-speed)")
+    parser.add_argument(
+        "--lr",
+        type=float,
+        default=None,
+        help=f"peak learning rate (default {LR}; 3e-3 with --rossmann and --rossmann-speed)",
+    )
     parser.add_argument("--epochs", type=int, default=5, help="epochs for --rossmann")
     parser.add_argument("--seed", type=int, default=0, help="random_state for --rossmann")
     parser.add_argument("--device", default="auto", help="auto, cpu or cuda (fastai runs on the CPU)")

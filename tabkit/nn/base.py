@@ -1,6 +1,7 @@
 """The estimator base every tabkit net shares (entity-embedding nets and collaborative
 filtering): checks, the processor, the one training loop, continued training, layer
 groups and freezing, embedding transfer, prediction and persistence."""
+
 from __future__ import annotations
 
 import contextlib
@@ -44,8 +45,16 @@ class NetEstimator(BaseEstimator):
     _KEEP_UNKNOWN_ZERO = False
     _CPU_THREADS: int | None = None  # cap on torch's CPU threads while training and predicting
 
-    def fit(self, X: pd.DataFrame, y, *, X_val: pd.DataFrame | None = None, y_val=None, metric=None,
-            warm_start: bool = False):
+    def fit(
+        self,
+        X: pd.DataFrame,
+        y,
+        *,
+        X_val: pd.DataFrame | None = None,
+        y_val=None,
+        metric=None,
+        warm_start: bool = False,
+    ):
         """Fit the processor and train the net, or continue training it.
 
         Parameters
@@ -83,10 +92,21 @@ class NetEstimator(BaseEstimator):
                 self.frozen_ = ()
             groups = self._param_groups()
             history = training.fit(
-                self.module_, train, epochs=self.epochs, batch_size=self.batch_size, lr=groups,
-                weight_decay=self.weight_decay, optimizer=self.optimizer, schedule=self.schedule,
-                loss_fn=self._loss, generator=generator, amp=self.mixed_precision_, evaluate=evaluate,
-                early_stopping=stopping, loss_scale=self._loss_scale(), verbose=self.verbose,
+                self.module_,
+                train,
+                epochs=self.epochs,
+                batch_size=self.batch_size,
+                lr=groups,
+                weight_decay=self.weight_decay,
+                optimizer=self.optimizer,
+                schedule=self.schedule,
+                loss_fn=self._loss,
+                generator=generator,
+                amp=self.mixed_precision_,
+                evaluate=evaluate,
+                early_stopping=stopping,
+                loss_scale=self._loss_scale(),
+                verbose=self.verbose,
             )
         rows = pd.DataFrame(history)
         rows["epoch"] += done
@@ -123,8 +143,10 @@ class NetEstimator(BaseEstimator):
         names = [name for name, _ in self.module_.layer_groups()]
         frozen = tuple(name for name in names if name in wanted)
         if len(frozen) == len(names):
-            raise ValueError(f"freezing {list(wanted)} would freeze every layer group of this model ({names}); "
-                             "nothing would be left to train")
+            raise ValueError(
+                f"freezing {list(wanted)} would freeze every layer group of this model ({names}); "
+                "nothing would be left to train"
+            )
         self.frozen_ = frozen
         self.module_.freeze(frozen)
         return self
@@ -165,9 +187,17 @@ class NetEstimator(BaseEstimator):
         with finder._seeded() as generator, _cpu_threads(self._CPU_THREADS, finder.device_):
             module = finder._new_module(sources)
             return find_lr(
-                module, train, loss_fn=finder._loss, optimizer=self.optimizer, weight_decay=self.weight_decay,
-                batch_size=self.batch_size, generator=generator, amp=finder.mixed_precision_,
-                start_lr=start_lr, end_lr=end_lr, num_it=num_it,
+                module,
+                train,
+                loss_fn=finder._loss,
+                optimizer=self.optimizer,
+                weight_decay=self.weight_decay,
+                batch_size=self.batch_size,
+                generator=generator,
+                amp=finder.mixed_precision_,
+                start_lr=start_lr,
+                end_lr=end_lr,
+                num_it=num_it,
             )
 
     def transform(self, X: pd.DataFrame) -> pd.DataFrame:
@@ -261,8 +291,10 @@ class NetEstimator(BaseEstimator):
         params = self.get_params()
         for name, fitted in self.architecture_.items():
             if params[name] != fitted:
-                raise ValueError(f"warm_start=True continues the fitted module, but {name} changed from {fitted!r} "
-                                 f"to {params[name]!r}; fit without warm_start to build a new one")
+                raise ValueError(
+                    f"warm_start=True continues the fitted module, but {name} changed from {fitted!r} "
+                    f"to {params[name]!r}; fit without warm_start to build a new one"
+                )
         trainable = [name for name, _ in self.module_.layer_groups() if name not in self.frozen_]
         if not trainable:
             raise ValueError("every layer group is frozen; unfreeze() before training")
@@ -271,15 +303,22 @@ class NetEstimator(BaseEstimator):
         module = self._make_module(self.module_config_).to(self.device_)
         for index, column in enumerate(self.processor_.cat_features_):
             if column in sources:
-                transfer.copy_rows(module.embeds[index], sources[column], self.processor_.categories_[column],
-                                   unknown=not self._KEEP_UNKNOWN_ZERO)
+                transfer.copy_rows(
+                    module.embeds[index],
+                    sources[column],
+                    self.processor_.categories_[column],
+                    unknown=not self._KEEP_UNKNOWN_ZERO,
+                )
         return module
 
     def _param_groups(self) -> list[ParamGroup]:
         groups = self.module_.layer_groups()
         rates = group_rates(self.lr, len(groups))
-        return [ParamGroup(name, params, rate, self._group_weight_decay(name))
-                for (name, params), rate in zip(groups, rates) if name not in self.frozen_]
+        return [
+            ParamGroup(name, params, rate, self._group_weight_decay(name))
+            for (name, params), rate in zip(groups, rates)
+            if name not in self.frozen_
+        ]
 
     def _group_weight_decay(self, name: str) -> float | None:
         """A layer group's own weight decay (None: ``weight_decay``)."""

@@ -1,4 +1,5 @@
 """Validation of the estimators' settings and targets, done in fit before any work."""
+
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
@@ -112,8 +113,9 @@ def check_rows(X: pd.DataFrame, y, what: str) -> None:
 def check_min_rows(X: pd.DataFrame, estimator: str) -> None:
     """At least two training rows (BatchNorm cannot train on a single row)."""
     if len(X) < 2:
-        raise ValueError(f"{estimator} needs at least 2 training rows, got {len(X)} "
-                         "(BatchNorm cannot train on a single row)")
+        raise ValueError(
+            f"{estimator} needs at least 2 training rows, got {len(X)} (BatchNorm cannot train on a single row)"
+        )
 
 
 def regression_target(y, what: str, *, transform: TargetTransform) -> np.ndarray:

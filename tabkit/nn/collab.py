@@ -1,5 +1,6 @@
 """Collaborative filtering: :class:`CollabRegressor` (fastai's ``collab_learner``) on the
 shared net estimator base."""
+
 from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
@@ -187,8 +188,10 @@ class CollabRegressor(RegressorMixin, NetEstimator):
         """
         factors = self.factors_[_check_side(side)]
         if item not in factors.index:
-            raise KeyError(f"{side} {item!r} was not in the training data ({len(factors)} {side}s); "
-                           "an unseen label has no factors of its own")
+            raise KeyError(
+                f"{side} {item!r} was not in the training data ({len(factors)} {side}s); "
+                "an unseen label has no factors of its own"
+            )
         return cosine_neighbours(factors, item, n)
 
     def _columns(self) -> list:
@@ -202,8 +205,11 @@ class CollabRegressor(RegressorMixin, NetEstimator):
             checks.check_layers(self.layers, 0.0)
         if not (isinstance(self.y_range, str) and self.y_range == "auto"):
             checks.check_y_range(self.y_range)
-        if self.bias_decay is not None and (isinstance(self.bias_decay, bool) or not isinstance(
-                self.bias_decay, (int, float)) or not self.bias_decay >= 0):
+        if self.bias_decay is not None and (
+            isinstance(self.bias_decay, bool)
+            or not isinstance(self.bias_decay, (int, float))
+            or not self.bias_decay >= 0
+        ):
             raise ValueError(f"bias_decay must be None or a number >= 0, got {self.bias_decay!r}")
         if self.user_col == self.item_col:
             raise ValueError(f"user_col and item_col must differ, both are {self.user_col!r}")
@@ -216,8 +222,10 @@ class CollabRegressor(RegressorMixin, NetEstimator):
             if column not in X.columns:
                 raise ValueError(f"{name} has no column {column!r} ({role}); its columns are {list(X.columns)[:10]}")
             if training and X[column].isna().any():
-                raise ValueError(f"{name}: {role} {column!r} has {int(X[column].isna().sum())} missing value(s); "
-                                 "every training rating needs a user and an item")
+                raise ValueError(
+                    f"{name}: {role} {column!r} has {int(X[column].isna().sum())} missing value(s); "
+                    "every training rating needs a user and an item"
+                )
 
     def _check_target(self, y, what: str) -> np.ndarray:
         return checks.regression_target(y, what, transform=TargetTransform())
@@ -235,14 +243,17 @@ class CollabRegressor(RegressorMixin, NetEstimator):
             low, high = self.y_range_
             outside = (y < low) | (y > high)
             if outside.any():
-                raise ValueError(f"{int(outside.sum())} rating(s) outside y_range ({low:g}, {high:g}), "
-                                 f"e.g. {y[outside][0]:g}; widen y_range or use y_range='auto'")
+                raise ValueError(
+                    f"{int(outside.sum())} rating(s) outside y_range ({low:g}, {high:g}), "
+                    f"e.g. {y[outside][0]:g}; widen y_range or use y_range='auto'"
+                )
         return y.astype(np.float32).reshape(-1, 1)
 
     def _setup(self, X, y, X_val, y_val, metric, *, continuing: bool):
         out = super()._setup(X, y, X_val, y_val, metric, continuing=continuing)
-        counts = {side: X[column].value_counts().rename("ratings") for side, column in zip(("user", "item"),
-                                                                                          self._columns())}
+        counts = {
+            side: X[column].value_counts().rename("ratings") for side, column in zip(("user", "item"), self._columns())
+        }
         if continuing:
             counts = {side: self.counts_[side].add(counts[side], fill_value=0).astype(np.int64) for side in counts}
         self.counts_ = counts

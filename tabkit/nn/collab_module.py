@@ -6,6 +6,7 @@ gradient, and weight decay keeps zero at zero), and a row whose user and item ar
 unseen gets the fixed ``offset``, the training mean (its logit within ``y_range``): the
 mean rating.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -88,8 +89,15 @@ class CollabNN(_Collab):
     Layer groups: ``embeddings``, ``body`` (the hidden blocks) and ``head``.
     """
 
-    def __init__(self, n_users: int, n_items: int, n_factors: int, layers: Sequence[int] = (100, 50),
-                 y_range=None, offset: float = 0.0):
+    def __init__(
+        self,
+        n_users: int,
+        n_items: int,
+        n_factors: int,
+        layers: Sequence[int] = (100, 50),
+        y_range=None,
+        offset: float = 0.0,
+    ):
         super().__init__(n_users, n_items, n_factors, y_range, offset)
         blocks: list[nn.Module] = []
         width = 2 * n_factors
@@ -108,8 +116,9 @@ class CollabNN(_Collab):
         return self._squash(self._mean_for_unseen(users, items, out))
 
 
-def collab_module(n_users: int, n_items: int, n_factors: int, *, use_nn: bool, layers: Sequence[int],
-                  y_range, offset: float) -> nn.Module:
+def collab_module(
+    n_users: int, n_items: int, n_factors: int, *, use_nn: bool, layers: Sequence[int], y_range, offset: float
+) -> nn.Module:
     """The module a :class:`tabkit.CollabRegressor` trains."""
     if use_nn:
         return CollabNN(n_users, n_items, n_factors, layers, y_range, offset)

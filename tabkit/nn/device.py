@@ -1,5 +1,6 @@
 """Where a net runs and in which precision: device choice, bf16 autocast, and where a
 reloaded model goes on a machine that may lack the device it was trained on."""
+
 from __future__ import annotations
 
 import contextlib

@@ -2,6 +2,7 @@
 every element costs more than the matrix products around it when ``p`` is small (fastai's
 0.001 and 0.01), while the gaps between dropped elements of an i.i.d. Bernoulli(p) mask
 are geometric, so about ``n * p`` draws give an exact sample of the same mask."""
+
 from __future__ import annotations
 
 import math

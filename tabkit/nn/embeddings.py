@@ -1,5 +1,6 @@
 """Entity embeddings out of a fitted net: per-column tables, and frames in which each
 categorical column is replaced by its embedding vectors (features for forests)."""
+
 from __future__ import annotations
 
 import pandas as pd

@@ -1,4 +1,5 @@
 """scikit-learn estimators around the entity-embedding network."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence

@@ -1,5 +1,6 @@
 """Reading a fitted :class:`tabkit.CollabRegressor`: its largest and smallest biases and
 the nearest neighbours of a label by its factors."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping

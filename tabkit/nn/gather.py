@@ -6,13 +6,13 @@ per column, rows in batch order, as ``nn.Embedding``'s backward does, so the gra
 are equal to the last bit. One node instead of one lookup, one backward and one
 concatenation node per column saves most of the per-column overhead of a small batch.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 import torch
 from torch.nn import functional as F
-
 
 WIDE = 32  # index_add_ reads a strided slice this wide slower than it copies it and reads the copy
 

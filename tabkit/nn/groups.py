@@ -1,5 +1,6 @@
 """Layer groups: the named parts of a module, first to last, that train at their own
 learning rate and can be frozen (fastai's discriminative rates and ``freeze``)."""
+
 from __future__ import annotations
 
 from numbers import Real

@@ -1,5 +1,6 @@
 """fastai's learning-rate finder: train briefly with an exponentially growing rate and
 record the loss."""
+
 from __future__ import annotations
 
 from collections.abc import Callable

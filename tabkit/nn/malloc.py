@@ -12,6 +12,7 @@ values): blocks under 32 MiB then come from the heap, and up to 256 MiB of free 
 at its top is kept rather than returned. Elsewhere than glibc (macOS, Windows, musl)
 nothing is changed.
 """
+
 from __future__ import annotations
 
 import ctypes

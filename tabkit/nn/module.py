@@ -1,4 +1,5 @@
 """The entity-embedding network (Guo & Berkhahn; fastai's TabularModel)."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence

@@ -1,4 +1,5 @@
 """Per-step learning-rate and momentum schedules."""
+
 from __future__ import annotations
 
 import numpy as np

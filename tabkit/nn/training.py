@@ -1,5 +1,6 @@
 """The training loop: the whole data set sits on the device as tensors; each epoch
 shuffles an index and slices it into batches (no per-row Dataset or DataLoader)."""
+
 from __future__ import annotations
 
 import copy
@@ -61,9 +62,14 @@ def make_optimizer(groups: Sequence[ParamGroup], name: str, weight_decay: float)
     """AdamW (decoupled weight decay, fastai's betas and eps) or SGD with momentum, with
     one optimiser parameter group per :class:`ParamGroup` (its own weight decay when it
     has one, else ``weight_decay``)."""
-    param_groups = [{"params": group.params, "lr": group.lr,
-                     "weight_decay": weight_decay if group.weight_decay is None else group.weight_decay}
-                    for group in groups]
+    param_groups = [
+        {
+            "params": group.params,
+            "lr": group.lr,
+            "weight_decay": weight_decay if group.weight_decay is None else group.weight_decay,
+        }
+        for group in groups
+    ]
     if name == "adamw":
         return torch.optim.AdamW(param_groups, betas=(0.9, 0.99), eps=1e-5, weight_decay=weight_decay, fused=True)
     return torch.optim.SGD(param_groups, momentum=0.9, weight_decay=weight_decay, foreach=True)
@@ -88,8 +94,9 @@ def batch_starts(n_rows: int, batch_size: int) -> range:
     return range(0, n_batches * batch_size, batch_size)
 
 
-def optimizer_step(module: nn.Module, batch: Tensors, optimizer: torch.optim.Optimizer,
-                   loss_fn: Callable, *, amp: bool) -> torch.Tensor:
+def optimizer_step(
+    module: nn.Module, batch: Tensors, optimizer: torch.optim.Optimizer, loss_fn: Callable, *, amp: bool
+) -> torch.Tensor:
     """Forward, backward and one optimiser step on a batch; returns the (detached) loss."""
     with autocast(batch.cat.device, amp):
         out = module(batch.cat, batch.cont)
@@ -212,8 +219,16 @@ def fit(
             else None
         )
         train_loss = train_steps(
-            module, data, opt, loss_fn, lrs[:, window], momenta[window],
-            batch_size=batch_size, generator=generator, amp=amp, progress=progress,
+            module,
+            data,
+            opt,
+            loss_fn,
+            lrs[:, window],
+            momenta[window],
+            batch_size=batch_size,
+            generator=generator,
+            amp=amp,
+            progress=progress,
         )
         row = {"epoch": epoch + 1, "train_loss": train_loss * loss_scale}
         if evaluate is not None:
@@ -226,8 +241,13 @@ def fit(
             progress.set_postfix(shown)
             progress.close()
         elif verbose:  # output redirected to a file: one line per epoch, no progress bar
-            print(f"epoch {epoch + 1}/{epochs}: " + ", ".join(f"{k} {v}" for k, v in shown.items())
-                  + f" ({row['seconds']:.1f}s)", file=sys.stderr, flush=True)
+            print(
+                f"epoch {epoch + 1}/{epochs}: "
+                + ", ".join(f"{k} {v}" for k, v in shown.items())
+                + f" ({row['seconds']:.1f}s)",
+                file=sys.stderr,
+                flush=True,
+            )
         if early_stopping is not None and early_stopping.update(epoch + 1, row[early_stopping.monitor], module):
             break
     if early_stopping is not None and early_stopping.best_state is not None:

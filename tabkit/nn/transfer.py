@@ -1,5 +1,6 @@
 """Starting a net's embeddings from another fitted model's: rows matched by category
 label, not by code, so the two models may have seen different categories."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -15,8 +16,9 @@ def source_tables(init_embeddings) -> dict[str, pd.DataFrame]:
     if init_embeddings is None:
         return {}
     if not isinstance(init_embeddings, dict):
-        raise TypeError(f"init_embeddings must be None or a dict of column -> fitted model, got "
-                         f"{type(init_embeddings).__name__}")
+        raise TypeError(
+            f"init_embeddings must be None or a dict of column -> fitted model, got {type(init_embeddings).__name__}"
+        )
     tables = {}
     for column, source in init_embeddings.items():
         try:
@@ -24,11 +26,15 @@ def source_tables(init_embeddings) -> dict[str, pd.DataFrame]:
         except NotFittedError:
             raise ValueError(f"init_embeddings[{column!r}]: the {type(source).__name__} is not fitted") from None
         except AttributeError:
-            raise TypeError(f"init_embeddings[{column!r}] must be a fitted net or CollabRegressor (a model with "
-                             f"embeddings_), got {type(source).__name__}") from None
+            raise TypeError(
+                f"init_embeddings[{column!r}] must be a fitted net or CollabRegressor (a model with "
+                f"embeddings_), got {type(source).__name__}"
+            ) from None
         if column not in available:
-            raise ValueError(f"init_embeddings[{column!r}]: the source model has no embedding of {column!r}; "
-                             f"it has {list(available)}")
+            raise ValueError(
+                f"init_embeddings[{column!r}]: the source model has no embedding of {column!r}; "
+                f"it has {list(available)}"
+            )
         tables[column] = available[column]
     return tables
 
@@ -37,13 +43,16 @@ def check_widths(tables: dict[str, pd.DataFrame], widths: dict[str, int]) -> Non
     """Each source column is a categorical feature of this model, of the same width."""
     for column, table in tables.items():
         if column not in widths:
-            raise ValueError(f"init_embeddings names {column!r}, which is not a categorical feature of this "
-                             f"model: {list(widths)}")
+            raise ValueError(
+                f"init_embeddings names {column!r}, which is not a categorical feature of this model: {list(widths)}"
+            )
         if table.shape[1] != widths[column]:
-            raise ValueError(f"init_embeddings[{column!r}]: this model's embedding of {column!r} is "
-                             f"{widths[column]} wide but the source's is {table.shape[1]} wide; "
-                             f"make them match (emb_sizes={{{column!r}: {table.shape[1]}}} for a net, "
-                             f"n_factors for a CollabRegressor)")
+            raise ValueError(
+                f"init_embeddings[{column!r}]: this model's embedding of {column!r} is "
+                f"{widths[column]} wide but the source's is {table.shape[1]} wide; "
+                f"make them match (emb_sizes={{{column!r}: {table.shape[1]}}} for a net, "
+                f"n_factors for a CollabRegressor)"
+            )
 
 
 def copy_rows(embedding: nn.Embedding, table: pd.DataFrame, categories: list, *, unknown: bool = True) -> int:

@@ -1,18 +1,8 @@
 import numpy as np
 import pandas as pd
 import pytest
-import torch
 
 import tabkit as tk
-
-
-@pytest.fixture(autouse=True, scope="package")
-def one_torch_thread():
-    """Tiny nets run fastest on one thread, and do not slow to a crawl on a busy machine."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 @pytest.fixture(scope="session")
@@ -33,8 +23,15 @@ def frame():
 @pytest.fixture(scope="session")
 def small():
     """Settings for a tiny, quick net on the CPU, silent."""
-    return {"layers": (16, 8), "dropout": 0.0, "emb_dropout": 0.0, "epochs": 2, "batch_size": 64, "verbose": 0,
-            "device": "cpu"}
+    return {
+        "layers": (16, 8),
+        "dropout": 0.0,
+        "emb_dropout": 0.0,
+        "epochs": 2,
+        "batch_size": 64,
+        "verbose": 0,
+        "device": "cpu",
+    }
 
 
 @pytest.fixture(scope="session")

@@ -4,10 +4,13 @@ import pytest
 import tabkit as tk
 
 
-@pytest.mark.parametrize("bad,match", [
-    (np.nan, r"y has 1 NaN or infinite value\(s\)"),
-    (np.inf, r"y has 1 NaN or infinite value\(s\)"),
-])
+@pytest.mark.parametrize(
+    "bad,match",
+    [
+        (np.nan, r"y has 1 NaN or infinite value\(s\)"),
+        (np.inf, r"y has 1 NaN or infinite value\(s\)"),
+    ],
+)
 def test_y_not_finite(small, frame, bad, match):
     X, y = frame
     y = y.copy()
@@ -35,27 +38,30 @@ def test_missing_columns_named(small, fitted, frame):
         tk.EmbeddingNetRegressor(**small).fit(X, y, X_val=X.drop(columns="x"), y_val=y)
 
 
-@pytest.mark.parametrize("params,match", [
-    ({"layers": (10, -1)}, "layers must be"),
-    ({"layers": (10, 5), "dropout": (0.1,)}, "one rate per layer"),
-    ({"dropout": 1.0}, r"dropout rates must be numbers in \[0, 1\)"),
-    ({"emb_dropout": -0.1}, "emb_dropout"),
-    ({"epochs": 0}, "epochs must be an integer"),
-    ({"lr": 0}, "lr must be a number"),
-    ({"batch_size": 1}, "batch_size"),
-    ({"weight_decay": -1}, "weight_decay"),
-    ({"optimizer": "adam"}, "optimizer must be one of"),
-    ({"schedule": "cosine"}, "schedule must be one of"),
-    ({"early_stopping": 0}, "early_stopping must be"),
-    ({"device": "gpu"}, "device must be"),
-    ({"device": "cuda"}, "CUDA is not available"),
-    ({"mixed_precision": True}, "needs a CUDA device"),
-    ({"y_range": (3, 1)}, "low < high"),
-    ({"y_range": 5}, "y_range must be None or"),
-    ({"log_target": "yes"}, "log_target must be"),
-    ({"emb_sizes": {"Nope": 3}}, r"not categorical features: \['Nope'\]"),
-    ({"emb_sizes": {"Store": 0}}, "positive integer"),
-])
+@pytest.mark.parametrize(
+    "params,match",
+    [
+        ({"layers": (10, -1)}, "layers must be"),
+        ({"layers": (10, 5), "dropout": (0.1,)}, "one rate per layer"),
+        ({"dropout": 1.0}, r"dropout rates must be numbers in \[0, 1\)"),
+        ({"emb_dropout": -0.1}, "emb_dropout"),
+        ({"epochs": 0}, "epochs must be an integer"),
+        ({"lr": 0}, "lr must be a number"),
+        ({"batch_size": 1}, "batch_size"),
+        ({"weight_decay": -1}, "weight_decay"),
+        ({"optimizer": "adam"}, "optimizer must be one of"),
+        ({"schedule": "cosine"}, "schedule must be one of"),
+        ({"early_stopping": 0}, "early_stopping must be"),
+        ({"device": "gpu"}, "device must be"),
+        ({"device": "cuda"}, "CUDA is not available"),
+        ({"mixed_precision": True}, "needs a CUDA device"),
+        ({"y_range": (3, 1)}, "low < high"),
+        ({"y_range": 5}, "y_range must be None or"),
+        ({"log_target": "yes"}, "log_target must be"),
+        ({"emb_sizes": {"Nope": 3}}, r"not categorical features: \['Nope'\]"),
+        ({"emb_sizes": {"Store": 0}}, "positive integer"),
+    ],
+)
 def test_bad_settings(small, frame, params, match):
     if params.get("device") == "cuda":
         pytest.importorskip("torch")

@@ -1,5 +1,6 @@
 """CollabRegressor: the scikit-learn API, unseen labels, reading the factors, bad input,
 persistence, determinism and recovery of planted structure."""
+
 import io
 
 import joblib
@@ -14,8 +15,7 @@ from sklearn.exceptions import NotFittedError
 import tabkit as tk
 from tabkit.datasets.ratings import make_ratings
 
-QUICK = {"n_factors": 3, "y_range": (0, 5.5), "epochs": 5, "batch_size": 128, "lr": 1e-2, "verbose": 0,
-         "device": "cpu"}
+QUICK = {"n_factors": 3, "y_range": (0, 5.5), "epochs": 5, "batch_size": 128, "lr": 1e-2, "verbose": 0, "device": "cpu"}
 
 
 def round_trip(model):
@@ -50,11 +50,27 @@ def expected_rating(score, noise):
 
 def test_defaults_and_conventions():
     params = tk.CollabRegressor().get_params()
-    assert params == {"n_factors": 50, "y_range": None, "use_nn": False, "layers": (100, 50), "epochs": 5,
-                      "lr": 5e-3, "batch_size": 64, "weight_decay": 0.2, "bias_decay": 0.02, "optimizer": "adamw",
-                      "schedule": "one_cycle", "early_stopping": False, "user_col": "user", "item_col": "item",
-                      "init_embeddings": None, "device": "auto", "mixed_precision": "auto", "random_state": None,
-                      "verbose": 1}
+    assert params == {
+        "n_factors": 50,
+        "y_range": None,
+        "use_nn": False,
+        "layers": (100, 50),
+        "epochs": 5,
+        "lr": 5e-3,
+        "batch_size": 64,
+        "weight_decay": 0.2,
+        "bias_decay": 0.02,
+        "optimizer": "adamw",
+        "schedule": "one_cycle",
+        "early_stopping": False,
+        "user_col": "user",
+        "item_col": "item",
+        "init_embeddings": None,
+        "device": "auto",
+        "mixed_precision": "auto",
+        "random_state": None,
+        "verbose": 1,
+    }
     model = tk.CollabRegressor(n_factors=7)
     assert clone(model).get_params() == model.get_params()
     frame = pd.DataFrame({"user": [1], "item": [2]})
@@ -91,8 +107,9 @@ def test_fitted_state(planted, model):
     assert factors["item"].shape == (train["item"].nunique(), 3)
     assert list(factors["user"].index) == sorted(train["user"].unique())
     assert biases["item"].index.equals(factors["item"].index)
-    pd.testing.assert_series_equal(model.counts_["item"].sort_index(),
-                                   train["item"].value_counts().rename("ratings").sort_index())
+    pd.testing.assert_series_equal(
+        model.counts_["item"].sort_index(), train["item"].value_counts().rename("ratings").sort_index()
+    )
     assert list(model.embeddings_) == ["user", "item"]
     assert (model.embeddings_["item"].loc["#na#"] == 0).all()
 
@@ -110,8 +127,9 @@ def test_unseen_labels(model):
 def test_nn_model_and_auto_range(planted):
     data, valid = planted
     train = data["ratings"][~valid]
-    net = tk.CollabRegressor(**{**QUICK, "epochs": 2, "y_range": "auto"}, use_nn=True, layers=(16,),
-                             random_state=0).fit(train, train["rating"])
+    net = tk.CollabRegressor(
+        **{**QUICK, "epochs": 2, "y_range": "auto"}, use_nn=True, layers=(16,), random_state=0
+    ).fit(train, train["rating"])
     assert net.y_range_ == pytest.approx((0.0, 1.1 * 5))
     assert net.layer_groups() == ["embeddings", "body", "head"]
     unseen = net.predict(pd.DataFrame({"user": [-1], "item": [-1]}))
@@ -209,18 +227,21 @@ def ratings():
     return frame, frame["rating"].to_numpy()
 
 
-@pytest.mark.parametrize("change,error,match", [
-    ({"y_range": (1, 4)}, ValueError, r"\d+ rating\(s\) outside y_range \(1, 4\), e.g. 5"),
-    ({"y_range": (5, 1)}, ValueError, "low < high"),
-    ({"y_range": "max"}, ValueError, "y_range must be None or"),
-    ({"lr": (1e-3, 1e-2, 1e-1)}, ValueError, r"lr must be a number, \(low, high\) or \(high,\)"),
-    ({"lr": [1e-2, 1e-3]}, ValueError, r"needs low <= high"),
-    ({"n_factors": 0}, ValueError, "n_factors must be an integer greater than 0"),
-    ({"use_nn": "yes"}, TypeError, "use_nn must be True or False"),
-    ({"use_nn": True, "layers": (8, 0)}, ValueError, "layers must be a sequence of positive integers"),
-    ({"bias_decay": -1}, ValueError, "bias_decay must be None or a number >= 0"),
-    ({"item_col": "user"}, ValueError, "user_col and item_col must differ"),
-])
+@pytest.mark.parametrize(
+    "change,error,match",
+    [
+        ({"y_range": (1, 4)}, ValueError, r"\d+ rating\(s\) outside y_range \(1, 4\), e.g. 5"),
+        ({"y_range": (5, 1)}, ValueError, "low < high"),
+        ({"y_range": "max"}, ValueError, "y_range must be None or"),
+        ({"lr": (1e-3, 1e-2, 1e-1)}, ValueError, r"lr must be a number, \(low, high\) or \(high,\)"),
+        ({"lr": [1e-2, 1e-3]}, ValueError, r"needs low <= high"),
+        ({"n_factors": 0}, ValueError, "n_factors must be an integer greater than 0"),
+        ({"use_nn": "yes"}, TypeError, "use_nn must be True or False"),
+        ({"use_nn": True, "layers": (8, 0)}, ValueError, "layers must be a sequence of positive integers"),
+        ({"bias_decay": -1}, ValueError, "bias_decay must be None or a number >= 0"),
+        ({"item_col": "user"}, ValueError, "user_col and item_col must differ"),
+    ],
+)
 def test_bad_settings(ratings, change, error, match):
     frame, y = ratings
     with pytest.raises(error, match=match):

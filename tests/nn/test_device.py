@@ -4,14 +4,17 @@ import torch
 from tabkit.nn.device import autocast, placement_after_load, select_device, use_bf16
 
 
-@pytest.mark.parametrize("request_,cuda,expected", [
-    ("auto", False, "cpu"),
-    ("auto", True, "cuda"),
-    ("cpu", True, "cpu"),
-    ("cuda", True, "cuda"),
-    ("cuda:1", True, "cuda:1"),
-    (torch.device("cpu"), False, "cpu"),
-])
+@pytest.mark.parametrize(
+    "request_,cuda,expected",
+    [
+        ("auto", False, "cpu"),
+        ("auto", True, "cuda"),
+        ("cpu", True, "cpu"),
+        ("cuda", True, "cuda"),
+        ("cuda:1", True, "cuda:1"),
+        (torch.device("cpu"), False, "cpu"),
+    ],
+)
 def test_select_device(request_, cuda, expected):
     assert select_device(request_, cuda_available=cuda) == torch.device(expected)
 
@@ -32,19 +35,23 @@ def test_select_device_cuda_missing():
         select_device("cuda", cuda_available=False)
 
 
-@pytest.mark.parametrize("device,setting,expected", [
-    ("cpu", "auto", False),
-    ("cuda", "auto", True),
-    ("cuda", False, False),
-    ("cuda", True, True),
-    ("cpu", False, False),
-])
+@pytest.mark.parametrize(
+    "device,setting,expected",
+    [
+        ("cpu", "auto", False),
+        ("cuda", "auto", True),
+        ("cuda", False, False),
+        ("cuda", True, True),
+        ("cpu", False, False),
+    ],
+)
 def test_use_bf16(device, setting, expected):
     assert use_bf16(torch.device(device), setting) is expected
 
 
-@pytest.mark.parametrize("setting,match",
-                         [(True, "needs a CUDA device"), ("fp16", "mixed_precision"), (1, "mixed_precision")])
+@pytest.mark.parametrize(
+    "setting,match", [(True, "needs a CUDA device"), ("fp16", "mixed_precision"), (1, "mixed_precision")]
+)
 def test_use_bf16_rejects(setting, match):
     with pytest.raises(ValueError, match=match):
         use_bf16(torch.device("cpu"), setting)
@@ -63,11 +70,14 @@ def test_autocast_enabled_gives_bf16():
         assert layer(torch.ones(1, 3)).dtype == torch.bfloat16
 
 
-@pytest.mark.parametrize("saved,cuda,expected", [
-    ("cuda", False, "cpu"),
-    ("cuda:0", False, "cpu"),
-    ("cpu", False, "cpu"),
-    ("cpu", True, "cpu"),
-])
+@pytest.mark.parametrize(
+    "saved,cuda,expected",
+    [
+        ("cuda", False, "cpu"),
+        ("cuda:0", False, "cpu"),
+        ("cpu", False, "cpu"),
+        ("cpu", True, "cpu"),
+    ],
+)
 def test_placement_after_load(saved, cuda, expected):
     assert placement_after_load(saved, cuda_available=cuda) == torch.device(expected)

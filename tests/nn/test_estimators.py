@@ -37,11 +37,29 @@ def test_sklearn_conventions(cls, frame):
 
 def test_issue_defaults():
     params = tk.EmbeddingNetRegressor().get_params()
-    expected = {"layers": (1000, 500), "dropout": (0.001, 0.01), "emb_dropout": 0.04, "emb_sizes": None,
-                "y_range": None, "log_target": False, "epochs": 5, "lr": 1e-3, "batch_size": 512, "weight_decay": 0.2,
-                "optimizer": "adamw", "schedule": "one_cycle", "early_stopping": False, "device": "auto",
-                "mixed_precision": "auto", "cat_names": None, "cont_names": None, "max_card": 20,
-                "init_embeddings": None, "random_state": None, "verbose": 1}
+    expected = {
+        "layers": (1000, 500),
+        "dropout": (0.001, 0.01),
+        "emb_dropout": 0.04,
+        "emb_sizes": None,
+        "y_range": None,
+        "log_target": False,
+        "epochs": 5,
+        "lr": 1e-3,
+        "batch_size": 512,
+        "weight_decay": 0.2,
+        "optimizer": "adamw",
+        "schedule": "one_cycle",
+        "early_stopping": False,
+        "device": "auto",
+        "mixed_precision": "auto",
+        "cat_names": None,
+        "cont_names": None,
+        "max_card": 20,
+        "init_embeddings": None,
+        "random_state": None,
+        "verbose": 1,
+    }
     assert params == expected
 
 
@@ -230,8 +248,9 @@ def test_classifier(small, frame):
 @pytest.mark.parametrize("stopping", [True, 1])
 def test_early_stopping_keeps_best_epoch(small, frame, stopping):
     X, y = frame
-    model = tk.EmbeddingNetRegressor(**{**small, "epochs": 6, "lr": 0.3, "schedule": "constant"},
-                                     early_stopping=stopping, random_state=0)
+    model = tk.EmbeddingNetRegressor(
+        **{**small, "epochs": 6, "lr": 0.3, "schedule": "constant"}, early_stopping=stopping, random_state=0
+    )
     model.fit(X.iloc[:500], y[:500], X_val=X.iloc[500:], y_val=y[500:], metric="rmspe")
     best = model.history_["rmspe"].min()
     assert model.best_epoch_ == int(model.history_.loc[model.history_["rmspe"].idxmin(), "epoch"])
@@ -263,8 +282,7 @@ def test_lr_find_stops_when_loss_explodes(small, frame):
 
 def test_verbose_shows_a_bar_per_epoch(small, frame, capsys):
     X, y = frame
-    tk.EmbeddingNetRegressor(**{**small, "verbose": 1}, random_state=0).fit(
-        X, y, X_val=X, y_val=y, metric="rmspe")
+    tk.EmbeddingNetRegressor(**{**small, "verbose": 1}, random_state=0).fit(X, y, X_val=X, y_val=y, metric="rmspe")
     err = capsys.readouterr().err
     assert "epoch 1/2" in err and "epoch 2/2" in err and "valid_loss" in err
     tk.EmbeddingNetRegressor(**small, random_state=0).fit(X, y)

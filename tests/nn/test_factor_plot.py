@@ -1,4 +1,5 @@
 """plot_factors: PCA map of a collab model's item factors."""
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -12,8 +13,9 @@ from tabkit.plots.factors import factor_components
 @pytest.fixture(scope="module")
 def model():
     ratings = make_ratings(120, 60, 3, seed=1)["ratings"]
-    return tk.CollabRegressor(n_factors=4, y_range=(0, 5.5), epochs=3, batch_size=128, lr=1e-2, verbose=0,
-                              device="cpu", random_state=0).fit(ratings, ratings["rating"])
+    return tk.CollabRegressor(
+        n_factors=4, y_range=(0, 5.5), epochs=3, batch_size=128, lr=1e-2, verbose=0, device="cpu", random_state=0
+    ).fit(ratings, ratings["rating"])
 
 
 def test_components_explain_the_variance():

@@ -2,6 +2,7 @@
 per column, for-loop optimisers). Without dropout, SGD trains to the same bits. Dropout
 (which draws only the dropped positions) and AdamW (fused) change the numbers by design:
 training stays deterministic for a seed, and a small problem learns as well."""
+
 import numpy as np
 import pytest
 import torch
@@ -58,8 +59,17 @@ def test_without_dropout_sgd_trains_to_the_same_bits_as_the_textbook_loop():
             opt = make_optimizer(single_group(module, 1e-2), "sgd", 0.01)
         steps = len(batch_starts(len(train), 128))
         lrs, moms = one_cycle(steps, 1e-2)
-        train_steps(module, train, opt, F.mse_loss, lrs[None], moms, batch_size=128,
-                    generator=torch.Generator().manual_seed(0), amp=False)
+        train_steps(
+            module,
+            train,
+            opt,
+            F.mse_loss,
+            lrs[None],
+            moms,
+            batch_size=128,
+            generator=torch.Generator().manual_seed(0),
+            amp=False,
+        )
         weights.append([param.detach().clone() for param in module.parameters()])
     assert all(torch.equal(ours, theirs) for ours, theirs in zip(*weights))
 
@@ -82,8 +92,9 @@ def valid_loss(seed: int, plain: bool) -> float:
     module = EmbeddingNet([40, 7, 3], [8, 4, 2], 2, [64, 32], [0.1, 0.1], 0.1, 1)
     if plain:
         module = textbook(module)
-        opt = torch.optim.AdamW(module.parameters(), lr=1e-2, betas=(0.9, 0.99), eps=1e-5, weight_decay=0.01,
-                                foreach=False)
+        opt = torch.optim.AdamW(
+            module.parameters(), lr=1e-2, betas=(0.9, 0.99), eps=1e-5, weight_decay=0.01, foreach=False
+        )
     else:
         opt = make_optimizer(single_group(module, 1e-2), "adamw", 0.01)
     epochs, steps = 6, len(batch_starts(len(train), 128))
@@ -91,8 +102,9 @@ def valid_loss(seed: int, plain: bool) -> float:
     gen = torch.Generator().manual_seed(seed)
     for epoch in range(epochs):
         window = slice(epoch * steps, (epoch + 1) * steps)
-        train_steps(module, train, opt, F.mse_loss, lrs[None, window], moms[window], batch_size=128,
-                    generator=gen, amp=False)
+        train_steps(
+            module, train, opt, F.mse_loss, lrs[None, window], moms[window], batch_size=128, generator=gen, amp=False
+        )
     return float(F.mse_loss(predict_raw(module, valid, amp=False), valid.y))
 
 
@@ -106,4 +118,3 @@ def test_fast_paths_learn_as_well_as_the_textbook_ones(losses):
     noise = np.sqrt(ours.var(ddof=1) / len(ours) + plain.var(ddof=1) / len(plain))
     assert abs(ours.mean() - plain.mean()) < 3 * noise
     assert ours.mean() < 0.15  # learned: the target's variance is above 3, its noise's 0.09
-

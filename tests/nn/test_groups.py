@@ -1,4 +1,5 @@
 """Layer groups, discriminative learning rates, freezing and continued training."""
+
 import io
 
 import joblib
@@ -20,14 +21,17 @@ def round_trip(model):
     return joblib.load(buffer)
 
 
-@pytest.mark.parametrize("lr,n,expected", [
-    (1e-3, 3, [1e-3, 1e-3, 1e-3]),
-    ((1e-5, 1e-3), 3, [1e-5, 1e-4, 1e-3]),
-    ([1e-5, 1e-3], 2, [1e-5, 1e-3]),
-    ((1e-5, 1e-3), 1, [1e-3]),
-    ((3e-3,), 3, [1e-3, 1e-3, 3e-3]),
-    ([3e-3], 2, [1e-3, 3e-3]),
-])
+@pytest.mark.parametrize(
+    "lr,n,expected",
+    [
+        (1e-3, 3, [1e-3, 1e-3, 1e-3]),
+        ((1e-5, 1e-3), 3, [1e-5, 1e-4, 1e-3]),
+        ([1e-5, 1e-3], 2, [1e-5, 1e-3]),
+        ((1e-5, 1e-3), 1, [1e-3]),
+        ((3e-3,), 3, [1e-3, 1e-3, 3e-3]),
+        ([3e-3], 2, [1e-3, 3e-3]),
+    ],
+)
 def test_group_rates(lr, n, expected):
     np.testing.assert_allclose(group_rates(lr, n), expected, rtol=1e-12)
 
@@ -71,14 +75,17 @@ def test_group_rates_reach_the_optimizer(small, frame, monkeypatch):
     np.testing.assert_allclose(np.array(seen)[:, 1], np.sqrt(np.array(seen)[:, 0] * np.array(seen)[:, 2]))
 
 
-@pytest.mark.parametrize("lr,match", [
-    ((1e-3, 1e-2, 1e-1), r"lr must be a number, \(low, high\) or \(high,\), got \(0.001, 0.01, 0.1\) \(3 values\)"),
-    ((), r"\(0 values\)"),
-    ((1e-2, 1e-4), r"lr=\(low, high\) needs low <= high, got \(0.01, 0.0001\)"),
-    ((0, 1e-3), "lr values must be numbers greater than 0"),
-    ([-1e-3], "lr values must be numbers greater than 0"),
-    ("fast", "lr must be a number greater than 0, got 'fast'"),
-])
+@pytest.mark.parametrize(
+    "lr,match",
+    [
+        ((1e-3, 1e-2, 1e-1), r"lr must be a number, \(low, high\) or \(high,\), got \(0.001, 0.01, 0.1\) \(3 values\)"),
+        ((), r"\(0 values\)"),
+        ((1e-2, 1e-4), r"lr=\(low, high\) needs low <= high, got \(0.01, 0.0001\)"),
+        ((0, 1e-3), "lr values must be numbers greater than 0"),
+        ([-1e-3], "lr values must be numbers greater than 0"),
+        ("fast", "lr must be a number greater than 0, got 'fast'"),
+    ],
+)
 def test_bad_lr(small, frame, lr, match):
     X, y = frame
     with pytest.raises(ValueError, match=match):
@@ -142,8 +149,11 @@ def test_warm_start_refuses_a_changed_architecture(small, frame):
     X, y = frame
     model = tk.EmbeddingNetRegressor(**small, random_state=0).fit(X, y)
     model.set_params(layers=(8,), dropout=0.0)
-    with pytest.raises(ValueError, match=r"warm_start=True continues the fitted module, but layers changed from "
-                                         r"\(16, 8\) to \(8,\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"warm_start=True continues the fitted module, but layers changed from "
+        r"\(16, 8\) to \(8,\)",
+    ):
         model.fit(X, y, warm_start=True)
 
 

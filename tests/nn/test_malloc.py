@@ -8,8 +8,9 @@ import torch
 
 from tabkit.nn.malloc import keep_freed_memory
 
-pytestmark = pytest.mark.skipif(platform.system() != "Linux" or platform.libc_ver()[0] != "glibc",
-                                reason="tunes glibc's malloc only")
+pytestmark = pytest.mark.skipif(
+    platform.system() != "Linux" or platform.libc_ver()[0] != "glibc", reason="tunes glibc's malloc only"
+)
 
 
 def page_faults_per_round(rounds: int = 10) -> float:
@@ -39,4 +40,3 @@ def test_freed_blocks_are_reused_without_page_faults():
     assert keep_freed_memory(torch.device("cpu")) is True
     pages = 6 * (4 << 20) // 4096
     assert page_faults_per_round() < pages / 20  # glibc's defaults fault on about every page
-

@@ -1,5 +1,6 @@
 """The net against a per-store / day-of-week mean and the default forest, on synthetic
 Rossmann data: 300 stores, March to July 2015, the latest 10 % of the rows as validation."""
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -7,6 +8,8 @@ import pytest
 import tabkit as tk
 from tabkit.datasets.features import ROSSMANN_CAT, ROSSMANN_CONT, rossmann_features
 from tabkit.metrics import rmspe
+
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
@@ -21,9 +24,18 @@ def rossmann():
 @pytest.fixture(scope="module")
 def net_score(rossmann):
     X, y, X_val, y_val = rossmann
-    net = tk.EmbeddingNetRegressor((200, 100), epochs=8, batch_size=256, lr=1e-2, log_target=True,
-                                   cat_names=ROSSMANN_CAT, cont_names=ROSSMANN_CONT, device="cpu",
-                                   random_state=0, verbose=0)
+    net = tk.EmbeddingNetRegressor(
+        (200, 100),
+        epochs=8,
+        batch_size=256,
+        lr=1e-2,
+        log_target=True,
+        cat_names=ROSSMANN_CAT,
+        cont_names=ROSSMANN_CONT,
+        device="cpu",
+        random_state=0,
+        verbose=0,
+    )
     net.fit(X, y, X_val=X_val, y_val=y_val, metric="rmspe")
     return rmspe(y_val, net.predict(X_val))
 

@@ -26,9 +26,17 @@ def make_net(seed=0):
 
 
 def run(net, data, **kwargs):
-    settings = {"epochs": 3, "batch_size": 50, "lr": 1e-2, "weight_decay": 0.0, "optimizer": "adamw",
-                "schedule": "one_cycle", "loss_fn": F.mse_loss, "generator": torch.Generator().manual_seed(0),
-                "amp": False}
+    settings = {
+        "epochs": 3,
+        "batch_size": 50,
+        "lr": 1e-2,
+        "weight_decay": 0.0,
+        "optimizer": "adamw",
+        "schedule": "one_cycle",
+        "loss_fn": F.mse_loss,
+        "generator": torch.Generator().manual_seed(0),
+        "amp": False,
+    }
     settings.update(kwargs)
     return training.fit(net, data, **settings)
 

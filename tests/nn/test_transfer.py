@@ -1,4 +1,5 @@
 """Starting a net's embeddings from another fitted model's (init_embeddings)."""
+
 import numpy as np
 import pytest
 from sklearn.base import clone
@@ -17,8 +18,17 @@ def rossmann():
     return X.iloc[train_rows], y[train_rows], X.iloc[valid_rows], y[valid_rows]
 
 
-NET = {"layers": (32, 16), "dropout": 0.0, "emb_dropout": 0.0, "batch_size": 128, "log_target": True,
-       "cat_names": ROSSMANN_CAT, "cont_names": ROSSMANN_CONT, "device": "cpu", "verbose": 0}
+NET = {
+    "layers": (32, 16),
+    "dropout": 0.0,
+    "emb_dropout": 0.0,
+    "batch_size": 128,
+    "log_target": True,
+    "cat_names": ROSSMANN_CAT,
+    "cont_names": ROSSMANN_CONT,
+    "device": "cpu",
+    "verbose": 0,
+}
 
 
 @pytest.fixture(scope="module")
@@ -44,14 +54,20 @@ def test_rows_are_matched_by_label(small, frame, fitted):
     mask = X["Store"] > 5
     other = X[mask].assign(Store=X.loc[mask, "Store"].replace(15, 40))
     width = fitted.embeddings_["Store"].shape[1]
-    net = tk.EmbeddingNetRegressor(**{**small, "epochs": 1, "lr": 1e-12}, init_embeddings={"Store": fitted},
-                                   emb_sizes={"Store": width},
-                                   schedule="constant", weight_decay=0.0, random_state=0)
+    net = tk.EmbeddingNetRegressor(
+        **{**small, "epochs": 1, "lr": 1e-12},
+        init_embeddings={"Store": fitted},
+        emb_sizes={"Store": width},
+        schedule="constant",
+        weight_decay=0.0,
+        random_state=0,
+    )
     net.fit(other, y[mask.to_numpy()])
     source, target = fitted.embeddings_["Store"], net.embeddings_["Store"]
     assert list(target.index) == ["#na#", *range(6, 15), 40]
-    np.testing.assert_allclose(target.loc[list(range(6, 15))].to_numpy(), source.loc[list(range(6, 15))].to_numpy(),
-                               atol=1e-9)
+    np.testing.assert_allclose(
+        target.loc[list(range(6, 15))].to_numpy(), source.loc[list(range(6, 15))].to_numpy(), atol=1e-9
+    )
     np.testing.assert_allclose(target.loc["#na#"].to_numpy(), source.loc["#na#"].to_numpy(), atol=1e-9)
     fresh = target.loc[40].to_numpy()
     assert not np.isclose(fresh, source.to_numpy()).all(axis=1).any()  # label 40 is new: a fresh row
@@ -61,8 +77,11 @@ def test_rows_are_matched_by_label(small, frame, fitted):
 def test_init_embeddings_needs_matching_widths_and_columns(small, frame, fitted):
     X, y = frame
     wide = tk.EmbeddingNetRegressor(**small, emb_sizes={"Store": 9}, init_embeddings={"Store": fitted})
-    with pytest.raises(ValueError, match=r"init_embeddings\['Store'\]: this model's embedding of 'Store' is 9 wide "
-                                         r"but the source's is 8 wide; make them match \(emb_sizes=\{'Store': 8\}"):
+    with pytest.raises(
+        ValueError,
+        match=r"init_embeddings\['Store'\]: this model's embedding of 'Store' is 9 wide "
+        r"but the source's is 8 wide; make them match \(emb_sizes=\{'Store': 8\}",
+    ):
         wide.fit(X, y)
     assert not hasattr(wide, "module_")
     with pytest.raises(ValueError, match=r"the source model has no embedding of 'Shop'"):
@@ -86,16 +105,19 @@ def test_clone_keeps_init_embeddings(small, frame, fitted):
 
 def test_collab_factors_start_a_net_and_the_other_way(frame):
     X, y = frame
-    collab = tk.CollabRegressor(n_factors=4, epochs=1, batch_size=64, user_col="Store", item_col="Kind",
-                                random_state=0, verbose=0, device="cpu")
+    collab = tk.CollabRegressor(
+        n_factors=4, epochs=1, batch_size=64, user_col="Store", item_col="Kind", random_state=0, verbose=0, device="cpu"
+    )
     collab.fit(X, np.log(y))
     frozen = {"epochs": 1, "lr": 1e-12, "weight_decay": 0.0, "schedule": "constant", "device": "cpu", "verbose": 0}
-    net = tk.EmbeddingNetRegressor((8,), dropout=0.0, emb_sizes={"Store": 4}, **frozen, random_state=0,
-                                   init_embeddings={"Store": collab})
+    net = tk.EmbeddingNetRegressor(
+        (8,), dropout=0.0, emb_sizes={"Store": 4}, **frozen, random_state=0, init_embeddings={"Store": collab}
+    )
     net.fit(X, y)
     np.testing.assert_allclose(net.embeddings_["Store"].to_numpy(), collab.embeddings_["Store"].to_numpy(), atol=1e-9)
-    back = tk.CollabRegressor(n_factors=4, **frozen, random_state=1, user_col="Store", item_col="Kind",
-                              init_embeddings={"Store": net})
+    back = tk.CollabRegressor(
+        n_factors=4, **frozen, random_state=1, user_col="Store", item_col="Kind", init_embeddings={"Store": net}
+    )
     back.fit(X, y)
     copied = back.embeddings_["Store"]
     np.testing.assert_allclose(copied.iloc[1:].to_numpy(), net.embeddings_["Store"].iloc[1:].to_numpy(), atol=1e-9)
