@@ -1,10 +1,12 @@
 """Permutation importance speed: tabkit vs sklearn.inspection.permutation_importance, side by side.
 
-Same fitted ForestRegressor, same validation frame, same n_repeats, same n_jobs; prints
-both times, the ratio and how well the two rankings agree.
+Same fitted model, same validation frame, same n_repeats, same n_jobs; prints both times,
+the ratio and how well the two rankings agree. tabkit encodes the validation rows once and
+shuffles encoded columns; scikit-learn preprocesses every shuffled frame again.
 
-    python benchmarks/importance.py            # 100-tree forest, 20,000 validation rows x 20 columns
-    python benchmarks/importance.py --quick    # small sizes, seconds
+    python benchmarks/importance.py                # 100-tree forest, 20,000 validation rows x 20 columns
+    python benchmarks/importance.py --model net    # an entity-embedding net on the same data
+    python benchmarks/importance.py --quick        # small sizes, seconds
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from sklearn.inspection import permutation_importance as sklearn_permutation_imp
 
 from tabkit.forest.estimators import ForestRegressor
 from tabkit.forest.importance import permutation_importance
+from tabkit.nn.estimators import EmbeddingNetRegressor
 
 
 def make_frame(n_rows: int, seed: int) -> tuple[pd.DataFrame, pd.Series]:
@@ -41,16 +44,20 @@ def make_frame(n_rows: int, seed: int) -> tuple[pd.DataFrame, pd.Series]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="20-tree forest, 3,000 validation rows")
+    parser.add_argument("--quick", action="store_true", help="20-tree forest (or 1 epoch), 3,000 validation rows")
+    parser.add_argument("--model", choices=("forest", "net"), default="forest")
     args = parser.parse_args()
     n_trees, n_train, n_valid, n_repeats = (20, 5_000, 3_000, 3) if args.quick else (100, 50_000, 20_000, 5)
     X, y = make_frame(n_train, seed=0)
     X_valid, y_valid = make_frame(n_valid, seed=1)
-    model = ForestRegressor(n_trees, n_jobs=1, random_state=0).fit(X, y)
-    print(
-        f"ForestRegressor({n_trees} trees) on {n_train} rows; importance on {n_valid} x {X.shape[1]} rows, "
-        f"n_repeats={n_repeats}"
-    )
+    if args.model == "forest":
+        model = ForestRegressor(n_trees, n_jobs=1, random_state=0).fit(X, y)
+        name = f"ForestRegressor({n_trees} trees)"
+    else:
+        epochs = 1 if args.quick else 3
+        model = EmbeddingNetRegressor((200, 100), epochs=epochs, verbose=0, device="cpu", random_state=0).fit(X, y)
+        name = f"EmbeddingNetRegressor((200, 100), {epochs} epochs)"
+    print(f"{name} on {n_train} rows; importance on {n_valid} x {X.shape[1]} rows, n_repeats={n_repeats}")
 
     for n_jobs in (1, 2):
         # warm up: start the worker pool and import everything in the workers before timing

@@ -4,21 +4,19 @@ groups and freezing, embedding transfer, prediction and persistence."""
 
 from __future__ import annotations
 
-import contextlib
-
 import numpy as np
 import pandas as pd
 import torch
 from sklearn.base import BaseEstimator, clone
-from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
 from tabkit.nn import checks, training, transfer
-from tabkit.nn.device import placement_after_load, select_device, use_bf16
+from tabkit.nn.device import cpu_threads, placement_after_load, select_device, use_bf16
 from tabkit.nn.embeddings import embed_frame, embedding_tables
 from tabkit.nn.groups import GROUP_NAMES, group_rates
 from tabkit.nn.lr_find import LRFindResult, find_lr
+from tabkit.nn.seeding import Seeded
 from tabkit.nn.training import ParamGroup, Tensors
 from tabkit.prep.processor import TabularProcessor
 
@@ -86,7 +84,7 @@ class NetEstimator(BaseEstimator):
         stopping = self._early_stopping(metric) if valid is not None else None
         evaluate = None if valid is None else (lambda module: self._evaluate(module, valid, metric))
         done = int(self.history_["epoch"].max()) if continuing and len(self.history_) else 0
-        with self._seeded(offset=done) as generator, _cpu_threads(self._CPU_THREADS, self.device_):
+        with self._seeded(offset=done) as generator, cpu_threads(self._CPU_THREADS, self.device_):
             if not continuing:
                 self.module_ = self._new_module(sources)
                 self.frozen_ = ()
@@ -184,7 +182,7 @@ class NetEstimator(BaseEstimator):
         checks.check_positive(num_it, "num_it", integer=True, minimum=1)
         finder = clone(self)
         train, _, _, sources = finder._setup(X, y, None, None, None, continuing=False)
-        with finder._seeded() as generator, _cpu_threads(self._CPU_THREADS, finder.device_):
+        with finder._seeded() as generator, cpu_threads(self._CPU_THREADS, finder.device_):
             module = finder._new_module(sources)
             return find_lr(
                 module,
@@ -235,9 +233,12 @@ class NetEstimator(BaseEstimator):
         X = _as_frame(X)
         if isinstance(X, pd.DataFrame):
             self._check_frame(X, "X", training=False)
-        tensors = self._tensors(X).to(self.device_)
-        with _cpu_threads(self._CPU_THREADS, self.device_):
-            return training.predict_raw(self.module_, tensors, amp=self.mixed_precision_).cpu().numpy()
+        return self._raw_of(self._tensors(X))
+
+    def _raw_of(self, tensors: Tensors) -> np.ndarray:
+        """The module's outputs for encoded rows."""
+        with cpu_threads(self._CPU_THREADS, self.device_):
+            return training.predict_raw(self.module_, tensors.to(self.device_), amp=self.mixed_precision_).cpu().numpy()
 
     def _setup(self, X, y, X_val, y_val, metric, *, continuing: bool):
         """Check everything, fit (or, continuing, reuse) the processor and the target
@@ -350,7 +351,7 @@ class NetEstimator(BaseEstimator):
         return training.EarlyStopping(monitor, greater, checks.patience(self.early_stopping))
 
     def _seeded(self, offset: int = 0):
-        return _Seeded(self.random_state, self.device_, offset)
+        return Seeded(self.random_state, self.device_, offset)
 
     def _loss_scale(self) -> float:
         return 1.0
@@ -384,37 +385,3 @@ def _as_frame(X) -> pd.DataFrame:
     if isinstance(X, pd.Series):
         return X.to_frame().T.infer_objects()
     return X
-
-
-@contextlib.contextmanager
-def _cpu_threads(limit: int | None, device: torch.device):
-    """At most ``limit`` torch CPU threads inside the block (for CPU work), restored after."""
-    before = torch.get_num_threads()
-    if limit is None or device.type != "cpu" or before <= limit:
-        yield
-        return
-    torch.set_num_threads(limit)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
-
-
-class _Seeded:
-    """Seed torch from ``random_state`` (plus ``offset``, the epochs already trained, so a
-    continued fit shuffles afresh) for one fit, restoring the caller's global RNG state
-    afterwards; yields the generator that shuffles the batches."""
-
-    def __init__(self, random_state, device: torch.device, offset: int = 0):
-        limit = np.iinfo(np.int32).max
-        self.seed = (int(check_random_state(random_state).randint(limit)) + offset) % limit
-        devices = [device.index or 0] if device.type == "cuda" else []
-        self.fork = torch.random.fork_rng(devices=devices)
-
-    def __enter__(self) -> torch.Generator:
-        self.fork.__enter__()
-        torch.manual_seed(self.seed)
-        return torch.Generator().manual_seed(self.seed)
-
-    def __exit__(self, *exc):
-        return self.fork.__exit__(*exc)

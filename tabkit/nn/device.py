@@ -1,5 +1,6 @@
-"""Where a net runs and in which precision: device choice, bf16 autocast, and where a
-reloaded model goes on a machine that may lack the device it was trained on."""
+"""Where a net runs and in which precision: device choice, bf16 autocast, where a
+reloaded model goes on a machine that may lack the device it was trained on, and how
+many CPU threads a step may use."""
 
 from __future__ import annotations
 
@@ -87,3 +88,17 @@ def placement_after_load(saved: torch.device | str, *, cuda_available: bool | No
             return saved
         return torch.device("cuda")
     return torch.device("cpu")
+
+
+@contextlib.contextmanager
+def cpu_threads(limit: int | None, device: torch.device):
+    """At most ``limit`` torch CPU threads inside the block (for CPU work), restored after."""
+    before = torch.get_num_threads()
+    if limit is None or device.type != "cpu" or before <= limit:
+        yield
+        return
+    torch.set_num_threads(limit)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)

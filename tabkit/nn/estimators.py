@@ -12,7 +12,9 @@ from torch.nn import functional as F
 
 from tabkit.nn import checks
 from tabkit.nn.base import NetEstimator
+from tabkit.nn.encoded import encoded_view
 from tabkit.nn.module import EmbeddingNet, emb_size
+from tabkit.prep.encoded import EncodedView
 from tabkit.prep.processor import TabularProcessor
 from tabkit.prep.target import target_transform
 
@@ -52,6 +54,10 @@ class _TabularNet(NetEstimator):
 
     def _embedding_widths(self, processor: TabularProcessor, config: dict) -> dict[str, int]:
         return dict(zip(processor.cat_features_, config["emb_sizes"]))
+
+    def _encoded_view(self, X: pd.DataFrame) -> EncodedView:
+        """``X`` encoded once, for permutation importance (see :mod:`tabkit.nn.encoded`)."""
+        return encoded_view(self, X)
 
 
 class EmbeddingNetRegressor(RegressorMixin, _TabularNet):
@@ -223,7 +229,10 @@ class EmbeddingNetRegressor(RegressorMixin, _TabularNet):
 
         Unseen categories use the unknown slot; a Series (``X.iloc[0]``) is one row.
         """
-        return self._from_raw(self._predict_raw(X))
+        return self._predict_from_raw(self._predict_raw(X))
+
+    def _predict_from_raw(self, raw: np.ndarray) -> np.ndarray:
+        return self._from_raw(raw)
 
     def _check_target_settings(self) -> None:
         checks.check_y_range(self.y_range)
@@ -333,12 +342,16 @@ class EmbeddingNetClassifier(ClassifierMixin, _TabularNet):
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
         """Class probabilities, shape (n_rows, n_classes), columns in ``classes_`` order
         (a Series, ``X.iloc[0]``, is one row)."""
-        raw = torch.from_numpy(self._predict_raw(X))
-        return torch.softmax(raw.double(), dim=1).numpy()
+        return self._proba_from_raw(self._predict_raw(X))
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:
         """The most probable class of each row."""
-        raw = self._predict_raw(X)
+        return self._predict_from_raw(self._predict_raw(X))
+
+    def _proba_from_raw(self, raw: np.ndarray) -> np.ndarray:
+        return torch.softmax(torch.from_numpy(raw).double(), dim=1).numpy()
+
+    def _predict_from_raw(self, raw: np.ndarray) -> np.ndarray:
         return self.classes_[np.argmax(raw, axis=1)]
 
     def _check_target_settings(self) -> None:

@@ -54,6 +54,7 @@ def data():
 
 
 ROLES = {"cat_names": ["store", "kind"], "cont_names": ["x"]}
+NET = {"layers": (16,), "dropout": 0.0, "epochs": 3, "batch_size": 64, "verbose": 0, "device": "cpu", **ROLES}
 
 
 @pytest.mark.parametrize(
@@ -63,6 +64,9 @@ ROLES = {"cat_names": ["store", "kind"], "cont_names": ["x"]}
         (lambda: tk.LightGBMRegressor(n_estimators=40, **ROLES), "rmse"),
         (lambda: tk.ForestClassifier(20, random_state=0, **ROLES), "logloss"),
         (lambda: tk.LightGBMClassifier(n_estimators=30, **ROLES), "accuracy"),
+        (lambda: tk.EmbeddingNetRegressor(**NET, log_target=False, random_state=0), "rmse"),
+        (lambda: tk.EmbeddingNetClassifier(**NET, random_state=0), "logloss"),
+        (lambda: tk.EmbeddingNetClassifier(**NET, random_state=0), "accuracy"),
     ],
 )
 def test_encoded_view_gives_the_raw_importances(data, make, scoring):
@@ -80,9 +84,7 @@ def test_encoded_view_gives_the_raw_importances(data, make, scoring):
 
 def test_embedding_forest_maps_columns_to_their_embedding_dimensions(data):
     X, y = data
-    net = tk.EmbeddingNetRegressor(
-        (8,), dropout=0.0, epochs=2, batch_size=64, verbose=0, device="cpu", random_state=0, **ROLES
-    )
+    net = tk.EmbeddingNetRegressor(**{**NET, "layers": (8,), "epochs": 2}, random_state=0)
     model = tk.EmbeddingForestRegressor(net=net, forest=tk.ForestRegressor(10, random_state=0)).fit(
         X.iloc[:400], y[:400]
     )
