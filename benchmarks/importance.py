@@ -42,6 +42,12 @@ def make_frame(n_rows: int, seed: int) -> tuple[pd.DataFrame, pd.Series]:
     return frame, y
 
 
+def timed(func) -> float:
+    start = time.perf_counter()
+    func()
+    return time.perf_counter() - start
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="20-tree forest (or 1 epoch), 3,000 validation rows")
@@ -58,6 +64,12 @@ def main() -> None:
         model = EmbeddingNetRegressor((200, 100), epochs=epochs, verbose=0, device="cpu", random_state=0).fit(X, y)
         name = f"EmbeddingNetRegressor((200, 100), {epochs} epochs)"
     print(f"{name} on {n_train} rows; importance on {n_valid} x {X.shape[1]} rows, n_repeats={n_repeats}")
+    predict_time = min(timed(lambda: model.predict(X_valid)) for _ in range(3))
+    budget = 1.1 * predict_time * X_valid.shape[1] * n_repeats
+    print(
+        f"budget at n_jobs=1: validation predict {predict_time:.3f} s x {X_valid.shape[1]} columns x {n_repeats} "
+        f"repeats + 10% = {budget:.2f} s"
+    )
 
     for n_jobs in (1, 2):
         # warm up: start the worker pool and import everything in the workers before timing

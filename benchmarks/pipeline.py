@@ -53,11 +53,12 @@ def main() -> None:
     print(format_leaderboard(result.leaderboard, result.metric))
     print(f"\nsteps: {format_steps(result.steps)}")
     print(f"total {total:.0f} s, peak memory {peak:,.0f} MB\n")
-    print(f"{'model':<20}{'file MB':>10}{'load s':>10}")
+    print(f"{'model':<20}{'file MB':>10}{'load s':>10}   (an ensemble's load includes its members')")
     for name in reader.model_names:
         path = reader.path / runs.model_file(name)
+        fresh = runs.RunReader(result.run_dir)  # a reader keeps what it loaded: one per model
         loading = time.perf_counter()
-        reader.load(runs.model_file(name))
+        fresh.load(runs.model_file(name))
         print(f"{name:<20}{path.stat().st_size / 1e6:>10.1f}{time.perf_counter() - loading:>10.2f}")
     if args.keep:
         print(f"\nrun folder: {result.run_dir}")

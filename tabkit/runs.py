@@ -38,7 +38,7 @@ name of a run folder. Layout (``LAYOUT_VERSION`` 2)::
                            the scale the model learns (log units for a log target)
       <name>/explained_rows.csv  key columns, row and the raw feature values of those rows
       <name>/search.csv          the search's candidates, when the model was searched
-      <name>/history.csv         a net's per-epoch history
+      <name>/history.csv         a net's per-epoch or a booster's per-round history
       <name>/embeddings.parquet  learnt embeddings: column, label, then one column per dimension
       <name>/biases.csv          a collaborative-filtering model's biases: side, label, bias
       <name>/inspection.json     what the explain step inspected and where it wrote it: the

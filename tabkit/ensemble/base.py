@@ -14,6 +14,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from tabkit.boosting.inputs import check_target
 from tabkit.ensemble.weights import fit_blend_weights, prediction_matrix
+from tabkit.prep.encoded import EncodedView, side_by_side
 
 WEIGHT_RULES = ("equal", "validation")
 
@@ -204,3 +205,17 @@ class Blend(BaseEstimator):
 
     def _member_outputs(self, fitted: list, X) -> np.ndarray:
         return prediction_matrix([getattr(member, self._member_method)(X) for member in fitted])
+
+    def _encoded_view(self, X) -> EncodedView | None:
+        """``X`` encoded once for every member, side by side, for permutation importance
+        (see :mod:`tabkit.prep.encoded`); None when a member has no encoded view."""
+        check_is_fitted(self, "weights_")
+        views = [getattr(member, "_encoded_view", lambda _: None)(X) for member in self.estimators_]
+        if any(view is None for view in views):
+            return None
+        data, columns, split = side_by_side(views)
+
+        def outputs(rows):
+            return prediction_matrix([getattr(model, self._member_method)(part) for model, part in split(rows)])
+
+        return EncodedView(data, columns, self._encoded_model(outputs))

@@ -17,6 +17,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from tabkit.ensemble.base import Blend
 from tabkit.ensemble.weights import blend_predictions
+from tabkit.prep.encoded import EncodedModel
 from tabkit.prep.target import target_transform
 
 
@@ -131,8 +132,13 @@ class BlendRegressor(RegressorMixin, Blend):
         -------
         ndarray of shape (n_samples,)
         """
-        matrix = self.member_predictions(X)
+        return self._blended(self.member_predictions(X))
+
+    def _blended(self, matrix: np.ndarray) -> np.ndarray:
         return self.transform_.inverse(blend_predictions(matrix, self.weights_))
+
+    def _encoded_model(self, outputs) -> EncodedModel:
+        return EncodedModel(self, lambda rows: self._blended(outputs(rows)))
 
 
 class BlendClassifier(ClassifierMixin, Blend):
@@ -250,5 +256,10 @@ class BlendClassifier(ClassifierMixin, Blend):
         -------
         ndarray of shape (n_samples,)
         """
-        proba = self.predict_proba(X)
-        return self.classes_[proba.argmax(axis=1)]
+        return self.classes_[self.predict_proba(X).argmax(axis=1)]
+
+    def _encoded_model(self, outputs) -> EncodedModel:
+        def proba(rows):
+            return blend_predictions(outputs(rows), self.weights_)
+
+        return EncodedModel(self, lambda rows: self.classes_[proba(rows).argmax(axis=1)], proba, self.classes_)

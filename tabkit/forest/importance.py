@@ -121,9 +121,9 @@ def _encoded(model, data, features: dict) -> tuple[object, object, list]:
     """The model, rows and column sets to shuffle: through the model's encoded view when it
     has one (the rows encoded once, each feature set mapped to its encoded columns), else
     as given."""
-    if not (isinstance(data, pd.DataFrame) and hasattr(model, "_encoded_view")):
+    view = model._encoded_view(data) if isinstance(data, pd.DataFrame) and hasattr(model, "_encoded_view") else None
+    if view is None:
         return model, data, list(features.values())
-    view = model._encoded_view(data)
     sets = [sorted({p for column in members for p in view.columns.get(column, [])}) for members in features.values()]
     return view.model, view.data, sets
 

@@ -10,6 +10,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator
 
 from tabkit.pipeline.kinds import ModelKind
+from tabkit.prep.encoded import EncodedModel, EncodedView
 from tabkit.prep.target import TargetTransform
 
 
@@ -106,4 +107,16 @@ class OnModelScale(BaseEstimator):
 
     def predict(self, X) -> np.ndarray:
         """The estimator's predictions on the run's model scale."""
-        return self.run_transform.forward(self.fit_transform.inverse(self.estimator.predict(X)))
+        return self._rescaled(self.estimator.predict(X))
+
+    def _rescaled(self, predictions: np.ndarray) -> np.ndarray:
+        return self.run_transform.forward(self.fit_transform.inverse(predictions))
+
+    def _encoded_view(self, X) -> EncodedView | None:
+        """The estimator's encoded view (see :mod:`tabkit.prep.encoded`), predicting on the
+        run's model scale; None when it has none."""
+        view = getattr(self.estimator, "_encoded_view", lambda _: None)(X)
+        if view is None:
+            return None
+        model = EncodedModel(self, lambda rows: self._rescaled(view.model.predict(rows)))
+        return EncodedView(view.data, view.columns, model)

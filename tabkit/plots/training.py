@@ -1,5 +1,5 @@
-"""A net's training curves: losses per epoch on a log axis, the metric beside them, and
-the learning rate."""
+"""Training curves: a net's losses per epoch on a log axis, the metric beside them, and
+the learning rate; a booster's metrics per round."""
 
 from __future__ import annotations
 
@@ -22,9 +22,11 @@ def plot_history(history, *, ax: Axes | None = None, figsize: tuple[float, float
 
     Parameters
     ----------
-    history : DataFrame or fitted net
+    history : DataFrame or fitted model
         A net's ``history_`` (a run's ``history.csv``): ``epoch``, ``train_loss`` and
-        optionally ``valid_loss``, metric columns, ``lr``, ``seconds``; or the net.
+        optionally ``valid_loss``, metric columns, ``lr``, ``seconds``; or a LightGBM
+        model's, one row per boosting round (``round`` as the index or a column) and a
+        column per data set and metric, drawn as lines over the rounds; or the model.
     ax : matplotlib Axes, optional
         The loss axes; the metric's twin axes is added beside it.
     figsize : (float, float), optional
@@ -36,9 +38,12 @@ def plot_history(history, *, ax: Axes | None = None, figsize: tuple[float, float
     Raises
     ------
     ValueError
-        If ``epoch`` or ``train_loss`` is missing, or the history has no rows.
+        If the history is neither a net's (``epoch``, ``train_loss``) nor a booster's
+        (``round``), or has no rows.
     """
     history = _frame(history)
+    if "epoch" not in history:
+        return _plot_rounds(history, ax, figsize)
     fig, ax = target_axes(ax, figsize, (WIDTH, 3.8))
     losses = [c for c in ("train_loss", "valid_loss") if c in history]
     for column in losses:
@@ -62,6 +67,25 @@ def plot_history(history, *, ax: Axes | None = None, figsize: tuple[float, float
         handles, labels = handles + more_handles, labels + more_labels
         finish(right)
     ax.legend(handles, labels, loc="upper right", frameon=False)
+    ax.set_title("Training history")
+    finish(ax)
+    return fig
+
+
+def _plot_rounds(history: pd.DataFrame, ax: Axes | None, figsize) -> Figure:
+    """A booster's metrics per round, one line per data set and metric."""
+    fig, ax = target_axes(ax, figsize, (WIDTH, 3.8))
+    curves = [col for col in history.columns if col != "round"]
+    for column in curves:
+        ax.plot(history["round"], history[column], label=column.replace("_", " "))
+    if (history[curves] > 0).all().all():
+        ax.set_yscale("log")
+        ax.yaxis.set_minor_formatter(FuncFormatter(lambda v, _: _minor_label(ax, v)))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: sig(v)))
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlabel("boosting round")
+    ax.set_ylabel("metric")
+    ax.legend(loc="upper right", frameon=False)
     ax.set_title("Training history")
     finish(ax)
     return fig
@@ -103,9 +127,11 @@ def _frame(history) -> pd.DataFrame:
     if not isinstance(history, pd.DataFrame):
         check_is_fitted(history, "history_")
         history = history.history_
+    if history.index.name == "round":
+        history = history.reset_index()
     missing = [col for col in ("epoch", "train_loss") if col not in history.columns]
-    if missing:
-        raise ValueError(f"history has no column(s) {missing}")
+    if missing and "round" not in history.columns:
+        raise ValueError(f"history has no column(s) {missing} (a net's) nor 'round' (a booster's)")
     if history.empty:
         raise ValueError("history has no rows")
     return history

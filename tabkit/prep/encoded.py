@@ -81,3 +81,20 @@ def processor_columns(processor: TabularProcessor, inputs: Iterable[str]) -> dic
     ``_na`` flag)."""
     position = {name: i for i, name in enumerate(processor.get_feature_names_out())}
     return {column: [position[name] for name in (column, f"{column}_na") if name in position] for column in inputs}
+
+
+def side_by_side(views: list[EncodedView]) -> tuple[np.ndarray, dict[str, list[int]], Callable]:
+    """Several models' views of the same rows as one (a blend's members): their encoded
+    rows side by side, each input column mapped to its encoded columns in every view (one
+    shuffle moves them together), and a function splitting encoded rows back into
+    ``(model, rows)`` per view."""
+    starts = np.cumsum([0] + [view.data.shape[1] for view in views])
+    columns: dict[str, list[int]] = {}
+    for view, start in zip(views, starts):
+        for column, positions in view.columns.items():
+            columns.setdefault(column, []).extend(int(start) + p for p in positions)
+
+    def split(rows: np.ndarray) -> list[tuple[EncodedModel, np.ndarray]]:
+        return [(view.model, rows[:, a:b]) for view, a, b in zip(views, starts[:-1], starts[1:])]
+
+    return np.hstack([view.data for view in views]), columns, split

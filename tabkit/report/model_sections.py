@@ -119,21 +119,23 @@ def search_section(run: RunReader, name: str, section: Section) -> Section | Non
 
 
 def history_section(run: RunReader, name: str, section: Section) -> Section | None:
-    """A net's loss, metric and learning rate per epoch."""
+    """A net's loss, metric and learning rate per epoch, or a booster's metrics per round."""
     history = run.model_csv(name, runs.HISTORY)
     if history is None or history.empty:
         return None
     fig = plot_history(history)
     section.blocks.append(
         Figure(
-            to_data_uri(fig), "loss and metric per epoch", caption="losses on a log axis, on the scale the net learns"
+            to_data_uri(fig),
+            "loss and metric per epoch" if "epoch" in history else "metrics per boosting round",
+            caption="on the scale the model learns",
         )
     )
     if "lr" in history:
         fig, ax = new_figure(7, 2.6)
         plot_learning_rate(history, ax=ax)
         section.blocks.append(Figure(to_data_uri(fig), "learning rate per epoch"))
-    section.blocks.append(table_from_frame(history, caption="per epoch"))
+    section.blocks.append(table_from_frame(history, caption="per epoch" if "epoch" in history else "per round"))
     section.blocks[-1].folded = "the history table"
     return section
 

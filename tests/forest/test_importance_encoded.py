@@ -96,3 +96,60 @@ def test_embedding_forest_maps_columns_to_their_embedding_dimensions(data):
     )
     pd.testing.assert_frame_equal(fast, slow)
     assert list(fast.index) == ["store and kind", "unused", "x"]
+
+
+def blend_cases():
+    net = tk.EmbeddingNetRegressor(**NET, log_target=False, random_state=0)
+    forest = tk.ForestRegressor(10, random_state=0, **ROLES)
+    yield "regression", tk.BlendRegressor([("forest", forest), ("net", net)], weights=[0.3, 0.7]), "rmse"
+    classifiers = [
+        ("forest", tk.ForestClassifier(10, random_state=0, **ROLES)),
+        ("net", tk.EmbeddingNetClassifier(**NET, random_state=0)),
+    ]
+    yield "classification", tk.BlendClassifier(classifiers), "logloss"
+
+
+@pytest.mark.parametrize("task, blend, scoring", list(blend_cases()), ids=["regression", "classification"])
+def test_a_blend_shuffles_every_members_encoded_columns_together(data, task, blend, scoring):
+    X, y = data
+    target = np.where(y > np.median(y), "high", "low") if task == "classification" else y
+    blend.fit(X.iloc[:400], target[:400])
+    assert blend._encoded_view(X.iloc[400:]).data.shape[1] > 2 * len(ROLES["cat_names"])
+    opaque = (OpaqueClassifier if task == "classification" else OpaqueRegressor)(blend)
+    groups = {"store and x": ["store", "x"]}
+    args = dict(scoring=scoring, n_repeats=2, random_state=0, groups=groups)
+    fast = permutation_importance(blend, X.iloc[400:], target[400:], **args).set_index("feature").sort_index()
+    slow = permutation_importance(opaque, X.iloc[400:], target[400:], **args).set_index("feature").sort_index()
+    pd.testing.assert_frame_equal(fast, slow)
+
+
+def test_a_blend_with_a_member_without_a_view_predicts_from_raw_rows(data):
+    from sklearn.linear_model import LinearRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import OneHotEncoder
+
+    X, y = data
+    linear = make_pipeline(OneHotEncoder(handle_unknown="ignore"), LinearRegression())
+    columns = ["store", "kind"]
+    blend = tk.BlendRegressor([("forest", tk.ForestRegressor(10, random_state=0)), ("linear", linear)])
+    blend.fit(X[columns].iloc[:400], y[:400])
+    assert blend._encoded_view(X[columns].iloc[400:]) is None
+    fast = permutation_importance(blend, X[columns].iloc[400:], y[400:], scoring="rmse", random_state=0)
+    slow = permutation_importance(
+        OpaqueRegressor(blend), X[columns].iloc[400:], y[400:], scoring="rmse", random_state=0
+    )
+    pd.testing.assert_frame_equal(fast, slow)
+
+
+def test_a_net_on_the_runs_model_scale_keeps_its_encoded_view(data):
+    from tabkit.pipeline.fitted import OnModelScale
+    from tabkit.prep.target import target_transform
+
+    X, y = data
+    net = tk.EmbeddingNetRegressor(**NET, log_target=True, random_state=0).fit(X.iloc[:400], np.exp(y[:400]))
+    on_log = OnModelScale(net, target_transform("identity"), target_transform("log"))
+    blend = tk.BlendRegressor.from_fitted([("net", on_log)], target_transform="log")
+    fast = permutation_importance(blend, X.iloc[400:], np.exp(y[400:]), scoring="rmse", random_state=0)
+    slow = permutation_importance(OpaqueRegressor(blend), X.iloc[400:], np.exp(y[400:]), scoring="rmse", random_state=0)
+    pd.testing.assert_frame_equal(fast, slow)
+    np.testing.assert_allclose(blend.predict(X.iloc[400:]), net.predict(X.iloc[400:]), rtol=1e-6)

@@ -227,7 +227,14 @@ def test_shipped_specs_are_valid(tmp_path):
     ]
     folder = write_rossmann(make_rossmann(3, seed=0), tmp_path / "rossmann")
     real = load_spec(REPO / "pipelines" / "rossmann.toml", [f"data.path={folder}"])
-    assert [m["kind"] for m in real.models] == ["forest", "embedding_net", "embedding_forest"]
+    assert [m["kind"] for m in real.models] == [
+        "forest",
+        "embedding_net",
+        "embedding_forest",
+        "lightgbm",
+        "ensemble",
+    ]
+    assert real.model("blend")["members"] == ["net", "lightgbm", "forest", "embedding-forest"]
     net = real.model("net")["params"]
     assert net["layers"] == [1000, 500] and net["dropout"] == [0.001, 0.01] and net["emb_dropout"] == 0.04
     assert (net["epochs"], net["lr"], net["weight_decay"], net["batch_size"]) == (5, 3e-3, 0.2, 512)

@@ -104,10 +104,24 @@ def test_negative_losses_stay_on_a_linear_axis_and_the_learning_rate():
         plot_learning_rate(history.drop(columns="lr"))
 
 
+def test_a_boosters_history_is_drawn_per_round():
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=300), "b": rng.normal(size=300)})
+    y = X["a"] * 2 + rng.normal(scale=0.1, size=300)
+    booster = tk.LightGBMRegressor(n_estimators=30, early_stopping_rounds=5)
+    booster.fit(X.iloc[:200], y[:200], X_val=X.iloc[200:], y_val=y[200:])
+    for history in (booster, booster.history_.reset_index()):  # the model, or a run's history.csv
+        ax = plot_history(history).axes[0]
+        assert ax.get_xlabel() == "boosting round"
+        assert [line.get_label() for line in ax.lines] == ["train l2", "valid l2"]
+        np.testing.assert_allclose(ax.lines[1].get_ydata(), booster.history_["valid_l2"])
+        np.testing.assert_array_equal(ax.lines[1].get_xdata(), np.arange(1, len(booster.history_) + 1))
+
+
 @pytest.mark.parametrize(
     "history, message",
     [
-        (pd.DataFrame({"epoch": [1]}), r"history has no column\(s\) \['train_loss'\]"),
+        (pd.DataFrame({"epoch": [1]}), r"history has no column\(s\) \['train_loss'\] \(a net's\) nor 'round'"),
         (pd.DataFrame({"epoch": [], "train_loss": []}), "history has no rows"),
     ],
 )

@@ -324,3 +324,28 @@ def test_not_a_run_folder_is_a_value_error_before_any_file(make, tmp_path):
     with pytest.raises(ValueError, match=re.escape(str(path))):
         build_report(path, out=tmp_path / "reports")
     assert not (tmp_path / "reports").exists()
+
+
+def test_a_boosters_training_rounds_are_drawn(tmp_path):
+    import tabkit as tk
+    from tabkit.datasets import make_rossmann, write_rossmann
+
+    data = write_rossmann(make_rossmann(3, seed=0), tmp_path / "rossmann")
+    booster = {"name": "lightgbm", "kind": "lightgbm", "params": {"n_estimators": 20, "early_stopping_rounds": 5}}
+    spec = {
+        "name": "boosted",
+        "metric": "exp_rmspe",
+        "data": {"source": "rossmann", "path": str(data)},
+        "features": {"log_target": True},
+        "split": {"by": "days", "days": 14},
+        "model": [booster],
+        "output": {"report": False, "importance_rows": 200, "sample_rows": 100},
+    }
+    result = tk.run_pipeline(spec, out_dir=tmp_path / "runs", verbose=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ReportWarning)
+        page = read_page(build_report(result.run_dir, out=tmp_path / "reports"))
+    history = page.part(f"{model_anchor(page, 'lightgbm')}-history")
+    assert len(history.images) == 1 and "per round" in history.joined
+    rounds = pd.read_csv(result.run_dir / "lightgbm" / "history.csv")
+    assert list(rounds.columns) == ["round", "train_l2", "valid_l2"] and rounds["round"].iloc[0] == 1

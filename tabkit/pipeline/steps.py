@@ -1,0 +1,362 @@
+"""The steps of one pipeline run: load -> features -> split -> baseline -> models ->
+explanations -> submission -> report, every artefact written through
+:class:`tabkit.runs.RunWriter` (its layout is in :mod:`tabkit.runs`)."""
+
+from __future__ import annotations
+
+import time
+import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from tabkit import metrics, runs
+from tabkit.pipeline import explain, toml_writer
+from tabkit.pipeline.builders import FeatureSet, build_features
+from tabkit.pipeline.cache import cache_key, cached_features
+from tabkit.pipeline.fitted import FittedModel, Predictions
+from tabkit.pipeline.kinds import FitContext, get_kind
+from tabkit.pipeline.progress import RunLog, format_leaderboard, format_steps
+from tabkit.pipeline.result import RunResult
+from tabkit.pipeline.run_facts import data_facts, model_facts, versions
+from tabkit.pipeline.scoreboard import Scoreboard
+from tabkit.pipeline.scoring import MeanBaseline, baseline_predictions, greater_is_better
+from tabkit.pipeline.seeds import SeedAverage, fit_seeds
+from tabkit.pipeline.spec import Spec
+from tabkit.pipeline.splitting import split_rows
+from tabkit.pipeline.submission import submission_frame
+from tabkit.prep.target import target_transform
+
+
+class RunSteps:
+    """The steps of one run, in order, and the state they share."""
+
+    def __init__(self, spec: Spec, writer: runs.RunWriter, log: RunLog, root: Path):
+        self.spec = spec
+        self.writer = writer
+        self.log = log
+        self.root = root
+        self.metric = spec.metric
+        self.task = spec.task
+        self.transform = target_transform(spec.features["log_target"])
+        self.result = RunResult(run_dir=writer.path, status="running", metric=self.metric)
+        self.models: dict[str, FittedModel] = {}
+        self.test_predictions: dict[str, Predictions] = {}
+        self.scores: Scoreboard | None = None
+        self.metrics: dict[str, Any] = {
+            "spec_name": spec.name,
+            "run_id": writer.run_id,
+            "metric": self.metric,
+            "task": self.task,
+            "steps": {},
+        }
+
+    # -- steps -------------------------------------------------------------------------
+
+    def execute(self) -> None:
+        spec = self.spec
+        self.log(
+            f"run {self.writer.run_id} of spec {spec.name!r}"
+            + (f" ({spec.path})" if spec.path else "")
+            + (f" with {', '.join(spec.overrides)}" if spec.overrides else "")
+        )
+        self.writer.write_text(runs.SPEC, toml_writer.dumps(spec.to_dict()))
+        with self._step("features"):
+            self.features = self._features()
+        with self._step("split"):
+            self._split()
+        with self._step("baseline"):
+            self._baseline()
+        for entry in spec.models:
+            with self._step(f"model:{entry['name']}"):
+                self._fit_model(entry)
+        rows = self._rows_to_explain()
+        for entry in spec.models:
+            if entry["explain"] and (spec.output["importance"] or len(rows)):
+                with self._step(f"explain:{entry['name']}"):
+                    self._explain(entry, rows)
+        if self.split.test is not None and spec.output["submission"] != "none":
+            with self._step("submission"):
+                self._submission()
+        self.log(
+            f"leaderboard (validation {self.metric}):\n"
+            + format_leaderboard(self.result.leaderboard, self.metric)
+            + f"\nsteps: {format_steps(self.result.steps)}"
+        )
+
+    @contextmanager
+    def _step(self, name: str) -> Iterator[None]:
+        started = time.perf_counter()
+        yield
+        seconds = time.perf_counter() - started
+        self.result.steps[name] = self.metrics["steps"][name] = seconds
+        self.writer.step_done(name)
+        self._write_scores()
+
+    def fail(self, exc: BaseException) -> None:
+        """Mark the run failed or interrupted and say so in the log."""
+        status = "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed"
+        self.result.duration_s = self.writer.finish(status, error=exc, traceback=traceback.format_exc())
+        self.result.status = status
+        self.result.error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        self.log(f"run {status} after {self.result.duration_s:.1f}s: {self.result.error}")
+        self.log(f"artefacts of the finished steps are in {self.writer.path}")
+
+    def _features(self) -> FeatureSet:
+        spec = self.spec
+        started = time.perf_counter()
+        if not spec.features["cache"]:
+            self.log("features: building (cache off)")
+            features = build_features(spec.data, spec.features)
+            self.log(f"features: built in {time.perf_counter() - started:.1f}s")
+            return features
+        cache_dir = Path(spec.output["cache"]) if spec.output["cache"] else self.root / ".cache"
+        key = cache_key(spec.data, spec.features)
+        features, hit = cached_features(cache_dir, key, lambda: build_features(spec.data, spec.features))
+        self.result.features_cached = hit
+        took = f"{time.perf_counter() - started:.1f}s"
+        self.log(
+            f"features: loaded from cache {cache_dir / key} in {took} (feature building skipped)"
+            if hit
+            else f"features: built in {took}, cached as {cache_dir / key}"
+        )
+        return features
+
+    def _split(self) -> None:
+        fs, spec = self.features, self.spec
+        self.split = split = split_rows(fs, spec.split, self.transform, spec.features["target_means"], spec.seed)
+        if split.dropped:
+            self._warn(f"log target: dropped {split.dropped} training row(s) with {fs.target} <= 0")
+        if split.target_means is not None:
+            self.writer.write_object(runs.TARGET_MEANS, split.target_means)
+            self.log(f"target means: added {', '.join(split.target_means.names_)} (from the training rows)")
+        self.keys = split.valid[[c for c in fs.keys if c in split.valid.columns]]
+        self.metrics.update(
+            target=fs.target,
+            target_transform=None if self.transform.is_identity else self.transform.name,
+            data=data_facts(spec.data, fs, split, self.task),
+            versions=versions(),
+            baseline=None,
+            models={},
+        )
+        facts = self.metrics["data"]
+
+        def span(dates):
+            return f" {dates[0]}..{dates[1]}" if dates else ""
+
+        self.log(
+            f"split ({spec.split['by']}): {facts['n_train']:,} training rows{span(facts['train_dates'])}, "
+            f"{facts['n_valid']:,} validation rows{span(facts['valid_dates'])}, "
+            f"{facts['n_test']:,} test rows; {len(split.cat_names)} categorical + "
+            f"{len(split.cont_names)} continuous features"
+        )
+        n_sample = min(spec.output["sample_rows"], len(split.valid))
+        sample_rows = np.sort(np.random.default_rng(spec.seed).choice(len(split.valid), n_sample, replace=False))
+        sample = split.X_valid.iloc[sample_rows].reset_index(drop=True)
+        sample["actual"] = split.y_valid[sample_rows]
+        self.writer.write_parquet(runs.VALID_SAMPLE, sample)
+        shown = [c for c in (fs.date, fs.group) if c is not None and c in split.valid.columns]
+        self.scores = Scoreboard(self.metric, split.valid[shown].assign(actual=split.y_valid))
+
+    def _baseline(self) -> None:
+        by = self.spec.baseline["by"] if self.spec.baseline["by"] is not None else self.features.baseline_by
+        started = time.perf_counter()
+        baseline = MeanBaseline(by=list(by), classification=self.task == "classification")
+        baseline.fit(self.split.train, self.split.y_train)
+        fit_seconds = time.perf_counter() - started
+        started = time.perf_counter()
+        predicted = baseline_predictions(baseline, self.split.valid, self.transform)
+        predict_seconds = time.perf_counter() - started
+        if self.split.test is not None:
+            self.test_predictions[runs.BASELINE] = baseline_predictions(baseline, self.split.test, self.transform)
+        self.writer.write_object(runs.model_file(runs.BASELINE), baseline)
+        name = "mean by " + ", ".join(by) if by else "overall mean"
+        value = self._score(predicted)
+        self.metrics["baseline"] = {"name": name, "score": value}
+        self._record(runs.BASELINE, runs.BASELINE, value, fit_seconds, predict_seconds, predicted)
+        self.log(f"baseline ({name}): {self.metric} {value:.5f}")
+
+    def _context(self) -> FitContext:
+        split = self.split
+        return FitContext(
+            task=self.task,
+            metric=self.metric,
+            seed=self.spec.seed,
+            transform=self.transform,
+            X_train=split.X_train,
+            X_valid=split.X_valid,
+            y_train=split.y_train,
+            y_valid=split.y_valid,
+            cat_names=split.cat_names,
+            cont_names=split.cont_names,
+            models=self.models,
+            predictions=self.scores.predictions,
+            log=self.log,
+        )
+
+    def _fit_model(self, entry: dict) -> None:
+        name, kind = entry["name"], get_kind(entry["kind"])
+        ctx = self._context()
+        grid = int(np.prod([len(v) for v in entry["search"].values()])) if entry["search"] else 0
+        self.log(
+            f"model {name} ({kind.name}): fitting on {len(ctx.X_train):,} rows"
+            + (f", searching {grid} candidates" if grid else "")
+        )
+        started = time.perf_counter()
+        seed_scores = None
+        if entry["seeds"]:
+            estimator, seed_scores = fit_seeds(kind, entry, ctx, self.transform, self._score)
+            kind, search = SeedAverage(kind), None
+        else:
+            estimator, search = kind.fit(entry, ctx)
+        fit_seconds = time.perf_counter() - started
+        model = FittedModel(name, kind, estimator, self.task, ctx.fit_transform_for(kind), self.transform)
+        started = time.perf_counter()
+        predicted = model.predict(ctx.X_valid)
+        predict_seconds = time.perf_counter() - started
+        value, note = self._score(predicted), ""
+        override = kind.validation_score(estimator, entry, ctx)
+        if override is not None:
+            in_sample = value
+            value, note = override
+            self.log(
+                f"model {name}: {self.metric} {in_sample:.5f} with weights fitted on every validation row; "
+                f"{value:.5f} {note}"
+            )
+        if self.split.X_test is not None:
+            self.test_predictions[name] = model.predict(self.split.X_test)
+        self.models[name] = model
+        size = self.writer.write_object(runs.model_file(name), kind.stored(estimator, entry))
+        if search is not None:
+            self.writer.write_csv(runs.model_artifact(name, runs.SEARCH), search.results_)
+        history = getattr(estimator, "history_", None)
+        if isinstance(history, pd.DataFrame):
+            named_index = history.index.name is not None  # a booster's rounds
+            self.writer.write_csv(
+                runs.model_artifact(name, runs.HISTORY), history.reset_index() if named_index else history
+            )
+        for file, table in kind.tables(estimator).items():
+            self.writer.write_table(runs.model_artifact(name, file), table)
+        info = model_facts(
+            model,
+            entry,
+            search=search,
+            seed_scores=seed_scores,
+            note=note,
+            score=value,
+            fit_seconds=fit_seconds,
+            predict_seconds=predict_seconds,
+            file_bytes=size,
+            n_train=len(ctx.X_train),
+            n_valid=len(ctx.X_valid),
+        )
+        self.metrics["models"][name] = info
+        self._record(name, kind.name, value, fit_seconds, predict_seconds, predicted, note)
+        self.log(
+            f"model {name}: {self.metric} {value:.5f} (fit {fit_seconds:.1f}s, predict {predict_seconds:.1f}s, "
+            f"{runs.model_file(name)} {size / 1e6:.1f} MB)"
+            + (f", best {info['best_params']}" if search is not None else "")
+        )
+        baseline = self.result.scores[runs.BASELINE]
+        if (value < baseline) if greater_is_better(self.metric) else (value > baseline):
+            self._warn(
+                f"model {name} scores worse than the baseline ({self.metric} {value:.5f} against "
+                f"{baseline:.5f}): check its settings"
+            )
+
+    def _rows_to_explain(self) -> pd.DataFrame:
+        output = self.spec.output
+        models = [m for m in self.scores.ranked_models() if m in self.models]
+        if not models or output["explain_worst"] + output["explain_random"] == 0:
+            return pd.DataFrame({"row": [], "reason": []})
+        best = self.scores.predictions[models[0]]
+        errors = metrics.row_errors(self.metric, self.split.y_valid, self._scored(best), classes=best.classes)
+        return explain.choose_rows(errors, output["explain_worst"], output["explain_random"], self.spec.seed)
+
+    def _explain(self, entry: dict, rows: pd.DataFrame) -> None:
+        name, started = entry["name"], time.perf_counter()
+        explain.explain_model(
+            self.writer,
+            self.models[name],
+            self.split,
+            rows,
+            self.keys,
+            self.spec.output,
+            metric=self.metric,
+            seed=self.spec.seed,
+            log=self.log,
+        )
+        seconds = time.perf_counter() - started
+        self.scores.explained(name, seconds)
+        self.metrics["models"][name]["explain_seconds"] = seconds
+        self.log(f"model {name}: explained in {seconds:.1f}s")
+
+    def _submission(self) -> None:
+        fs, choice = self.features, self.spec.output["submission"]
+        if choice == "best":
+            choice = next(iter(self.scores.ranked_models()), runs.BASELINE)
+        submission = submission_frame(
+            self.split.test,
+            self.test_predictions[choice],
+            id_column=fs.id,
+            target=fs.target,
+            closed=fs.closed,
+            probabilities=self.spec.output["probabilities"],
+        )
+        self.result.submission = self.writer.write_csv(runs.SUBMISSION, submission)
+        self.metrics["submission"] = {
+            "model": choice,
+            "rows": len(submission),
+            "probabilities": self.spec.output["probabilities"],
+        }
+        self.log(f"submission: {len(submission):,} rows from model {choice} -> {self.result.submission}")
+
+    def build_report(self) -> None:
+        from tabkit.report.builder import build_report
+
+        started = time.perf_counter()
+        try:
+            self.result.report = Path(build_report(self.writer.path, out=self.spec.output["reports"]))
+        except Exception as exc:  # the run itself is complete; the report can be rebuilt
+            self.result.error = f"report failed: {type(exc).__name__}: {exc}"
+            self.log(f"{self.result.error}\n{traceback.format_exc()}")
+            return
+        self.result.steps["report"] = time.perf_counter() - started
+        self.log(f"report: {self.result.report} ({self.result.steps['report']:.1f}s)")
+
+    # -- scores and artefacts ----------------------------------------------------------
+
+    def _scored(self, predicted: Predictions) -> np.ndarray:
+        """What the metric reads of predictions: probabilities or values."""
+        return predicted.proba if metrics.METRICS[self.metric].needs == "probabilities" else predicted.values
+
+    def _score(self, predicted: Predictions) -> float:
+        return metrics.score(self.metric, self.split.y_valid, self._scored(predicted), classes=predicted.classes)
+
+    def _warn(self, message: str) -> None:
+        self.result.warnings.append(message)
+        self.log(f"warning: {message}")
+
+    def _record(
+        self,
+        name: str,
+        kind: str,
+        value: float,
+        fit_seconds: float,
+        predict_seconds: float,
+        predicted: Predictions,
+        note: str = "",
+    ) -> None:
+        self.scores.record(name, kind, value, fit_seconds, predict_seconds, predicted, note)
+        self.result.scores[name] = value
+
+    def _write_scores(self) -> None:
+        """Rewrite the score files (after every step, so a failed run keeps what finished)."""
+        if self.scores is not None:
+            self.scores.write(self.writer)
+            self.result.leaderboard = self.scores.leaderboard
+        self.writer.write_json(runs.METRICS, self.metrics)
