@@ -15,3 +15,13 @@ def one_torch_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(threads)
+
+
+@pytest.fixture
+def interruptible():
+    """A ``preexec_fn`` giving a child process the default SIGINT handling: a suite started
+    in the background (``make test &``) ignores SIGINT, its children inherit that, and then
+    Python installs no KeyboardInterrupt handler for Ctrl-C tests to exercise."""
+    import signal
+
+    return lambda: signal.signal(signal.SIGINT, signal.SIG_DFL)

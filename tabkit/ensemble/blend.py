@@ -256,7 +256,8 @@ class BlendClassifier(ClassifierMixin, Blend):
         -------
         ndarray of shape (n_samples,)
         """
-        return self.classes_[self.predict_proba(X).argmax(axis=1)]
+        proba = self.predict_proba(X)  # raises NotFittedError before classes_ is read
+        return self.classes_[proba.argmax(axis=1)]
 
     def _encoded_model(self, outputs) -> EncodedModel:
         def proba(rows):

@@ -117,7 +117,7 @@ def test_cli_reports_a_failed_run_with_exit_1(tmp_path, tiny_forest_spec):
 
 
 @pytest.mark.slow
-def test_ctrl_c_marks_run_interrupted(tmp_path):
+def test_ctrl_c_marks_run_interrupted(tmp_path, interruptible):
     net = {**TINY_NET, "epochs": 200}
     spec = spec_dict(model=[{"name": "net", "kind": "embedding_net", "params": net}], output={"report": False})
     path = write_spec(tmp_path / "tiny.toml", spec)
@@ -129,6 +129,7 @@ def test_ctrl_c_marks_run_interrupted(tmp_path):
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=interruptible,
     )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:

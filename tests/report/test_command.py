@@ -65,7 +65,7 @@ def test_a_failing_report_exits_1_after_writing_the_others(early_run_dir, tmp_pa
 
 
 @pytest.mark.slow
-def test_ctrl_c_ends_with_one_line(run_dir, tmp_path):
+def test_ctrl_c_ends_with_one_line(run_dir, tmp_path, interruptible):
     import shutil
     import signal
     import time
@@ -80,6 +80,7 @@ def test_ctrl_c_ends_with_one_line(run_dir, tmp_path):
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=interruptible,
     )
     time.sleep(4)
     process.send_signal(signal.SIGINT)
