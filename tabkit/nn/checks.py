@@ -27,7 +27,10 @@ def check_layers(layers, dropout) -> tuple[list[int], list[float]]:
         raise ValueError(f"layers must be a sequence of positive integers, got {layers!r}")
     rates = [dropout] * len(layers) if isinstance(dropout, Real) else dropout
     if not isinstance(rates, Sequence) or len(rates) != len(layers):
-        raise ValueError(f"dropout must be a number or one rate per layer ({len(layers)}), got {dropout!r}")
+        raise ValueError(
+            f"dropout must be a number or one rate per layer ({len(layers)} for layers {tuple(layers)}), got "
+            f"{dropout!r}; a single number applies to every layer"
+        )
     for rate in rates:
         check_rate(rate, "dropout")
     return [int(size) for size in layers], [float(rate) for rate in rates]

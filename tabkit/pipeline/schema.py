@@ -17,6 +17,7 @@ REQUIRED = object()
 SOURCES = ("synthetic", "rossmann", "csv", "movielens", "synthetic_ratings")
 BUILDERS = ("rossmann", "auto", "ratings")
 SPLITS = ("test", "days", "fraction", "random")
+DEFAULT_FRACTION = 0.2  # the validation share of by = "fraction" or "random" when the spec gives none
 TYPE_NAMES = {
     str: "a string",
     int: "an integer",
@@ -185,7 +186,11 @@ SCHEMA: dict[str, dict[str, Key]] = {
             example='"fraction"',
         ),
         "days": Key(int, doc="by = days: number of latest days", example="42"),
-        "fraction": Key(float, doc="by = fraction or random: share of the rows, between 0 and 1", example="0.2"),
+        "fraction": Key(
+            float,
+            doc=f"by = fraction or random: share of the rows, between 0 and 1 ({DEFAULT_FRACTION} when absent)",
+            example="0.2",
+        ),
     },
     "baseline": {
         "by": Key(

@@ -44,7 +44,7 @@ from tabkit.metrics import METRICS
 from tabkit.pipeline.builders import BUILDERS
 from tabkit.pipeline.kinds import KINDS, get_kind
 from tabkit.pipeline.overrides import SpecError, apply_overrides
-from tabkit.pipeline.schema import REQUIRED, SCHEMA, SOURCE_KEYS, TYPE_NAMES, Key
+from tabkit.pipeline.schema import DEFAULT_FRACTION, REQUIRED, SCHEMA, SOURCE_KEYS, TYPE_NAMES, Key
 
 __all__ = ["Spec", "SpecError", "load_spec", "validate"]
 RESERVED_MODEL_NAMES = ("baseline", "actual")
@@ -349,7 +349,7 @@ def _check_split(split: dict, data: dict, problems: _Problems) -> None:
             problems.add("split.days", f"must be at least 1, got {split['days']}")
     if by in ("fraction", "random"):
         if split["fraction"] is None:
-            problems.add("split.fraction", f"missing required value for by = {by!r}")
+            split["fraction"] = DEFAULT_FRACTION
         elif not 0 < split["fraction"] < 1:
             problems.add("split.fraction", f"must be between 0 and 1, got {split['fraction']}")
     if by == "test" and data["source"] == "csv" and data["test"] is None:
@@ -382,6 +382,11 @@ def _check_models(models: list[dict], task: str, problems: _Problems) -> None:
                     f"{where}.params.{key}",
                     f"not a parameter of {kind.name} for a {task}" + _did_you_mean(key, sorted(allowed)),
                 )
+        if all(key in allowed for key in model["params"]):
+            try:
+                kind.check_params(model["params"], task)
+            except (TypeError, ValueError) as exc:
+                problems.add(f"{where}.params", str(exc))
         for key, values in model["search"].items():
             if key not in allowed:
                 problems.add(

@@ -487,3 +487,5 @@ def test_data_without_dates_is_split_at_random(tmp_path):
     assert 0.2 < facts["n_valid"] / (facts["n_train"] + facts["n_valid"]) < 0.3
     with pytest.raises(SpecError, match="'fraction' holds out the latest dates and needs data.date"):
         validate(dict(spec, split={"by": "fraction", "fraction": 0.2}))
+    defaulted = validate(dict(spec, split={"by": "random"}))
+    assert defaulted.split["fraction"] == 0.2  # recorded in the run's spec.toml too

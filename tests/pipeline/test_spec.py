@@ -53,6 +53,13 @@ _DELETE = object()
             "did you mean 'n_estimators'?",
         ),
         ("model.1.params", {"log_target": True}, "params.log_target: not a parameter of embedding_net"),
+        (
+            "model.1.params",
+            {"layers": [32]},
+            "model[1] (net).params: dropout must be a number or one rate per layer (1 for layers (32,)), "
+            "got (0.001, 0.01); a single number applies to every layer",
+        ),
+        ("model.1.params", {"emb_dropout": 1.5}, "model[1] (net).params: emb_dropout rates must be numbers in [0, 1)"),
         ("model.2.net", "forest", "'forest' is a forest model, which has no embeddings"),
         ("model.2.search", {"max_features": 0.5}, "search.max_features: must be a non-empty list"),
         ("data.path", "/somewhere", "data.path: applies only to source = 'rossmann' or 'movielens', not 'synthetic'"),
@@ -229,7 +236,7 @@ def test_one_pass_reports_problems_of_every_section(tmp_path):
     raw = {
         "metric": "accuracy",
         "data": {"source": "csv", "train": str(train), "target": "Pricey"},
-        "split": {"by": "fraction"},
+        "split": {"by": "fraction", "fraction": 1.5},
         "model": [{"name": "f", "kind": "random_forest"}],
     }
     with pytest.raises(SpecError) as info:
@@ -239,7 +246,7 @@ def test_one_pass_reports_problems_of_every_section(tmp_path):
     for part in (
         "'random_forest' is not a model kind",
         "has no column 'Pricey'",
-        "split.fraction: missing required value",
+        "split.fraction: must be between 0 and 1, got 1.5",
         "needs data.date; without dates use by = 'random'",
     ):
         assert part in text

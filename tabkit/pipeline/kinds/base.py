@@ -130,10 +130,17 @@ class ModelKind:
     def check_entry(self, entry: dict, earlier: list[dict], task: str, problems) -> None:
         """Checks of the kind's own keys (``problems.add(where, message)``); none by default."""
 
+    def check_params(self, params: dict, task: str) -> None:
+        """Raise ValueError for settings the estimator would refuse when fitting, before any
+        work (estimators with a ``_check_settings``: the nets); nothing for the others."""
+        estimator_class = self.estimator_class(task)
+        if hasattr(estimator_class, "_check_settings"):
+            estimator_class(**_as_params(params))._check_settings()
+
     def make_estimator(self, entry: dict, ctx: FitContext):
         """An unfitted estimator for a model entry: its params (lists as tuples),
         ``random_state`` from the spec's seed unless set, and the input columns."""
-        values = {k: tuple(v) if isinstance(v, list) else v for k, v in entry["params"].items()}
+        values = _as_params(entry["params"])
         values.setdefault("random_state", ctx.seed)
         values.update(self.pipeline_values(entry, ctx))
         return self.estimator_class(ctx.task)(**values)
@@ -262,3 +269,8 @@ def get_kind(name: str) -> ModelKind:
     if name not in KINDS:
         raise KeyError(f"unknown model kind {name!r}; registered kinds: {', '.join(KINDS)}")
     return KINDS[name]
+
+
+def _as_params(params: dict) -> dict:
+    """A spec's params as estimator arguments: TOML lists as tuples."""
+    return {key: tuple(value) if isinstance(value, list) else value for key, value in params.items()}

@@ -44,6 +44,10 @@ class EmbeddingNetKind(ModelKind):
     def check_entry(self, entry: dict, earlier: list[dict], task: str, problems) -> None:
         check_embedding_source(entry, "init_embeddings_from", earlier, problems, required=False)
 
+    def check_params(self, params: dict, task: str) -> None:
+        # y_range = "auto" is replaced by a range when the net is made
+        super().check_params({k: v for k, v in params.items() if not (k == "y_range" and v == "auto")}, task)
+
     def pipeline_values(self, entry: dict, ctx: FitContext) -> dict:
         values = {**super().pipeline_values(entry, ctx), **transferred_embeddings(entry, ctx)}
         if ctx.task == "regression":
