@@ -122,3 +122,24 @@ def split_rows(
         data.cont_names += means.names_
         data.target_means = means
     return data
+
+
+def check_class_target(y_train, y_valid, target: str, metric: str) -> None:
+    """A classification's target holds classes: refuse a numeric target with as many
+    distinct values as a measurement has (a regression given a classification metric),
+    and validation classes that no training row has."""
+    values = pd.Series(y_train)
+    distinct = values.nunique()
+    if pd.api.types.is_numeric_dtype(values) and distinct > max(20, 0.05 * len(values)):
+        raise ValueError(
+            f"metric {metric!r} makes this a classification, but the target {target!r} is numeric with "
+            f"{distinct} distinct values in {len(values)} training rows: for a regression choose a regression "
+            "metric (rmse, mae, rmsle, rmspe)"
+        )
+    unseen = sorted(set(pd.unique(pd.Series(y_valid))) - set(pd.unique(values)), key=str)
+    if unseen:
+        raise ValueError(
+            f"the validation rows hold class(es) of {target!r} that no training row has: {unseen[:10]}"
+            + (f" and {len(unseen) - 10} more" if len(unseen) > 10 else "")
+            + "; merge rare classes or split differently"
+        )

@@ -27,7 +27,7 @@ from tabkit.pipeline.scoreboard import Scoreboard
 from tabkit.pipeline.scoring import MeanBaseline, baseline_predictions, greater_is_better
 from tabkit.pipeline.seeds import SeedAverage, fit_seeds
 from tabkit.pipeline.spec import Spec
-from tabkit.pipeline.splitting import split_rows
+from tabkit.pipeline.splitting import check_class_target, split_rows
 from tabkit.pipeline.submission import submission_frame
 from tabkit.prep.target import target_transform
 
@@ -129,6 +129,8 @@ class RunSteps:
     def _split(self) -> None:
         fs, spec = self.features, self.spec
         self.split = split = split_rows(fs, spec.split, self.transform, spec.features["target_means"], spec.seed)
+        if self.task == "classification":
+            check_class_target(split.y_train, split.y_valid, fs.target, self.metric)
         if split.dropped:
             self._warn(f"log target: dropped {split.dropped} training row(s) with {fs.target} <= 0")
         if split.target_means is not None:

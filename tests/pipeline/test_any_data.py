@@ -30,7 +30,7 @@ from pipeline_helpers import (
 from tabkit.pipeline.kinds import KINDS, ModelKind, register
 from tabkit.pipeline.predict import load_run
 from tabkit.pipeline.reference import spec_reference
-from tabkit.pipeline.runner import run_pipeline
+from tabkit.pipeline.runner import PipelineError, run_pipeline
 from tabkit.pipeline.spec import SpecError, validate
 from tabkit.runs import RunReader
 
@@ -489,3 +489,46 @@ def test_data_without_dates_is_split_at_random(tmp_path):
         validate(dict(spec, split={"by": "fraction", "fraction": 0.2}))
     defaulted = validate(dict(spec, split={"by": "random"}))
     assert defaulted.split["fraction"] == 0.2  # recorded in the run's spec.toml too
+
+
+def test_a_classification_metric_on_a_measured_target_is_refused_before_any_model(tmp_path):
+    from sklearn.datasets import load_diabetes
+
+    frame = load_diabetes(as_frame=True, scaled=False).frame
+    frame.to_csv(tmp_path / "diabetes.csv", index=False)
+    spec = {
+        "metric": "accuracy",
+        "data": {"source": "csv", "train": str(tmp_path / "diabetes.csv"), "target": "target"},
+        "split": {"by": "random"},
+        "model": [{"name": "forest", "kind": "forest", "params": {"n_estimators": 5}}],
+        "output": {"report": False},
+    }
+    with pytest.raises(
+        PipelineError,
+        match=r"metric 'accuracy' makes this a classification, but the target 'target' "
+        r"is numeric with \d+ distinct values in \d+ training rows",
+    ) as info:
+        run_pipeline(spec, out_dir=tmp_path / "runs", verbose=False)
+    assert "model:forest" not in read_json(info.value.result.run_dir / "status.json")["steps_done"]
+
+
+def test_validation_classes_unseen_in_training_are_named(tmp_path):
+    rng = np.random.default_rng(0)
+    n = 200
+    frame = pd.DataFrame({"x": rng.normal(size=n), "when": pd.date_range("2020-01-01", periods=n, freq="D")})
+    frame["band"] = np.where(frame["x"] > 0, "high", "low")
+    frame.loc[n - 3 :, "band"] = "new"  # only in the latest rows: the validation rows
+    frame.to_csv(tmp_path / "bands.csv", index=False)
+    spec = {
+        "metric": "accuracy",
+        "data": {"source": "csv", "train": str(tmp_path / "bands.csv"), "target": "band", "date": "when"},
+        "split": {"by": "fraction"},
+        "model": [{"name": "forest", "kind": "forest", "params": {"n_estimators": 5}}],
+        "output": {"report": False},
+    }
+    with pytest.raises(
+        PipelineError,
+        match=r"validation rows hold class\(es\) of 'band' that no training row has: "
+        r"\['new'\]",
+    ):
+        run_pipeline(spec, out_dir=tmp_path / "runs", verbose=False)
