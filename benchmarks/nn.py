@@ -313,13 +313,14 @@ def speed(args) -> None:
             results[name].append(rows / seconds)
         if args.fastai:
             results["fastai"].append(run_fastai(args.fastai, args.rows, args.batch_size, args.threads))
-        print(
-            f"run {repeat + 1} (load {os.getloadavg()[0]:.2f}): "
-            + ", ".join(f"{name} {values[-1]:,.0f}" for name, values in results.items())
-            + " rows/s",
-            flush=True,
-        )
+        print_run(repeat, results)
     summarise(results)
+
+
+def print_run(repeat: int, results: dict[str, list[float]]) -> None:
+    """One line: the load and each loop's rows per second in this repeat."""
+    latest = ", ".join(f"{name} {values[-1]:,.0f}" for name, values in results.items())
+    print(f"run {repeat + 1} (load {os.getloadavg()[0]:.2f}): {latest} rows/s", flush=True)
 
 
 def summarise(results: dict[str, list[float]]) -> None:
@@ -398,12 +399,7 @@ def rossmann_speed(args) -> None:
                         args.fastai, len(train_rows), args.batch_size, args.threads, frame_file=frame_file, lr=args.lr
                     )
                 )
-            print(
-                f"run {repeat + 1} (load {os.getloadavg()[0]:.2f}): "
-                + ", ".join(f"{name} {values[-1]:,.0f}" for name, values in results.items())
-                + " rows/s",
-                flush=True,
-            )
+            print_run(repeat, results)
     summarise(results)
 
 

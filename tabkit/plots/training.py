@@ -48,13 +48,7 @@ def plot_history(history, *, ax: Axes | None = None, figsize: tuple[float, float
     losses = [c for c in ("train_loss", "valid_loss") if c in history]
     for column in losses:
         ax.plot(history["epoch"], history[column], marker="o", label=column.replace("_", " "))
-    if (history[losses] > 0).all().all():
-        ax.set_yscale("log")
-        ax.yaxis.set_minor_formatter(FuncFormatter(lambda v, _: _minor_label(ax, v)))
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: sig(v)))
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set_xlabel("epoch")
-    ax.set_ylabel("loss")
+    _curve_axes(ax, history[losses], "epoch", "loss")
     handles, labels = ax.get_legend_handles_labels()
     metrics = [col for col in history.columns if col not in NON_CURVE_COLUMNS]
     if metrics:
@@ -78,13 +72,7 @@ def _plot_rounds(history: pd.DataFrame, ax: Axes | None, figsize) -> Figure:
     curves = [col for col in history.columns if col != "round"]
     for column in curves:
         ax.plot(history["round"], history[column], label=column.replace("_", " "))
-    if (history[curves] > 0).all().all():
-        ax.set_yscale("log")
-        ax.yaxis.set_minor_formatter(FuncFormatter(lambda v, _: _minor_label(ax, v)))
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: sig(v)))
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set_xlabel("boosting round")
-    ax.set_ylabel("metric")
+    _curve_axes(ax, history[curves], "boosting round", "metric")
     ax.legend(loc="upper right", frameon=False)
     ax.set_title("Training history")
     finish(ax)
@@ -110,6 +98,18 @@ def plot_learning_rate(history, *, ax: Axes | None = None, figsize: tuple[float,
     ax.set_ylabel("learning rate")
     finish(ax)
     return fig
+
+
+def _curve_axes(ax: Axes, curves: pd.DataFrame, xlabel: str, ylabel: str) -> None:
+    """A log y axis when every value drawn is positive, numbers with 3 significant digits,
+    whole-number x ticks."""
+    if (curves > 0).all().all():
+        ax.set_yscale("log")
+        ax.yaxis.set_minor_formatter(FuncFormatter(lambda v, _: _minor_label(ax, v)))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: sig(v)))
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
 
 
 def _minor_label(ax: Axes, value: float) -> str:
