@@ -1,0 +1,164 @@
+"""The semantic checks of a spec's sections (after the schema's types): sources and
+their files, features, the split, the models and their kinds, the output; each adds what
+it finds to one list of problems, so a spec's mistakes are reported at once."""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any
+
+from tabkit.pipeline.builders import BUILDERS
+from tabkit.pipeline.kinds import get_kind
+from tabkit.pipeline.schema import DEFAULT_FRACTION, SCHEMA, SOURCE_KEYS
+
+
+def describe(value: Any) -> str:
+    return f"{type(value).__name__} {value!r}"
+
+
+def did_you_mean(value: str, choices) -> str:
+    hint = difflib.get_close_matches(str(value), [str(c) for c in choices], n=1, cutoff=0.6)
+    return f"; did you mean {hint[0]!r}?" if hint else ""
+
+
+class Problems(list):
+    """Where and what is wrong, one line each."""
+
+    def add(self, where: str, message: str) -> None:
+        self.append(f"{where}: {message}" if where else message)
+
+
+def check_data(data: dict, problems: Problems) -> None:
+    source = data["source"]
+    mine = set(SOURCE_KEYS[source])
+    for key in dict.fromkeys(k for keys in SOURCE_KEYS.values() for k in keys if k not in mine):
+        if data.get(key) not in (None, SCHEMA["data"][key].default):
+            owners = " or ".join(repr(name) for name, keys in SOURCE_KEYS.items() if key in keys)
+            problems.add(f"data.{key}", f"applies only to source = {owners}, not {source!r}")
+        data[key] = None
+    for key in ("n_stores", "n_users", "n_items"):
+        if key in mine and data[key] < 1:
+            problems.add(f"data.{key}", f"must be at least 1, got {data[key]}")
+    if source in ("rossmann", "movielens") and data["path"] is None:
+        problems.add("data.path", f"missing required value (the folder of the {source} files)")
+    if source == "csv":
+        for key in ("train", "target"):
+            if data[key] is None:
+                problems.add(f"data.{key}", "missing required value for source = 'csv'")
+        if data["test"] is not None and data["id"] is None:
+            problems.add("data.id", "missing required value: the test file's id column")
+        for column, dtype in data["dtypes"].items():
+            if not isinstance(dtype, str):
+                problems.add(f"data.dtypes.{column}", f"must be a dtype name, got {describe(dtype)}")
+
+
+def check_features(data: dict, features: dict, task: str, problems: Problems, check_data: bool) -> None:
+    if features["builder"] is None:
+        features["builder"] = next(b.name for b in BUILDERS.values() if data["source"] in b.sources)
+    for key in ("drop", "cat_names", "cont_names"):
+        values = features[key]
+        if values is not None and not all(isinstance(v, str) for v in values):
+            problems.add(f"features.{key}", "must be a list of column names")
+            return
+    if features["max_card"] < 1:
+        problems.add("features.max_card", f"must be at least 1, got {features['max_card']}")
+    if task == "classification":
+        if features["log_target"]:
+            problems.add("features.log_target", "applies to a regression; the metric makes this run a classification")
+        if features["target_means"]:
+            problems.add(
+                "features.target_means", "needs a regression target; the metric makes this run a classification"
+            )
+    for group in features["target_means"]:
+        keys = [group] if isinstance(group, str) else group
+        if not isinstance(keys, list) or not keys or not all(isinstance(k, str) for k in keys):
+            problems.add(
+                "features.target_means", f"each group must be a column name or a list of them, got {describe(group)}"
+            )
+            return
+    if check_data:
+        BUILDERS[features["builder"]].check_spec(data, features, problems)
+
+
+def check_split(split: dict, data: dict, problems: Problems) -> None:
+    by = split["by"]
+    if by == "days":
+        if split["days"] is None:
+            problems.add("split.days", "missing required value for by = 'days'")
+        elif split["days"] < 1:
+            problems.add("split.days", f"must be at least 1, got {split['days']}")
+    if by in ("fraction", "random"):
+        if split["fraction"] is None:
+            split["fraction"] = DEFAULT_FRACTION
+        elif not 0 < split["fraction"] < 1:
+            problems.add("split.fraction", f"must be between 0 and 1, got {split['fraction']}")
+    if by == "test" and data["source"] == "csv" and data["test"] is None:
+        problems.add("split.by", "'test' needs data.test; use by = 'days', 'fraction' or 'random'")
+    if by != "random" and data["source"] == "csv" and data["date"] is None:
+        problems.add(
+            "split.by", f"{by!r} holds out the latest dates and needs data.date; without dates use by = 'random'"
+        )
+    if split["days"] is not None and by != "days":
+        problems.add("split.days", f"applies only to by = 'days', not {by!r}")
+    if split["fraction"] is not None and by not in ("fraction", "random"):
+        problems.add("split.fraction", f"applies only to by = 'fraction' or 'random', not {by!r}")
+
+
+def check_models(models: list[dict], task: str, problems: Problems) -> None:
+    for i, model in enumerate(models):
+        where = f"model[{i}] ({model['name']})"
+        kind = get_kind(model["kind"])
+        try:
+            allowed = kind.allowed_params(task)
+        except ImportError as exc:
+            problems.add(where, f"model kind {kind.name!r} is not available: {exc}")
+            continue
+        except ValueError as exc:
+            problems.add(f"{where}.kind", str(exc))
+            continue
+        for key in model["params"]:
+            if key not in allowed:
+                problems.add(
+                    f"{where}.params.{key}",
+                    f"not a parameter of {kind.name} for a {task}" + did_you_mean(key, sorted(allowed)),
+                )
+        if all(key in allowed for key in model["params"]):
+            try:
+                kind.check_params(model["params"], task)
+            except (TypeError, ValueError) as exc:
+                problems.add(f"{where}.params", str(exc))
+        for key, values in model["search"].items():
+            if key not in allowed:
+                problems.add(
+                    f"{where}.search.{key}", f"not a parameter of {kind.name}" + did_you_mean(key, sorted(allowed))
+                )
+            elif not isinstance(values, list) or not values:
+                problems.add(f"{where}.search.{key}", f"must be a non-empty list, got {describe(values)}")
+        seeds = model["seeds"]
+        if seeds and (
+            not all(isinstance(v, int) and not isinstance(v, bool) for v in seeds) or len(set(seeds)) != len(seeds)
+        ):
+            problems.add(f"{where}.seeds", f"must be distinct integers, got {seeds!r}")
+        elif seeds and "random_state" in model["params"]:
+            problems.add(f"{where}.seeds", "gives each model its random_state; leave params.random_state out")
+        kind.check_entry(model, models[:i], task, problems)
+
+
+def check_output(output: dict, models: list[dict], task: str, problems: Problems) -> None:
+    names = [m["name"] for m in models]
+    choice = output["submission"]
+    choices = ["best", "none", "baseline", *names]
+    if choice not in choices:
+        problems.add(
+            "output.submission",
+            f'{choice!r} is not "best", "none", "baseline" or a model name' + did_you_mean(choice, choices),
+        )
+    if output["probabilities"] and task != "classification":
+        problems.add("output.probabilities", "applies to a classification; the metric makes this run a regression")
+    for pair in output["dependence_pairs"]:
+        if not (isinstance(pair, list) and len(pair) == 2 and all(isinstance(c, str) for c in pair)):
+            problems.add("output.dependence_pairs", f"each pair must be two column names, got {describe(pair)}")
+    for key in ("explain_worst", "explain_random", "importance_repeats", "importance_rows", "sample_rows"):
+        minimum = 1 if key in ("importance_repeats", "importance_rows", "sample_rows") else 0
+        if output[key] < minimum:
+            problems.add(f"output.{key}", f"must be at least {minimum}, got {output[key]}")
