@@ -17,6 +17,7 @@ from tabkit.runs import RunReader
 
 TOP_FEATURES = 20
 TOP_BIASES = 10
+HISTORY_ROUNDS = 25  # rows of a booster's history table: evenly spaced rounds and the last
 
 
 def model_facts(run: RunReader, name: str, section: Section) -> Section:
@@ -135,7 +136,13 @@ def history_section(run: RunReader, name: str, section: Section) -> Section | No
         fig, ax = new_figure(7, 2.6)
         plot_learning_rate(history, ax=ax)
         section.blocks.append(Figure(to_data_uri(fig), "learning rate per epoch"))
-    section.blocks.append(table_from_frame(history, caption="per epoch" if "epoch" in history else "per round"))
+    if "epoch" in history:
+        section.blocks.append(table_from_frame(history, caption="per epoch"))
+    else:
+        step = -(-len(history) // HISTORY_ROUNDS)
+        shown = history.iloc[sorted({*range(0, len(history), step), len(history) - 1})]
+        caption = "per round" if step == 1 else f"one round in {step} and the last ({len(history)} rounds)"
+        section.blocks.append(table_from_frame(shown, caption=caption))
     section.blocks[-1].folded = "the history table"
     return section
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import html
 import re
+import urllib.parse
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -83,22 +84,24 @@ def read_page(path: Path) -> Page:
     return Page(path.read_text(encoding="utf-8"))
 
 
+def data_bytes(uri: str) -> bytes:
+    """The bytes of a ``data:`` URI: base64 (PNG) or percent-encoded text (SVG)."""
+    header, payload = uri.split(",", 1)
+    if header.endswith(";base64"):
+        return base64.b64decode(payload)
+    assert header == "data:image/svg+xml", header
+    return urllib.parse.unquote(payload).encode("utf-8")
+
+
 def decoded_images(page: Page) -> list[bytes]:
     """The bytes of every ``data:`` image of the page."""
-    images = []
-    for link in page.links:
-        if link.startswith("data:"):
-            header, payload = link.split(",", 1)
-            assert header.endswith(";base64"), header
-            images.append(base64.b64decode(payload))
-    return images
+    return [data_bytes(link) for link in page.links if link.startswith("data:")]
 
 
 def svg_of(image: dict) -> str:
     """The SVG text of an ``<img>`` (its attrs) holding an SVG data URI."""
-    header, payload = image["src"].split(",", 1)
-    assert header == "data:image/svg+xml;base64", header
-    return base64.b64decode(payload).decode("utf-8")
+    assert image["src"].startswith("data:image/svg+xml,"), image["src"][:40]
+    return data_bytes(image["src"]).decode("utf-8")
 
 
 def svg_texts(image: dict) -> list[str]:

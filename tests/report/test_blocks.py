@@ -80,3 +80,31 @@ def test_numeric_columns_are_found_for_alignment_and_sorting():
 
 def test_facts_skip_missing_values():
     assert facts({"a": 1, "b": None, "c": float("nan")}).items == [("a", "1")]
+
+
+def test_an_svg_chart_travels_as_escaped_text_in_a_single_quoted_attribute():
+    import re
+    import urllib.parse
+    from html.parser import HTMLParser
+
+    from matplotlib.figure import Figure as Chart
+
+    from tabkit.report.blocks import Figure
+    from tabkit.report.figures import compact_svg, to_data_uri
+    from tabkit.report.rendering import environment
+
+    chart = Chart()
+    chart.add_subplot().set_title("50% of #1 & 'two' <script>")
+    uri = to_data_uri(chart)
+    header, payload = uri.split(",", 1)
+    assert header == "data:image/svg+xml"
+    assert not {"'", "&", "#", "\n"} & set(payload) and not re.search(r"%(?![0-9A-F]{2})", payload)
+    svg = urllib.parse.unquote(payload)
+    assert svg == compact_svg(svg) and "50% of #1 &amp; 'two' &lt;script&gt;" in svg
+
+    html = environment().from_string('{% from "macros.html" import block %}{{ block(b) }}').render(b=Figure(uri, "a"))
+    sources = []
+    parser = HTMLParser()
+    parser.handle_starttag = lambda tag, attrs: sources.extend([dict(attrs)["src"]] if tag == "img" else [])
+    parser.feed(html)
+    assert sources == [uri]
