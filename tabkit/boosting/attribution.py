@@ -15,9 +15,9 @@ import pandas as pd
 from sklearn.utils.validation import check_is_fitted
 
 from tabkit.boosting.estimators import LightGBMClassifier, LightGBMRegressor
-from tabkit.boosting.inputs import as_frame
 from tabkit.forest.attribution import Explanation
 from tabkit.forest.estimators import encode
+from tabkit.prep.inputs import as_frame
 
 BY = ("feature", "column")
 LINKS = {

@@ -21,9 +21,10 @@ from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
-from tabkit.boosting.inputs import as_frame, check_sample_weight, check_target
+from tabkit.boosting.inputs import check_sample_weight, check_target
 from tabkit.forest.estimators import encode
 from tabkit.prep.encoded import EncodedModel, EncodedView, processor_columns
+from tabkit.prep.inputs import as_frame
 from tabkit.prep.processor import TabularProcessor
 
 _NAME_UNSAFE = re.compile(r"[\s\"',:\[\]{}]")

@@ -1,8 +1,6 @@
-"""Input checks shared by the LightGBM estimators: frames or arrays in, targets checked.
-
-They follow the tabkit forests' rules: a numpy array gets the column names ``x0``, ``x1``,
-...; a model fitted on a DataFrame predicts only from a DataFrame; ``y`` is one-dimensional,
-as long as ``X`` and free of NaN.
+"""Target and sample-weight checks shared by the LightGBM estimators and the blends (the
+tabkit forests' rules): ``y`` is one-dimensional, as long as ``X`` and free of NaN.
+Frames or arrays in: :mod:`tabkit.prep.inputs`.
 """
 
 from __future__ import annotations
@@ -12,34 +10,6 @@ import warnings
 import numpy as np
 import pandas as pd
 from sklearn.exceptions import DataConversionWarning
-from sklearn.utils.validation import check_array
-
-from tabkit.forest.estimators import generated_names
-
-
-def as_frame(estimator, X, *, fitting: bool) -> tuple[pd.DataFrame, bool]:
-    """``X`` as a DataFrame, and whether it came as an array.
-
-    At predict time (``fitting=False``) an array is refused when ``estimator`` was fitted on
-    a DataFrame, and its width must match ``estimator.n_features_in_``.
-    """
-    name = type(estimator).__name__
-    if isinstance(X, pd.DataFrame):
-        if fitting and X.shape[1] == 0:
-            raise ValueError(f"0 feature(s) (shape={X.shape}) while a minimum of 1 is required.")
-        return X, False
-    array = check_array(X, dtype="numeric", ensure_all_finite="allow-nan")
-    if not fitting:
-        if not estimator._fitted_on_array:
-            raise ValueError(
-                f"{name} was fitted on a DataFrame; pass a DataFrame with columns "
-                f"{list(estimator.processor_.feature_names_in_)}"
-            )
-        if array.shape[1] != estimator.n_features_in_:
-            raise ValueError(
-                f"X has {array.shape[1]} features, but {name} is expecting {estimator.n_features_in_} features as input"
-            )
-    return pd.DataFrame(array, columns=generated_names(array.shape[1])), True
 
 
 def check_target(estimator, y, n_rows: int, *, what: str = "y", rows_of: str = "X") -> np.ndarray:

@@ -29,9 +29,9 @@ from tabkit.forest.estimators import (
     ForestClassifier,
     ForestRegressor,
     encode,
-    generated_names,
 )
 from tabkit.forest.saabas import saabas
+from tabkit.prep.inputs import generated_names
 
 SUPPORTED_MODELS = (
     ForestRegressor,

@@ -17,10 +17,11 @@ from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
 from sklearn.exceptions import DataConversionWarning
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_array, check_is_fitted
+from sklearn.utils.validation import check_is_fitted
 
 from tabkit.forest.storage import packed_forest
 from tabkit.prep.encoded import EncodedModel, EncodedView, processor_columns
+from tabkit.prep.inputs import as_frame
 from tabkit.prep.processor import TabularProcessor
 
 FEATURE_DTYPE = np.float32
@@ -29,11 +30,6 @@ FEATURE_DTYPE = np.float32
 def encode(processor: TabularProcessor, X: pd.DataFrame) -> np.ndarray:
     """The forest's input matrix for ``X``: the processor's raw output as float32."""
     return processor.transform(X).to_numpy(FEATURE_DTYPE)
-
-
-def generated_names(n_columns: int) -> list[str]:
-    """Column names given to a numpy array: ``x0``, ``x1``, ..."""
-    return [f"x{i}" for i in range(n_columns)]
 
 
 class _Forest(BaseEstimator):
@@ -129,23 +125,7 @@ class _Forest(BaseEstimator):
         return EncodedView(self._transform(X), processor_columns(self.processor_, X.columns), model)
 
     def _frame(self, X, *, fitting: bool) -> tuple[pd.DataFrame, bool]:
-        if isinstance(X, pd.DataFrame):
-            if fitting and X.shape[1] == 0:
-                raise ValueError(f"0 feature(s) (shape={X.shape}) while a minimum of 1 is required.")
-            return X, False
-        array = check_array(X, dtype="numeric", ensure_all_finite="allow-nan")
-        if not fitting:
-            if not self._fitted_on_array:
-                raise ValueError(
-                    f"{type(self).__name__} was fitted on a DataFrame; pass a DataFrame with "
-                    f"columns {list(self.processor_.feature_names_in_)}"
-                )
-            if array.shape[1] != self.n_features_in_:
-                raise ValueError(
-                    f"X has {array.shape[1]} features, but {type(self).__name__} is expecting "
-                    f"{self.n_features_in_} features as input"
-                )
-        return pd.DataFrame(array, columns=generated_names(array.shape[1])), True
+        return as_frame(self, X, fitting=fitting)
 
     def _check_y(self, y, n_rows: int) -> np.ndarray:
         if y is None:
