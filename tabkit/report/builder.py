@@ -15,7 +15,14 @@ from joblib import Parallel, delayed
 
 import tabkit
 from tabkit.files import write_text
-from tabkit.report import explained_sections, inspection_sections, model_sections, overview_sections, run_sections
+from tabkit.report import (
+    explained_sections,
+    inspection_sections,
+    member_sections,
+    model_sections,
+    overview_sections,
+    run_sections,
+)
 from tabkit.report.blocks import Note, Section
 from tabkit.report.index import run_summary, write_index, write_summary
 from tabkit.report.reading import spec
@@ -42,6 +49,7 @@ RUN_SECTIONS: tuple[tuple[str, str, Builder], ...] = (
 )
 """(title, anchor, builder) of the sections before the models."""
 MODEL_SECTIONS: tuple[tuple[str, str, Builder], ...] = (
+    ("Members", "members", member_sections.members_section),
     ("Permutation importance", "importance", model_sections.importance_section),
     ("Contributions over many rows", "contributions", explained_sections.summary_section),
     ("Explained rows", "waterfalls", explained_sections.waterfall_section),

@@ -350,3 +350,40 @@ def test_a_boosters_training_rounds_are_drawn(tmp_path):
     assert "one round in 3 and the last (60 rounds)" in history.joined  # the folded table
     rounds = pd.read_csv(result.run_dir / "lightgbm" / "history.csv")
     assert list(rounds.columns) == ["round", "train_l2", "valid_l2"] and list(rounds["round"]) == list(range(1, 61))
+
+
+def test_a_blend_shows_its_members_and_a_seed_average_its_seeds(tmp_path):
+    import tabkit as tk
+    from tabkit.datasets import make_rossmann, write_rossmann
+
+    data = write_rossmann(make_rossmann(3, seed=0), tmp_path / "rossmann")
+    models = [
+        {"name": "forest", "kind": "forest", "params": {"n_estimators": 5}, "seeds": [0, 1]},
+        {"name": "lightgbm", "kind": "lightgbm", "params": {"n_estimators": 20}},
+        {"name": "blend", "kind": "ensemble", "members": ["forest", "lightgbm"], "weights": "validation"},
+    ]
+    spec = {
+        "name": "blended",
+        "metric": "exp_rmspe",
+        "data": {"source": "rossmann", "path": str(data)},
+        "features": {"log_target": True},
+        "split": {"by": "days", "days": 14},
+        "model": models,
+        "output": {"report": False, "importance_rows": 200, "sample_rows": 100},
+    }
+    result = tk.run_pipeline(spec, out_dir=tmp_path / "runs", verbose=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ReportWarning)
+        page = read_page(build_report(result.run_dir, out=tmp_path / "reports"))
+    facts = json.loads((result.run_dir / "metrics.json").read_text())["models"]
+    blend = page.part(f"{model_anchor(page, 'blend')}-members").joined
+    weights = facts["blend"]["params"]["weights"]
+    assert sum(weights) == pytest.approx(1)
+    for member, weight in zip(["forest", "lightgbm"], weights):
+        assert f"{member} {fmt(weight)} {fmt(facts[member]['score'])}" in blend
+    predictions = pd.read_parquet(result.run_dir / "valid_predictions.parquet")
+    errors = np.log(predictions[["forest", "lightgbm"]].to_numpy()) - np.log(predictions[["actual"]].to_numpy())
+    assert f"forest 1 {fmt(np.corrcoef(errors.T)[0, 1])}" in blend
+    seeds = page.part(f"{model_anchor(page, 'forest')}-members").joined
+    assert all(f"{seed} {fmt(score)}" in seeds for seed, score in facts["forest"]["seed_scores"].items())
+    assert f"{model_anchor(page, 'lightgbm')}-members" not in page.sections
