@@ -26,7 +26,7 @@ def members_section(run: RunReader, name: str, section: Section) -> Section | No
         table = pd.DataFrame(
             {"member": members, "weight": weights, score: [run.model_info(m).get("score") for m in members]}
         )
-        rule = WEIGHT_RULES.get(info.get("weights"), "given in the spec")
+        rule = WEIGHT_RULES.get(info.get("weights", "equal"), "as given")
         section.blocks.append(table_from_frame(table, caption=f"weights {rule}; each member's own score"))
         errors = member_errors(run, members)
         if errors is not None:
