@@ -15,22 +15,9 @@ from tabkit.boosting import (
 )
 from tabkit.forest.attribution import Explanation
 from tabkit.forest.estimators import ForestRegressor
+from tabkit.prep import dates
 
-DATE_PARTS = {
-    "Year",
-    "Month",
-    "Week",
-    "Day",
-    "Dayofweek",
-    "Dayofyear",
-    "Is_month_end",
-    "Is_month_start",
-    "Is_quarter_end",
-    "Is_quarter_start",
-    "Is_year_end",
-    "Is_year_start",
-    "Elapsed",
-}
+DATE_PARTS = {*dates.DATE_PARTS, "Elapsed"}  # what add_datepart adds
 
 
 def assert_sums_to_prediction(explanation: Explanation) -> None:
