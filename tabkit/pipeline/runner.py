@@ -10,7 +10,7 @@ from typing import Any
 from tabkit import runs
 from tabkit.pipeline.progress import RunLog
 from tabkit.pipeline.result import PipelineError, RunResult
-from tabkit.pipeline.signals import terminate_as_interrupt
+from tabkit.pipeline.signals import interruption, terminate_as_interrupt
 from tabkit.pipeline.spec import Spec, load_spec
 from tabkit.pipeline.steps import RunSteps
 
@@ -67,7 +67,10 @@ def run_pipeline(
         try:
             run.execute()
         except BaseException as exc:
-            run.fail(exc)
+            interrupt = interruption(exc)
+            run.fail(interrupt or exc)
+            if interrupt is not None and interrupt is not exc:
+                raise interrupt from exc
             if isinstance(exc, Exception):
                 raise PipelineError(
                     f"pipeline run failed: {run.result.error} (run folder: {writer.path})", run.result

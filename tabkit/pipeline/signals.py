@@ -15,6 +15,19 @@ class Terminated(KeyboardInterrupt):
     KeyboardInterrupt, so a run is marked interrupted and keeps its finished artefacts."""
 
 
+def interruption(exc: BaseException) -> KeyboardInterrupt | None:
+    """The Ctrl-C or SIGTERM behind ``exc``: itself, or one it was raised from (an
+    interrupt that lands while a class body runs, e.g. during an import, reaches the
+    caller as a RuntimeError caused by it); None for a genuine error."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, KeyboardInterrupt):
+            return exc
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return None
+
+
 @contextmanager
 def terminate_as_interrupt() -> Iterator[None]:
     """While inside, SIGTERM raises :class:`Terminated` in the main thread (elsewhere, and

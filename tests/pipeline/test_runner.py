@@ -146,6 +146,54 @@ def test_ctrl_c_marks_run_interrupted(tmp_path, interruptible):
     assert "model:net" not in status["steps_done"] and status["finished"] is not None
 
 
+class _InterruptsWhenNamed:
+    def __set_name__(self, owner, name):
+        raise KeyboardInterrupt  # Ctrl-C landing while a class body runs (an import, say)
+
+
+class InterruptedInImport:
+    """An estimator whose fit is interrupted while it defines a class: Python hands the
+    interrupt on as a RuntimeError caused by it."""
+
+    def __init__(self, random_state=None):
+        self.random_state = random_state
+
+    def get_params(self, deep=False):
+        return {"random_state": self.random_state}
+
+    def fit(self, X, y):
+        type("Imported", (), {"field": _InterruptsWhenNamed()})
+        return self
+
+
+@pytest.fixture
+def interrupted_kind():
+    from tabkit.pipeline.kinds import KINDS, ModelKind, register
+
+    class InterruptedKind(ModelKind):
+        name = "toy_interrupted"
+        estimators = {"regression": InterruptedInImport}
+
+        def pipeline_params(self, task):
+            return ()
+
+        def pipeline_values(self, entry, ctx):
+            return {}
+
+    register(InterruptedKind())
+    yield
+    KINDS.pop("toy_interrupted")
+
+
+def test_an_interrupt_wrapped_by_python_still_marks_the_run_interrupted(tmp_path, tiny_forest_spec, interrupted_kind):
+    spec = dict(tiny_forest_spec, model=[*tiny_forest_spec["model"], {"name": "late", "kind": "toy_interrupted"}])
+    with pytest.raises(KeyboardInterrupt):
+        run_pipeline(spec, out_dir=tmp_path / "runs", verbose=False)
+    reader = RunReader(only_run(tmp_path / "runs", "tiny"))
+    assert reader.status["status"] == "interrupted" and reader.status["error"] == "KeyboardInterrupt"
+    assert "model:forest" in reader.status["steps_done"] and (reader.path / "models" / "forest.joblib").is_file()
+
+
 def test_overrides_apply_to_the_run(tmp_path, tiny_forest_spec):
     result = run_pipeline(
         tiny_forest_spec,
