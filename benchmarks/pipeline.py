@@ -31,7 +31,7 @@ def main() -> None:
     args = parser.parse_args()
 
     from tabkit import runs
-    from tabkit.pipeline.progress import format_leaderboard, format_steps
+    from tabkit.pipeline.steps.progress import format_leaderboard, format_steps
     from tabkit.pipeline.runner import run_pipeline
 
     spec, overrides = args.spec, list(args.overrides)

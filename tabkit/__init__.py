@@ -24,8 +24,8 @@ _PUBLIC_NAMES = {
     "ForestClassifier": "tabkit.forest.estimators",
     "permutation_importance": "tabkit.forest.importance",
     "redundant_features": "tabkit.forest.redundancy",
-    "contributions": "tabkit.forest.attribution",
-    "Explanation": "tabkit.forest.attribution",
+    "contributions": "tabkit.explain",
+    "Explanation": "tabkit.explanation",
     "plot_waterfall": "tabkit.plots",
     "plot_importance": "tabkit.plots",
     "plot_dendrogram": "tabkit.plots",
@@ -68,6 +68,7 @@ _SUBMODULES = {
     "runs",
     "boosting",
     "ensemble",
+    "explain",
 }
 
 __all__ = sorted(_PUBLIC_NAMES) + sorted(_SUBMODULES) + ["__version__"]

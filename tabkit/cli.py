@@ -13,7 +13,12 @@ from importlib import import_module
 
 import tabkit
 
-COMMAND_MODULES = ("tabkit.datasets.command", "tabkit.pipeline.command", "tabkit.report.command")
+COMMAND_MODULES = (
+    "tabkit.datasets.command",
+    "tabkit.pipeline.command",
+    "tabkit.pipeline.spec.command",
+    "tabkit.report.command",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

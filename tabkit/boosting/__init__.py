@@ -1,7 +1,6 @@
 """Gradient boosting (LightGBM) on the shared preprocessing, and its per-row attribution.
 
-The names are imported on first use, so ``tabkit.boosting.inputs`` (shared input checks)
-does not import LightGBM.
+The names are imported on first use, so ``import tabkit.boosting`` does not import LightGBM.
 """
 
 from __future__ import annotations

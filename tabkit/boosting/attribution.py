@@ -15,8 +15,8 @@ import pandas as pd
 from sklearn.utils.validation import check_is_fitted
 
 from tabkit.boosting.estimators import LightGBMClassifier, LightGBMRegressor
-from tabkit.forest.attribution import Explanation
-from tabkit.forest.estimators import encode
+from tabkit.explanation import Explanation
+from tabkit.prep.fit_inputs import encode
 from tabkit.prep.inputs import as_frame
 
 BY = ("feature", "column")

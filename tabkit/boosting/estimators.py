@@ -12,18 +12,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from numbers import Integral, Real
 
 import lightgbm
 import numpy as np
 import pandas as pd
 from joblib import effective_n_jobs
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+from sklearn.utils._param_validation import Interval
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
-from tabkit.boosting.inputs import check_sample_weight, check_target
-from tabkit.forest.estimators import encode
 from tabkit.prep.encoded import EncodedModel, EncodedView, processor_columns
+from tabkit.prep.fit_inputs import check_sample_weight, check_target, encode
 from tabkit.prep.inputs import as_frame
 from tabkit.prep.processor import TabularProcessor
 
@@ -43,6 +44,28 @@ class _LightGBM(BaseEstimator):
     """Shared fitting and input handling of the tabkit LightGBM estimators."""
 
     _model_class: type
+    _parameter_constraints: dict = {
+        "n_estimators": [Interval(Integral, 1, None, closed="left")],
+        "learning_rate": [Interval(Real, 0.0, None, closed="neither")],
+        "num_leaves": [Interval(Integral, 2, None, closed="left")],
+        "max_depth": [Integral],
+        "min_child_samples": [Interval(Integral, 1, None, closed="left")],
+        "subsample": [Interval(Real, 0.0, 1.0, closed="right")],
+        "subsample_freq": [Interval(Integral, 0, None, closed="left")],
+        "colsample_bytree": [Interval(Real, 0.0, 1.0, closed="right")],
+        "reg_alpha": [Interval(Real, 0.0, None, closed="left")],
+        "reg_lambda": [Interval(Real, 0.0, None, closed="left")],
+        "max_cat_to_onehot": [Interval(Integral, 1, None, closed="left")],
+        "cat_smooth": [Interval(Real, 0.0, None, closed="left")],
+        "objective": [str, None],
+        "early_stopping_rounds": [Interval(Integral, 1, None, closed="left"), None],
+        "n_jobs": [Integral, None],
+        "random_state": ["random_state"],
+        "verbose": [Integral],
+        "cat_names": ["array-like", None],
+        "cont_names": ["array-like", None],
+        "max_card": [Interval(Integral, 1, None, closed="left")],
+    }
 
     def __init__(
         self,
@@ -109,6 +132,7 @@ class _LightGBM(BaseEstimator):
         -------
         self
         """
+        self._validate_params()
         frame, from_array = as_frame(self, X, fitting=True)
         labels = check_target(self, y, len(frame))
         y = self._model_target(labels, labels)
@@ -198,13 +222,6 @@ class _LightGBM(BaseEstimator):
             index=pd.Index(self.processor_.get_feature_names_out(), name="feature"),
             name="importance",
         )
-
-    def _tabkit_contributions(self, X, *, by: str = "feature"):
-        """The hook :func:`tabkit.contributions` dispatches to: LightGBM's own TreeSHAP values
-        (see :func:`tabkit.boosting.lightgbm_contributions`)."""
-        from tabkit.boosting.attribution import lightgbm_contributions
-
-        return lightgbm_contributions(self, X, by=by)
 
     def _transform(self, X) -> np.ndarray:
         check_is_fitted(self, "model_")

@@ -10,7 +10,6 @@ the explained rows visit; this module checks the input and shapes the ``Explanat
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -24,13 +23,10 @@ from sklearn.ensemble import (
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 from sklearn.utils.validation import check_array, check_is_fitted
 
-from tabkit.forest.estimators import (
-    FEATURE_DTYPE,
-    ForestClassifier,
-    ForestRegressor,
-    encode,
-)
+from tabkit.explanation import Explanation
+from tabkit.forest.estimators import ForestClassifier, ForestRegressor
 from tabkit.forest.saabas import saabas
+from tabkit.prep.fit_inputs import FEATURE_DTYPE, encode
 from tabkit.prep.inputs import generated_names
 
 SUPPORTED_MODELS = (
@@ -47,75 +43,6 @@ METHODS = ("saabas", "treeshap")
 BY = ("feature", "column")
 
 
-@dataclass
-class Explanation:
-    """Per-row attribution of a model's predictions.
-
-    For a regressor, ``bias + values.sum(axis=1) == prediction``. For a classifier every
-    field is per class: ``values`` is a dict ``class -> DataFrame`` and
-    ``bias[c] + values[c].sum(axis=1) == prediction[c]`` (probabilities).
-
-    Attributes
-    ----------
-    prediction : Series or DataFrame
-        The model's prediction per row (a DataFrame rows x classes for classifiers).
-    bias : float or Series
-        The expected value every row starts from (a Series per class for classifiers).
-    values : DataFrame or dict of class to DataFrame
-        Contributions, rows x features (or source columns when ``by="column"``).
-    data : DataFrame
-        The explained rows' values of the same features (category labels, not codes),
-        for labels such as ``Promo = 1``.
-    by : {"feature", "column"}
-        Whether ``values`` is per model feature or folded onto source columns.
-    method : {"saabas", "treeshap"}
-        How the contributions were computed.
-    classes : list or None
-        Class labels for a classifier, None for a regressor.
-    link : {"identity", "logistic", "softmax", "exp"}
-        How ``prediction`` (the scale the contributions add up on) becomes the model's
-        output: ``"identity"`` for forests (values and probabilities) and regressors on
-        squared error; a gradient-boosted model's raw scores need ``"logistic"`` (binary:
-        each class's column is its log-odds), ``"softmax"`` (multiclass) or ``"exp"``
-        (Poisson, gamma, Tweedie).
-    """
-
-    prediction: pd.Series | pd.DataFrame
-    bias: float | pd.Series
-    values: pd.DataFrame | dict
-    data: pd.DataFrame
-    by: str = "feature"
-    method: str = "saabas"
-    classes: list | None = field(default=None)
-    link: str = "identity"
-
-    def for_class(self, label) -> Explanation:
-        """The single-output explanation of one class's probability.
-
-        Parameters
-        ----------
-        label
-            A class label of the classifier.
-
-        Returns
-        -------
-        Explanation
-        """
-        if self.classes is None:
-            raise ValueError("for_class: this explanation is of a regressor, it has no classes")
-        if label not in self.classes:
-            raise ValueError(f"for_class: unknown class {label!r}; classes are {self.classes}")
-        return Explanation(
-            prediction=self.prediction[label].rename("prediction"),
-            bias=float(self.bias[label]),
-            values=self.values[label],
-            data=self.data,
-            by=self.by,
-            method=self.method,
-            link=self.link,
-        )
-
-
 def contributions(
     model,
     X,
@@ -129,8 +56,8 @@ def contributions(
     Parameters
     ----------
     model : ForestRegressor, ForestClassifier, or a fitted scikit-learn RandomForest*,
-        ExtraTrees* or DecisionTree* model; a tabkit LightGBM model is explained by its
-        own TreeSHAP (:func:`tabkit.lightgbm_contributions`, ``method`` ignored)
+        ExtraTrees* or DecisionTree* model (:func:`tabkit.contributions` takes any tabkit
+        model that explains rows)
     X : DataFrame or array-like
         Rows to explain: a DataFrame for a tabkit forest (the raw columns it was fitted
         on); an array (or a DataFrame of its features) for a scikit-learn model.
@@ -160,8 +87,6 @@ def contributions(
         raise ValueError(f"method must be one of {METHODS}, got {method!r}")
     if by not in BY:
         raise ValueError(f"by must be one of {BY}, got {by!r}")
-    if hasattr(model, "_tabkit_contributions"):  # models that explain themselves (LightGBM)
-        return model._tabkit_contributions(X, by=by)
     if not isinstance(model, SUPPORTED_MODELS):
         raise TypeError(
             "contributions supports tabkit forests and scikit-learn RandomForest*, ExtraTrees* "

@@ -4,11 +4,13 @@ column is replaced by its embedding vectors before the forest sees it."""
 from __future__ import annotations
 
 import re
+from numbers import Integral
 
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, clone, is_classifier
 from sklearn.exceptions import NotFittedError
+from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils.validation import check_is_fitted
 
 
@@ -35,6 +37,13 @@ class EmbeddingForest(BaseEstimator):
         Per categorical column, the mean and the principal axes its embedding is projected
         on (only with ``components``).
     """
+
+    _parameter_constraints: dict = {
+        "net": [HasMethods(["fit", "transform"]), None],
+        "forest": [HasMethods(["fit", "predict"]), None],
+        "components": [Interval(Integral, 1, None, closed="left"), None],
+        "codes": ["boolean"],
+    }
 
     def __init__(self, net=None, forest=None, components: int | None = None, codes: bool = False):
         self.net = net
@@ -70,6 +79,7 @@ class EmbeddingForest(BaseEstimator):
 
     def fit(self, X: pd.DataFrame, y) -> EmbeddingForest:
         """Fit the net (unless it is fitted already), then the forest on its embeddings."""
+        self._validate_params()
         if self.net is None or self.forest is None:
             raise ValueError("EmbeddingForest needs both a net and a forest")
         try:

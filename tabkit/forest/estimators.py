@@ -8,34 +8,52 @@ swap ``forest_`` for another forest over the same features (e.g. its first k tre
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
+from numbers import Integral
 
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
-from sklearn.exceptions import DataConversionWarning
+from sklearn.utils._param_validation import Interval, RealNotInt, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
 from tabkit.forest.storage import packed_forest
 from tabkit.prep.encoded import EncodedModel, EncodedView, processor_columns
+from tabkit.prep.fit_inputs import check_target, encode
 from tabkit.prep.inputs import as_frame
 from tabkit.prep.processor import TabularProcessor
-
-FEATURE_DTYPE = np.float32
-
-
-def encode(processor: TabularProcessor, X: pd.DataFrame) -> np.ndarray:
-    """The forest's input matrix for ``X``: the processor's raw output as float32."""
-    return processor.transform(X).to_numpy(FEATURE_DTYPE)
 
 
 class _Forest(BaseEstimator):
     """Shared fitting and input handling of the tabkit forests."""
 
     _forest_class: type
+    _parameter_constraints: dict = {
+        "n_estimators": [Interval(Integral, 1, None, closed="left")],
+        "max_features": [
+            Interval(RealNotInt, 0.0, 1.0, closed="right"),
+            Interval(Integral, 1, None, closed="left"),
+            StrOptions({"sqrt", "log2"}),
+            None,
+        ],
+        "min_samples_leaf": [
+            Interval(Integral, 1, None, closed="left"),
+            Interval(RealNotInt, 0.0, 1.0, closed="neither"),
+        ],
+        "max_samples": [
+            Interval(Integral, 1, None, closed="left"),
+            Interval(RealNotInt, 0.0, 1.0, closed="right"),
+            None,
+        ],
+        "oob_score": ["boolean"],
+        "n_jobs": [Integral, None],
+        "random_state": ["random_state"],
+        "cat_names": ["array-like", None],
+        "cont_names": ["array-like", None],
+        "max_card": [Interval(Integral, 1, None, closed="left")],
+    }
 
     def __init__(
         self,
@@ -78,8 +96,9 @@ class _Forest(BaseEstimator):
         -------
         self
         """
+        self._validate_params()
         frame, from_array = self._frame(X, fitting=True)
-        y = self._check_y(y, len(frame))
+        y = check_target(self, y, len(frame))
         y = self._check_target(y)
         self.processor_ = TabularProcessor(self.cat_names, self.cont_names, max_card=self.max_card).fit(frame)
         self.forest_ = self._forest_class(
@@ -126,26 +145,6 @@ class _Forest(BaseEstimator):
 
     def _frame(self, X, *, fitting: bool) -> tuple[pd.DataFrame, bool]:
         return as_frame(self, X, fitting=fitting)
-
-    def _check_y(self, y, n_rows: int) -> np.ndarray:
-        if y is None:
-            raise ValueError(f"{type(self).__name__} requires y to be passed, but the target y is None")
-        values = np.asarray(y)
-        if values.ndim == 2 and values.shape[1] == 1:
-            warnings.warn(
-                "A column-vector y was passed when a 1d array was expected; it is raveled.",
-                DataConversionWarning,
-                stacklevel=3,
-            )
-            values = values.ravel()
-        if values.ndim != 1:
-            raise ValueError(f"y must be one-dimensional, got shape {values.shape}")
-        if len(values) != n_rows:
-            raise ValueError(f"X has {n_rows} rows but y has {len(values)}")
-        n_missing = int(pd.isna(values).sum())
-        if n_missing:
-            raise ValueError(f"y has {n_missing} missing (NaN) value(s); drop those rows before fitting")
-        return values
 
     def __getstate__(self):
         state = dict(super().__getstate__())  # a copy: the estimator itself keeps its trees

@@ -90,10 +90,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from tabkit.pipeline.progress import format_leaderboard
     from tabkit.pipeline.runner import PipelineError, run_pipeline
-    from tabkit.pipeline.signals import Terminated, end_as_signalled
     from tabkit.pipeline.spec import SpecError
+    from tabkit.pipeline.steps.progress import format_leaderboard
+    from tabkit.signals import Terminated, end_as_signalled
 
     try:
         result = run_pipeline(args.spec, overrides=args.overrides, out_dir=args.out, verbose=not args.quiet)

@@ -19,11 +19,11 @@ except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib
 
 from tabkit import runs
-from tabkit.pipeline.builders import BUILDERS
-from tabkit.pipeline.fitted import FittedModel, Predictions
 from tabkit.pipeline.kinds import get_kind
+from tabkit.pipeline.models.fitted import FittedModel, Predictions
 from tabkit.pipeline.spec import Spec, validate
-from tabkit.pipeline.submission import submission_frame
+from tabkit.pipeline.steps.features import new_rows
+from tabkit.pipeline.steps.submission import submission_frame
 from tabkit.prep.target import TargetTransform, target_transform
 
 
@@ -71,7 +71,7 @@ class LoadedRun:
         """Build the run's features for new rows (a file, a folder or tables, as the
         run's builder reads them) and add the run's target means."""
         spec = self.spec
-        frame = BUILDERS[spec.features["builder"]].new_rows(spec.data, spec.features, data)
+        frame = new_rows(spec.data, spec.features, data)
         if self.reader.has(runs.TARGET_MEANS):
             frame = self.reader.load(runs.TARGET_MEANS).transform(frame)
         missing = [c for c in self.feature_names if c not in frame.columns]

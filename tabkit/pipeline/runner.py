@@ -8,11 +8,11 @@ from pathlib import Path
 from typing import Any
 
 from tabkit import runs
-from tabkit.pipeline.progress import RunLog
-from tabkit.pipeline.result import PipelineError, RunResult
-from tabkit.pipeline.signals import interruption, terminate_as_interrupt
 from tabkit.pipeline.spec import Spec, load_spec
-from tabkit.pipeline.steps import RunSteps
+from tabkit.pipeline.steps.progress import RunLog
+from tabkit.pipeline.steps.result import PipelineError, RunResult
+from tabkit.pipeline.steps.run import RunSteps
+from tabkit.signals import interruption, terminate_as_interrupt
 
 __all__ = ["PipelineError", "RunResult", "run_pipeline"]
 
@@ -53,7 +53,7 @@ def run_pipeline(
         ``__cause__`` (the original error) say more.
     KeyboardInterrupt
         After marking the run interrupted (Ctrl-C, or SIGTERM as
-        :class:`tabkit.pipeline.signals.Terminated`).
+        :class:`tabkit.signals.Terminated`).
     """
     if isinstance(spec, Spec):
         if overrides:

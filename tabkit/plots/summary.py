@@ -14,7 +14,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 from pandas.api import types
 
-from tabkit.forest.attribution import Explanation
+from tabkit.explanation import Explanation
 from tabkit.inspection.grids import real_mask
 from tabkit.plots.style import MUTED, SMALL_FONT, WIDTH, finish, target_axes
 from tabkit.plots.units import percent_effect, sig, transform_of

@@ -11,7 +11,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator, NullLocator
 
-from tabkit.forest.attribution import Explanation
+from tabkit.explanation import Explanation
 from tabkit.plots.style import ACTUAL, FALL, RISE, SMALL_FONT, TOTAL, WIDTH, finish, target_axes
 from tabkit.plots.units import percent, sig, signed, transform_of
 

@@ -27,9 +27,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from tabkit.pipeline.signals import end_as_signalled
     from tabkit.report.builder import ReportError, build_reports
     from tabkit.runs import find_runs
+    from tabkit.signals import end_as_signalled
 
     if args.jobs == 0 or args.jobs < -1:
         print(f"tabkit report: --jobs must be a positive number or -1, got {args.jobs}")

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from tabkit import runs
-from tabkit.forest.attribution import Explanation
+from tabkit.explanation import Explanation
 from tabkit.plots import plot_contribution_summary, plot_tree_spread, plot_waterfall
 from tabkit.plots.units import percent_effect, sig
 from tabkit.report.blocks import Figure, Section, Table, amount

@@ -13,7 +13,7 @@ from tabkit.boosting import (
     LightGBMRegressor,
     lightgbm_contributions,
 )
-from tabkit.forest.attribution import Explanation
+from tabkit.explanation import Explanation
 from tabkit.forest.estimators import ForestRegressor
 from tabkit.prep import dates
 
@@ -155,12 +155,14 @@ def test_missing_columns_are_named(regressor, sales_valid):
         lightgbm_contributions(regressor, sales_valid[0].drop(columns="Promo"))
 
 
-def test_dispatch_hook_is_lightgbm_contributions(classifier, sales_valid):
+def test_the_explain_front_folds_lightgbm_contributions_by_column(classifier, sales_valid):
+    from tabkit.explain import contributions
+
     X = sales_valid[0].head(50)
-    through_hook = classifier._tabkit_contributions(X, by="column")
+    through_front = contributions(classifier, X, by="column")
     direct = lightgbm_contributions(classifier, X, by="column")
     for label in classifier.classes_:
-        pd.testing.assert_frame_equal(through_hook.values[label], direct.values[label])
+        pd.testing.assert_frame_equal(through_front.values[label], direct.values[label])
 
 
 def test_tk_contributions_dispatches_to_lightgbm(regressor, sales_valid):

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from tabkit.pipeline import toml_writer
+import tomli_w
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -51,7 +51,7 @@ def spec_dict(**changes) -> dict:
 
 def write_spec(path: Path, spec: dict) -> Path:
     """Write a spec mapping as a TOML file."""
-    path.write_text(toml_writer.dumps(spec), encoding="utf-8")
+    path.write_text(tomli_w.dumps(spec), encoding="utf-8")
     return path
 
 

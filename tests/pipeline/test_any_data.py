@@ -29,7 +29,7 @@ from pipeline_helpers import (
 
 from tabkit.pipeline.kinds import KINDS, ModelKind, register
 from tabkit.pipeline.predict import load_run
-from tabkit.pipeline.reference import spec_reference
+from tabkit.pipeline.spec.reference import spec_reference
 from tabkit.pipeline.runner import PipelineError, run_pipeline
 from tabkit.pipeline.spec import SpecError, validate
 from tabkit.runs import RunReader
@@ -462,7 +462,7 @@ def test_sigterm_marks_the_run_interrupted(tmp_path):
 
 def test_spec_reference_page_is_up_to_date():
     page = (REPO / "docs" / "spec.md").read_text(encoding="utf-8")
-    assert page == spec_reference(), "regenerate it: python -m tabkit.pipeline.reference docs/spec.md"
+    assert page == spec_reference(), "regenerate it: python -m tabkit.pipeline.spec.reference docs/spec.md"
 
 
 def test_data_without_dates_is_split_at_random(tmp_path):

@@ -1,4 +1,4 @@
-"""The explain step's inspection artefacts (tabkit.pipeline.inspection_step): partial dependence,
+"""The explain step's inspection artefacts (tabkit.pipeline.steps.inspection): partial dependence,
 2-d maps, embedding maps and the contribution sample, checked against brute-force
 predictions of the fitted models in the target's units; and that a run explains the same
 rows in every model."""
@@ -17,12 +17,12 @@ from tabkit.forest.attribution import contributions
 from tabkit.forest.estimators import ForestClassifier, ForestRegressor
 from tabkit.inspection import embedding_map, training_density
 from tabkit.inspection.dependence import AVERAGE_ROW
-from tabkit.pipeline import explain
-from tabkit.pipeline.fitted import FittedModel
-from tabkit.pipeline.inspection_step import write_inspection
+from tabkit.pipeline.steps import explain
+from tabkit.pipeline.models.fitted import FittedModel
+from tabkit.pipeline.steps.inspection import write_inspection
 from tabkit.pipeline.kinds import get_kind
 from tabkit.pipeline.runner import run_pipeline
-from tabkit.pipeline.splitting import SplitData
+from tabkit.pipeline.steps.splitting import SplitData
 from tabkit.prep.target import TargetTransform
 from tabkit.runs import RunReader, RunWriter
 
@@ -161,7 +161,7 @@ def test_contribution_sample_explains_the_first_sample_rows(inspected, split, fo
 
 
 def test_contribution_sample_rows_spread_over_a_large_sample(split, forest, tmp_path, monkeypatch):
-    monkeypatch.setattr("tabkit.pipeline.inspection_step.SAMPLE_ROWS", 10)
+    monkeypatch.setattr("tabkit.pipeline.steps.inspection.SAMPLE_ROWS", 10)
     writer = _writer(tmp_path, split, forest, "exp_rmspe")
     index = write_inspection(writer, forest, split, {}, seed=0)
     positions = index["contribution_sample"]["positions"]

@@ -25,7 +25,7 @@ from pipeline_helpers import (
     write_spec,
 )
 
-from tabkit.pipeline.builders import build_features
+from tabkit.pipeline.steps.features import build_features
 from tabkit.pipeline.runner import PipelineError, run_pipeline
 from tabkit.pipeline.spec import SpecError, validate
 from tabkit.runs import RunReader
@@ -396,7 +396,7 @@ def test_embedding_forest_on_principal_components_and_codes(tmp_path, tiny_fores
 
 def test_a_net_reports_the_same_metric_fitted_directly_or_through_a_spec(tmp_path, tiny_forest_spec):
     import tabkit as tk
-    from tabkit.pipeline.splitting import split_rows
+    from tabkit.pipeline.steps.splitting import split_rows
     from tabkit.prep.target import target_transform
 
     params = {**TINY_NET, "y_range": None}

@@ -5,9 +5,8 @@ from __future__ import annotations
 import pytest
 from pipeline_helpers import REPO, run_cli, spec_dict, write_spec
 
-from tabkit.pipeline import toml_writer
-from tabkit.pipeline.overrides import apply_overrides, parse_override
-from tabkit.pipeline.spec import SpecError, load_spec, validate
+from tabkit.pipeline.spec.overrides import apply_overrides, parse_override
+from tabkit.pipeline.spec import SpecError, dumps, load_spec, validate
 
 try:
     import tomllib
@@ -44,7 +43,7 @@ _DELETE = object()
         ("metric", _DELETE, "metric: missing required value"),
         ("model.0.kind", _DELETE, "model[0].kind: missing required value"),
         ("metric", "rmspee", "'rmspee' is not one of"),
-        ("data.source", "kaggle", "data.source: 'kaggle' is not one of synthetic, rossmann, csv"),
+        ("data.source", "kaggle", "data.source: 'kaggle' is not a data source (sources: csv, movielens, rossmann"),
         ("model.0.kind", "forrest", "did you mean 'forest'?"),
         (
             "model.0.params",
@@ -62,7 +61,7 @@ _DELETE = object()
         ("model.1.params", {"emb_dropout": 1.5}, "model[1] (net).params: emb_dropout rates must be numbers in [0, 1)"),
         ("model.2.net", "forest", "'forest' is a forest model, which has no embeddings"),
         ("model.2.search", {"max_features": 0.5}, "search.max_features: must be a non-empty list"),
-        ("data.path", "/somewhere", "data.path: applies only to source = 'rossmann' or 'movielens', not 'synthetic'"),
+        ("data.path", "/somewhere", "data.path: applies only to source = 'movielens' or 'rossmann', not 'synthetic'"),
         ("split.by", "days", "split.days: missing required value for by = 'days'"),
         ("split.fraction", 0.2, "split.fraction: applies only to by = 'fraction'"),
         ("output.submission", "forst", "did you mean 'forest'?"),
@@ -117,7 +116,7 @@ def test_defaults_are_filled():
     assert spec.output["runs"] == "runs" and spec.output["submission"] == "best"
     assert spec.split == {"by": "test", "days": None, "fraction": None}
     assert spec.models[0]["search"] == {} and spec.models[0]["explain"] is True
-    assert spec.data["path"] is None and spec.task == "regression"
+    assert spec.data == {"source": "synthetic", "n_stores": 8, "seed": 1} and spec.task == "regression"
 
 
 @pytest.mark.parametrize(
@@ -170,30 +169,8 @@ def test_load_spec_applies_overrides(tmp_path):
 
 def test_spec_round_trips_through_toml(tmp_path):
     spec = load_spec(REPO / "pipelines" / "rossmann-synthetic.toml")
-    again = validate(tomllib.loads(toml_writer.dumps(spec.to_dict())))
+    again = validate(tomllib.loads(dumps(spec)))
     assert again.to_dict() == spec.to_dict()
-
-
-def test_toml_writer_values():
-    text = toml_writer.dumps(
-        {
-            "a": 1,
-            "b": 'x"y',
-            "c": [1.5, True],
-            "d": None,
-            "t": {"k": {"z": 1}},
-            "arr": [{"n": 1, "p": {"q": [1, 2]}}, {"n": 2}],
-            "odd key": 0.1,
-        }
-    )
-    assert tomllib.loads(text) == {
-        "a": 1,
-        "b": 'x"y',
-        "c": [1.5, True],
-        "t": {"k": {"z": 1}},
-        "arr": [{"n": 1, "p": {"q": [1, 2]}}, {"n": 2}],
-        "odd key": 0.1,
-    }
 
 
 @pytest.mark.parametrize(

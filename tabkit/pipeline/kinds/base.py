@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from tabkit import runs
+from tabkit.pipeline.models.scoring import OriginalScaleScorer
 from tabkit.prep.target import TargetTransform
 
 TASKS = ("regression", "classification")
@@ -86,7 +87,7 @@ class ModelKind:
         The estimator class per task, or its ``"module:Class"`` (imported on first use, so
         declaring a kind costs nothing); a task absent here is refused by the spec check.
     entry_keys : dict of str to Key
-        Extra keys of the kind's ``[[model]]`` table (see :mod:`tabkit.pipeline.schema`).
+        Extra keys of the kind's ``[[model]]`` table (see :mod:`tabkit.pipeline.spec.schema`).
     provides : tuple of str
         Capabilities later models can build on (``"embeddings"``).
     learns_target_transform : bool
@@ -132,10 +133,13 @@ class ModelKind:
 
     def check_params(self, params: dict, task: str) -> None:
         """Raise ValueError for settings the estimator would refuse when fitting, before any
-        work (estimators with a ``_check_settings``: the nets); nothing for the others."""
-        estimator_class = self.estimator_class(task)
-        if hasattr(estimator_class, "_check_settings"):
-            estimator_class(**_as_params(params))._check_settings()
+        work: its declared parameter constraints (scikit-learn's ``_parameter_constraints``)
+        and, for the nets, their own ``_check_settings``."""
+        estimator = self.estimator_class(task)(**_as_params(params))
+        if getattr(estimator, "_parameter_constraints", None):
+            estimator._validate_params()
+        if hasattr(estimator, "_check_settings"):
+            estimator._check_settings()
 
     def make_estimator(self, entry: dict, ctx: FitContext):
         """An unfitted estimator for a model entry: its params (lists as tuples),
@@ -169,8 +173,13 @@ class ModelKind:
 
     def explain_rows(self, model, X: pd.DataFrame):
         """Per-row contributions (an :class:`tabkit.Explanation`) of ``X``, on the scale the
-        model learns; only for kinds with ``explains_rows``."""
-        raise NotImplementedError(f"model kind {self.name!r} does not explain rows")
+        model learns, from :func:`tabkit.explain.contributions`; only for kinds with
+        ``explains_rows``."""
+        if not self.explains_rows:
+            raise NotImplementedError(f"model kind {self.name!r} does not explain rows")
+        from tabkit.explain import contributions
+
+        return contributions(model, X)
 
     def saved_params(self, model) -> dict:
         """The parameters recorded in ``metrics.json``."""
@@ -203,7 +212,6 @@ def embedding_frame(embeddings: dict[str, pd.DataFrame]) -> pd.DataFrame:
 
 def fit_or_search(estimator, entry: dict, ctx: FitContext, kind: ModelKind, X_fit: pd.DataFrame, X_val: pd.DataFrame):
     """Fit ``estimator`` on ``X_fit``, or search ``entry["search"]`` scored on ``X_val``."""
-    from tabkit.pipeline.scoring import OriginalScaleScorer
     from tabkit.search.validation_search import ValidationSearch
 
     y_fit, y_val = ctx.targets_for(kind)

@@ -4,8 +4,8 @@ are the forest's."""
 
 from __future__ import annotations
 
+from tabkit.pipeline.keys import Key
 from tabkit.pipeline.kinds.base import FitContext, ModelKind, check_embedding_source, fit_or_search, register
-from tabkit.pipeline.schema import Key
 
 
 class EmbeddingForestKind(ModelKind):
@@ -53,12 +53,6 @@ class EmbeddingForestKind(ModelKind):
             inputs.transform(ctx.X_valid),
         )
         return EmbeddingForest.from_fitted(inputs.net_, forest, **options), search
-
-    def explain_rows(self, model, X):
-        from tabkit.forest.attribution import contributions
-        from tabkit.pipeline.explain import fold_explanation
-
-        return fold_explanation(contributions(model.forest_, model.transform(X)), model.source_of)
 
     def saved_params(self, model) -> dict:
         return model.forest_.get_params(deep=False)

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from tabkit.pipeline.keys import Key
 from tabkit.pipeline.kinds.base import FitContext, ModelKind, check_embedding_source, register, transferred_embeddings
-from tabkit.pipeline.schema import Key
 
 TRANSFER_KEY = {
     "init_embeddings_from": Key(

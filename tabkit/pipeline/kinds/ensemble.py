@@ -14,8 +14,8 @@ import copy
 
 import numpy as np
 
+from tabkit.pipeline.keys import Key
 from tabkit.pipeline.kinds.base import FitContext, ModelKind, get_kind, register
-from tabkit.pipeline.schema import Key
 
 WEIGHTS = ("equal", "validation")
 
@@ -103,7 +103,7 @@ class EnsembleKind(ModelKind):
 
     def stored(self, model, entry: dict):
         """The blend with each member replaced by a reference to its own file in the run."""
-        from tabkit.pipeline.fitted import OnModelScale
+        from tabkit.pipeline.models.fitted import OnModelScale
         from tabkit.runs import ModelReference
 
         def reference(member, name: str):

@@ -15,10 +15,5 @@ class ForestKind(ModelKind):
     }
     explains_rows = True
 
-    def explain_rows(self, model, X):
-        from tabkit.forest.attribution import contributions
-
-        return contributions(model, X)
-
 
 register(ForestKind())

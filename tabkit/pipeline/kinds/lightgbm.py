@@ -20,10 +20,5 @@ class LightGBMKind(ModelKind):
     def fit_params(self, entry: dict, ctx: FitContext) -> dict:
         return {"X_val": ctx.X_valid, "y_val": ctx.targets_for(self)[1]}
 
-    def explain_rows(self, model, X):
-        from tabkit.boosting.attribution import lightgbm_contributions
-
-        return lightgbm_contributions(model, X)
-
 
 register(LightGBMKind())

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
 
-from tabkit.pipeline.kinds import ModelKind
 from tabkit.prep.encoded import EncodedModel, EncodedView
 from tabkit.prep.target import TargetTransform
+
+if TYPE_CHECKING:
+    from tabkit.pipeline.kinds import ModelKind
 
 
 @dataclass

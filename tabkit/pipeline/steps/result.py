@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from tabkit.pipeline.scoreboard import LEADERBOARD_COLUMNS
+from tabkit.pipeline.steps.scoreboard import LEADERBOARD_COLUMNS
 
 
 @dataclass

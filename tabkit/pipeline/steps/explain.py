@@ -10,9 +10,9 @@ import numpy as np
 import pandas as pd
 
 from tabkit import runs
-from tabkit.pipeline.fitted import FittedModel
-from tabkit.pipeline.inspection_step import write_inspection
-from tabkit.pipeline.scoring import OriginalScaleScorer
+from tabkit.pipeline.models.fitted import FittedModel
+from tabkit.pipeline.models.scoring import OriginalScaleScorer
+from tabkit.pipeline.steps.inspection import write_inspection
 
 ROW_COLUMNS = ("row", "reason", "class", "actual", "prediction", "bias", "prediction_std")
 """The columns of ``contributions.csv`` before the features (``class`` only for a
@@ -99,22 +99,6 @@ def importance(
         n_jobs=1,
         random_state=seed,
     )
-
-
-def fold_explanation(explanation, source_of: Callable[[str], str]):
-    """Sum the contributions of features that come from one source column (embedding
-    dimensions of a category) onto that column; returns a new Explanation."""
-    from dataclasses import replace
-
-    def fold(values: pd.DataFrame) -> pd.DataFrame:
-        sources = list(dict.fromkeys(source_of(c) for c in values.columns))
-        return values.T.groupby(source_of).sum().T[sources]
-
-    values = explanation.values
-    folded = {k: fold(v) for k, v in values.items()} if isinstance(values, dict) else fold(values)
-    columns = (next(iter(folded.values())) if isinstance(folded, dict) else folded).columns
-    data = explanation.data.reindex(columns=columns)
-    return replace(explanation, values=folded, data=data, by="column")
 
 
 def contributions_table(model: FittedModel, X: pd.DataFrame, y: np.ndarray, rows: pd.DataFrame) -> pd.DataFrame:

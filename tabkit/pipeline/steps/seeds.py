@@ -9,8 +9,8 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from tabkit.pipeline.fitted import FittedModel, OnModelScale, Predictions
 from tabkit.pipeline.kinds import FitContext, ModelKind
+from tabkit.pipeline.models.fitted import FittedModel, OnModelScale, Predictions
 
 
 class SeedAverage(ModelKind):

@@ -15,20 +15,22 @@ import numpy as np
 import pandas as pd
 
 from tabkit import metrics, runs
-from tabkit.pipeline import explain, toml_writer
-from tabkit.pipeline.builders import FeatureSet, build_features
-from tabkit.pipeline.cache import cache_key, cached_features
-from tabkit.pipeline.fitted import FittedModel, Predictions
+from tabkit.pipeline.features import FeatureSet
 from tabkit.pipeline.kinds import FitContext, get_kind
-from tabkit.pipeline.progress import RunLog, format_leaderboard, format_steps
-from tabkit.pipeline.result import RunResult
-from tabkit.pipeline.run_facts import data_facts, model_facts, versions
-from tabkit.pipeline.scoreboard import Scoreboard
-from tabkit.pipeline.scoring import MeanBaseline, baseline_predictions, greater_is_better
-from tabkit.pipeline.seeds import SeedAverage, fit_seeds
-from tabkit.pipeline.spec import Spec
-from tabkit.pipeline.splitting import check_class_target, split_rows
-from tabkit.pipeline.submission import submission_frame
+from tabkit.pipeline.models.fitted import FittedModel, Predictions
+from tabkit.pipeline.models.scoring import MeanBaseline, baseline_predictions, greater_is_better
+from tabkit.pipeline.sources import get_source
+from tabkit.pipeline.spec import Spec, dumps
+from tabkit.pipeline.steps import explain
+from tabkit.pipeline.steps.cache import cache_key, cached_features
+from tabkit.pipeline.steps.facts import data_facts, model_facts, versions
+from tabkit.pipeline.steps.features import build_features
+from tabkit.pipeline.steps.progress import RunLog, format_leaderboard, format_steps
+from tabkit.pipeline.steps.result import RunResult
+from tabkit.pipeline.steps.scoreboard import Scoreboard
+from tabkit.pipeline.steps.seeds import SeedAverage, fit_seeds
+from tabkit.pipeline.steps.splitting import check_class_target, split_rows
+from tabkit.pipeline.steps.submission import submission_frame
 from tabkit.prep.target import target_transform
 
 
@@ -64,7 +66,7 @@ class RunSteps:
             + (f" ({spec.path})" if spec.path else "")
             + (f" with {', '.join(spec.overrides)}" if spec.overrides else "")
         )
-        self.writer.write_text(runs.SPEC, toml_writer.dumps(spec.to_dict()))
+        self.writer.write_text(runs.SPEC, dumps(spec))
         with self._step("features"):
             self.features = self._features()
         with self._step("split"):
@@ -108,15 +110,19 @@ class RunSteps:
 
     def _features(self) -> FeatureSet:
         spec = self.spec
+
+        def build() -> FeatureSet:
+            return build_features(spec.data, spec.features)
+
         started = time.perf_counter()
         if not spec.features["cache"]:
             self.log("features: building (cache off)")
-            features = build_features(spec.data, spec.features)
+            features = build()
             self.log(f"features: built in {time.perf_counter() - started:.1f}s")
             return features
         cache_dir = Path(spec.output["cache"]) if spec.output["cache"] else self.root / ".cache"
-        key = cache_key(spec.data, spec.features)
-        features, hit = cached_features(cache_dir, key, lambda: build_features(spec.data, spec.features))
+        key = cache_key(get_source(spec.data["source"]), spec.data, spec.features)
+        features, hit = cached_features(cache_dir, key, build)
         self.result.features_cached = hit
         took = f"{time.perf_counter() - started:.1f}s"
         self.log(

@@ -1,49 +1,20 @@
 """Every key of a pipeline spec: its type, default, choices, meaning and an example.
 
-``SCHEMA`` is the single source of the spec format: :mod:`tabkit.pipeline.spec` validates
-against it and :func:`reference` renders it as the spec reference (``docs/spec.md``; a test
-keeps that page in sync). A model kind adds the keys of its own ``[[model]]`` tables through
-``ModelKind.entry_keys``.
+``SCHEMA`` declares the sections every spec has: :mod:`tabkit.pipeline.spec.loading`
+validates against it, and :mod:`tabkit.pipeline.spec.reference` renders it, with each data
+source's ``[data]`` keys (``DataSource.keys``) and each model kind's own ``[[model]]`` keys
+(``ModelKind.entry_keys``), as the spec reference (``docs/spec.md``) and as a JSON Schema.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
-
 from tabkit.metrics import METRICS
+from tabkit.pipeline.keys import REQUIRED, Key
 
-REQUIRED = object()
-SOURCES = ("synthetic", "rossmann", "csv", "movielens", "synthetic_ratings")
-BUILDERS = ("rossmann", "auto", "ratings")
+__all__ = ["DEFAULT_FRACTION", "SCHEMA", "SPLITS"]
+
 SPLITS = ("test", "days", "fraction", "random")
 DEFAULT_FRACTION = 0.2  # the validation share of by = "fraction" or "random" when the spec gives none
-TYPE_NAMES = {
-    str: "a string",
-    int: "an integer",
-    float: "a number",
-    bool: "true or false",
-    list: "a list",
-    dict: "a table",
-}
-
-
-@dataclass(frozen=True)
-class Key:
-    """One spec key: accepted types, default (``REQUIRED`` when it must be given), choices,
-    what it means and an example value (TOML)."""
-
-    types: type | tuple[type, ...]
-    default: Any = None
-    choices: tuple = ()
-    doc: str = ""
-    example: str = ""
-
-    @property
-    def type_tuple(self) -> tuple[type, ...]:
-        """The accepted Python types."""
-        return self.types if isinstance(self.types, tuple) else (self.types,)
-
 
 SCHEMA: dict[str, dict[str, Key]] = {
     "": {
@@ -78,67 +49,13 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "source": Key(
             str,
             REQUIRED,
-            SOURCES,
-            "synthetic (generated Rossmann tables), rossmann (Kaggle's Rossmann files), csv "
-            "(any table as CSV files), movielens (MovieLens ratings files) or "
-            "synthetic_ratings (generated ratings from known factors)",
-            '"csv"',
-        ),
-        "path": Key(
-            str,
-            doc="rossmann: the folder holding Kaggle's train.csv, test.csv, store.csv "
-            "and the external tables; movielens: the folder holding u.data + u.item "
-            "(100k) or ratings.csv + movies.csv (latest-small)",
-            example='"data/raw/rossmann"',
-        ),
-        "n_stores": Key(int, 50, doc="synthetic: number of stores", example="20"),
-        "n_users": Key(int, 943, doc="synthetic_ratings: number of users", example="300"),
-        "n_items": Key(int, 1682, doc="synthetic_ratings: number of items", example="500"),
-        "seed": Key(int, 0, doc="synthetic, synthetic_ratings: the generator's seed", example="1"),
-        "train": Key(
-            str, doc="csv: the training file (features, date and target)", example='"data/raw/bulldozers/Train.csv"'
-        ),
-        "test": Key(
-            str,
-            doc="csv: the file to predict for the submission (features, date, id); "
-            "optional: without it there is no submission and split.by cannot be "
-            '"test"',
-            example='"data/raw/bulldozers/Test.csv"',
-        ),
-        "target": Key(str, doc="csv: the column to predict", example='"SalePrice"'),
-        "id": Key(
-            str,
-            doc="csv: the test file's id column (the submission's first column); required with data.test",
-            example='"SalesID"',
-        ),
-        "date": Key(
-            str,
-            doc="csv: the date column: parsed as dates (text or datetime values; "
-            "numbers are refused unless date_format says how to read them), "
-            "used for the time split and turned into date parts; optional with "
-            'split.by = "random" (data without dates)',
-            example='"saledate"',
-        ),
-        "date_format": Key(
-            str,
-            doc="csv: how to read the date column: a strftime format "
-            '(e.g. "%m/%d/%Y %H:%M"), or "unix_s" / "unix_ms" for numbers '
-            "of seconds or milliseconds since 1970; time zones are "
-            "converted to UTC and dropped",
-            example='"%Y%m%d"',
-        ),
-        "dtypes": Key(dict, {}, doc="csv: column -> pandas dtype used when reading", example='{ UsageBand = "str" }'),
-        "drop_missing_target": Key(
-            bool,
-            False,
-            doc="csv: drop training rows whose target is missing (otherwise they are an error)",
-            example="true",
+            doc="where the rows come from: a registered data source (below, each with its own keys)",
+            example='"csv"',
         ),
     },
     "features": {
         "builder": Key(
             str,
-            choices=BUILDERS,
             doc="rossmann (fastai's Rossmann features), auto (date parts of the date "
             "column, column roles by type and cardinality) or ratings (user, item and "
             "rating); defaults to the source's own",
@@ -263,52 +180,3 @@ SCHEMA: dict[str, dict[str, Key]] = {
     },
 }
 """Section -> key -> :class:`Key`; ``""`` is the top level."""
-
-SOURCE_KEYS = {
-    "synthetic": ("n_stores", "seed"),
-    "rossmann": ("path",),
-    "movielens": ("path",),
-    "synthetic_ratings": ("n_users", "n_items", "seed"),
-    "csv": ("train", "test", "target", "id", "date", "date_format", "dtypes", "drop_missing_target"),
-}
-"""The ``[data]`` keys each source reads (the others must be left out)."""
-
-
-def _default_text(key: Key) -> str:
-    if key.default is REQUIRED:
-        return "required"
-    if key.default is None:
-        return "-"
-    if isinstance(key.default, bool):
-        return "true" if key.default else "false"
-    if isinstance(key.default, str):
-        return f'"{key.default}"'
-    return str(key.default)
-
-
-def reference(model_keys: dict[str, dict[str, Key]] | None = None) -> str:
-    """The spec reference as Markdown: one table per section (every key, its type, default,
-    meaning and example), then each model kind's extra keys."""
-    parts = [
-        "# Pipeline spec reference",
-        "",
-        "Generated from `tabkit/pipeline/schema.py`; see the README for a walk-through.",
-        "",
-    ]
-    titles = {"": "Top level", "model": "[[model]] (one table per model)"}
-    for section, keys in SCHEMA.items():
-        parts += _table(titles.get(section, f"[{section}]"), keys)
-    for kind, keys in (model_keys or {}).items():
-        if keys:
-            parts += _table(f'[[model]] keys of kind = "{kind}"', keys)
-    return "\n".join(parts).rstrip() + "\n"
-
-
-def _table(title: str, keys: dict[str, Key]) -> list[str]:
-    rows = [f"## {title}", "", "| key | type | default | meaning | example |", "|---|---|---|---|---|"]
-    for name, key in keys.items():
-        kind = " or ".join(TYPE_NAMES[t] for t in key.type_tuple)
-        meaning = key.doc + (f" (one of: {', '.join(map(str, key.choices))})" if key.choices else "")
-        example = f"`{name} = {key.example}`" if key.example else ""
-        rows.append(f"| `{name}` | {kind} | {_default_text(key)} | {meaning} | {example} |")
-    return rows + [""]

@@ -1,6 +1,7 @@
-"""Target and sample-weight checks shared by the LightGBM estimators and the blends (the
-tabkit forests' rules): ``y`` is one-dimensional, as long as ``X`` and free of NaN.
-Frames or arrays in: :mod:`tabkit.prep.inputs`.
+"""What the tree models (forests, LightGBM) and the blends check and build when they fit:
+the target (one-dimensional, as long as ``X``, free of NaN), row weights, and the float32
+matrix the trees read from the fitted processor. Frames or arrays in:
+:mod:`tabkit.prep.inputs`.
 """
 
 from __future__ import annotations
@@ -10,6 +11,18 @@ import warnings
 import numpy as np
 import pandas as pd
 from sklearn.exceptions import DataConversionWarning
+
+from tabkit.prep.processor import TabularProcessor
+
+__all__ = ["FEATURE_DTYPE", "check_sample_weight", "check_target", "encode"]
+
+FEATURE_DTYPE = np.float32
+"""The dtype of the trees' input matrix."""
+
+
+def encode(processor: TabularProcessor, X: pd.DataFrame) -> np.ndarray:
+    """The trees' input matrix for ``X``: the fitted processor's raw output as float32."""
+    return processor.transform(X).to_numpy(FEATURE_DTYPE)
 
 
 def check_target(estimator, y, n_rows: int, *, what: str = "y", rows_of: str = "X") -> np.ndarray:

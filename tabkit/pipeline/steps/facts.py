@@ -11,17 +11,9 @@ import numpy as np
 import pandas as pd
 
 import tabkit
-from tabkit.pipeline.builders import FeatureSet
-from tabkit.pipeline.splitting import SplitData
-
-
-def describe_source(data: dict) -> str:
-    """One line naming the data of a spec's ``[data]``."""
-    if data["source"] == "synthetic":
-        return f"synthetic Rossmann (n_stores={data['n_stores']}, seed={data['seed']})"
-    if data["source"] == "rossmann":
-        return f"Kaggle Rossmann files in {data['path']}"
-    return f"csv {data['train']}" + (f" + {data['test']}" if data["test"] else "")
+from tabkit.pipeline.features import FeatureSet
+from tabkit.pipeline.sources import get_source
+from tabkit.pipeline.steps.splitting import SplitData
 
 
 def data_facts(data: dict, features: FeatureSet, split: SplitData, task: str) -> dict:
@@ -35,7 +27,7 @@ def data_facts(data: dict, features: FeatureSet, split: SplitData, task: str) ->
 
     classes = np.unique(split.y_train).tolist() if task == "classification" else None
     return {
-        "source": describe_source(data),
+        "source": get_source(data["source"]).describe(data),
         "n_train": len(split.train),
         "n_valid": len(split.valid),
         "n_test": 0 if split.test is None else len(split.test),

@@ -11,9 +11,7 @@ try:
 except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib
 
-
-class SpecError(ValueError):
-    """A pipeline spec that cannot be run; the message lists every problem found."""
+from tabkit.pipeline.keys import SpecError, describe
 
 
 def parse_override(text: str) -> tuple[str, Any]:
@@ -54,7 +52,7 @@ def _set_path(raw: dict, key: str, value: Any) -> None:
         if child is None:
             child = node[part] = {}
         if not isinstance(child, (dict, list)):
-            raise SpecError(f"--set {key}: {here} is {_describe(child)}, not a table")
+            raise SpecError(f"--set {key}: {here} is {describe(child)}, not a table")
         node = child
     if isinstance(node, list):
         raise SpecError(f"--set {key}: name a model's key, e.g. model.<name>.params.n_estimators")
@@ -69,7 +67,3 @@ def _model_entry(models: list, part: str, key: str) -> dict:
             return model
     names = [m.get("name") for m in models if isinstance(m, dict)]
     raise SpecError(f"--set {key}: no model named {part!r} (models: {', '.join(map(str, names))})")
-
-
-def _describe(value: Any) -> str:
-    return f"{type(value).__name__} {value!r}"

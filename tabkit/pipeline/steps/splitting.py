@@ -9,7 +9,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from tabkit.pipeline.builders import FeatureSet
+from tabkit.pipeline.features import FeatureSet
 from tabkit.prep.split import time_split
 from tabkit.prep.target import TargetTransform
 from tabkit.prep.target_means import TargetMeans

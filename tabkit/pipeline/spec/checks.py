@@ -4,57 +4,33 @@ it finds to one list of problems, so a spec's mistakes are reported at once."""
 
 from __future__ import annotations
 
-import difflib
-from typing import Any
-
-from tabkit.pipeline.builders import BUILDERS
+from tabkit.pipeline.features import BUILDERS
+from tabkit.pipeline.keys import Problems, describe, did_you_mean
 from tabkit.pipeline.kinds import get_kind
-from tabkit.pipeline.schema import DEFAULT_FRACTION, SCHEMA, SOURCE_KEYS
+from tabkit.pipeline.sources import DataSource
+from tabkit.pipeline.spec.schema import DEFAULT_FRACTION
+
+__all__ = ["check_features", "check_models", "check_output", "check_split"]
 
 
-def describe(value: Any) -> str:
-    return f"{type(value).__name__} {value!r}"
-
-
-def did_you_mean(value: str, choices) -> str:
-    hint = difflib.get_close_matches(str(value), [str(c) for c in choices], n=1, cutoff=0.6)
-    return f"; did you mean {hint[0]!r}?" if hint else ""
-
-
-class Problems(list):
-    """Where and what is wrong, one line each."""
-
-    def add(self, where: str, message: str) -> None:
-        self.append(f"{where}: {message}" if where else message)
-
-
-def check_data(data: dict, problems: Problems) -> None:
-    source = data["source"]
-    mine = set(SOURCE_KEYS[source])
-    for key in dict.fromkeys(k for keys in SOURCE_KEYS.values() for k in keys if k not in mine):
-        if data.get(key) not in (None, SCHEMA["data"][key].default):
-            owners = " or ".join(repr(name) for name, keys in SOURCE_KEYS.items() if key in keys)
-            problems.add(f"data.{key}", f"applies only to source = {owners}, not {source!r}")
-        data[key] = None
-    for key in ("n_stores", "n_users", "n_items"):
-        if key in mine and data[key] < 1:
-            problems.add(f"data.{key}", f"must be at least 1, got {data[key]}")
-    if source in ("rossmann", "movielens") and data["path"] is None:
-        problems.add("data.path", f"missing required value (the folder of the {source} files)")
-    if source == "csv":
-        for key in ("train", "target"):
-            if data[key] is None:
-                problems.add(f"data.{key}", "missing required value for source = 'csv'")
-        if data["test"] is not None and data["id"] is None:
-            problems.add("data.id", "missing required value: the test file's id column")
-        for column, dtype in data["dtypes"].items():
-            if not isinstance(dtype, str):
-                problems.add(f"data.dtypes.{column}", f"must be a dtype name, got {describe(dtype)}")
-
-
-def check_features(data: dict, features: dict, task: str, problems: Problems, check_data: bool) -> None:
+def check_features(
+    source: DataSource, data: dict, features: dict, task: str, problems: Problems, read_files: bool
+) -> None:
     if features["builder"] is None:
-        features["builder"] = next(b.name for b in BUILDERS.values() if data["source"] in b.sources)
+        features["builder"] = source.builders[0]
+    elif features["builder"] not in BUILDERS:
+        problems.add(
+            "features.builder",
+            f"{features['builder']!r} is not a feature builder (builders: {', '.join(BUILDERS)})"
+            + did_you_mean(features["builder"], BUILDERS),
+        )
+        return
+    elif features["builder"] not in source.builders:
+        problems.add(
+            "features.builder",
+            f"{features['builder']!r} does not read source = {source.name!r} (it feeds {', '.join(source.builders)})",
+        )
+        return
     for key in ("drop", "cat_names", "cont_names"):
         values = features[key]
         if values is not None and not all(isinstance(v, str) for v in values):
@@ -76,11 +52,11 @@ def check_features(data: dict, features: dict, task: str, problems: Problems, ch
                 "features.target_means", f"each group must be a column name or a list of them, got {describe(group)}"
             )
             return
-    if check_data:
-        BUILDERS[features["builder"]].check_spec(data, features, problems)
+    if read_files:
+        BUILDERS[features["builder"]].check(data, features, source.columns(data), problems)
 
 
-def check_split(split: dict, data: dict, problems: Problems) -> None:
+def check_split(split: dict, source: DataSource, data: dict, problems: Problems) -> None:
     by = split["by"]
     if by == "days":
         if split["days"] is None:
@@ -92,9 +68,14 @@ def check_split(split: dict, data: dict, problems: Problems) -> None:
             split["fraction"] = DEFAULT_FRACTION
         elif not 0 < split["fraction"] < 1:
             problems.add("split.fraction", f"must be between 0 and 1, got {split['fraction']}")
-    if by == "test" and data["source"] == "csv" and data["test"] is None:
-        problems.add("split.by", "'test' needs data.test; use by = 'days', 'fraction' or 'random'")
-    if by != "random" and data["source"] == "csv" and data["date"] is None:
+    if by == "test" and not source.has_test(data):
+        hint = " (data.test)" if "test" in source.keys else ""
+        problems.add(
+            "split.by",
+            f"'test' holds out as many rows as the test set, and this {source.name} data has none{hint}; "
+            "use by = 'days', 'fraction' or 'random'",
+        )
+    if by != "random" and not source.has_dates(data):
         problems.add(
             "split.by", f"{by!r} holds out the latest dates and needs data.date; without dates use by = 'random'"
         )

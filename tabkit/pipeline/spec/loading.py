@@ -2,7 +2,7 @@
 before any work.
 
 The format (every key, its type, default and an example) is declared in
-:mod:`tabkit.pipeline.schema` and rendered in ``docs/spec.md``. A minimal spec::
+:mod:`tabkit.pipeline.spec.schema` and rendered in ``docs/spec.md``. A minimal spec::
 
     metric = "rmsle"
 
@@ -34,19 +34,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import tomli_w
+
 try:
     import tomllib
 except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib
 
 from tabkit.metrics import METRICS
-from tabkit.pipeline import spec_checks
+from tabkit.pipeline.keys import REQUIRED, TYPE_NAMES, Key, Problems, SpecError, describe, did_you_mean
 from tabkit.pipeline.kinds import KINDS, get_kind
-from tabkit.pipeline.overrides import SpecError, apply_overrides
-from tabkit.pipeline.schema import REQUIRED, SCHEMA, TYPE_NAMES, Key
-from tabkit.pipeline.spec_checks import Problems, describe, did_you_mean
+from tabkit.pipeline.sources import SOURCES, get_source
+from tabkit.pipeline.spec import checks
+from tabkit.pipeline.spec.overrides import apply_overrides
+from tabkit.pipeline.spec.schema import SCHEMA
 
-__all__ = ["Spec", "SpecError", "load_spec", "validate"]
+__all__ = ["Spec", "SpecError", "dumps", "load_spec", "validate"]
 RESERVED_MODEL_NAMES = ("baseline", "actual")
 
 
@@ -105,6 +108,20 @@ class Spec:
             if model["name"] == name:
                 return model
         raise KeyError(name)
+
+
+def dumps(spec: Spec) -> str:
+    """The spec as TOML (what ``spec.toml`` in a run folder holds); keys without a value
+    are left out, as TOML has no null."""
+    return tomli_w.dumps(_without_none(spec.to_dict()))
+
+
+def _without_none(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {k: _without_none(v) for k, v in value.items() if v is not None}
+    if isinstance(value, (list, tuple)):
+        return [_without_none(v) for v in value if v is not None]
+    return value
 
 
 def load_spec(spec: str | Path | Mapping, overrides: Sequence[str] | Mapping[str, Any] | None = None) -> Spec:
@@ -166,26 +183,26 @@ def validate(raw: Mapping, *, default_name: str = "pipeline", check_data: bool =
 
     top, _ = parsed(raw, SCHEMA[""], "")
     sections, ok = {}, {}
-    for name in ("data", "features", "split", "baseline", "output"):
+    for name in ("features", "split", "baseline", "output"):
         sections[name], ok[name] = parsed(top.get(name) or {}, SCHEMA[name], name)
+    data, ok["data"] = _data_section(top.get("data") or {}, problems)
+    source = get_source(data["source"]) if ok["data"] else None
+    if source is not None:
+        source.check(data, problems, read_files=check_data)
     before = len(problems)
     models = _models(top.get("model"), problems)
     models_ok = len(problems) == before and bool(models)
-    data, features, split, output = (sections[k] for k in ("data", "features", "split", "output"))
+    features, split, output = (sections[k] for k in ("features", "split", "output"))
     task = METRICS[top["metric"]].task if top.get("metric") in METRICS else None
     # each check runs on the sections that parsed, so one pass reports as much as it can
-    if ok["data"]:
-        before = len(problems)
-        spec_checks.check_data(data, problems)
-        ok["data"] = len(problems) == before
     if ok["data"] and ok["features"] and task:
-        spec_checks.check_features(data, features, task, problems, check_data)
+        checks.check_features(source, data, features, task, problems, check_data)
     if ok["data"] and ok["split"]:
-        spec_checks.check_split(split, data, problems)
+        checks.check_split(split, source, data, problems)
     if models_ok and task:
-        spec_checks.check_models(models, task, problems)
+        checks.check_models(models, task, problems)
         if ok["output"]:
-            spec_checks.check_output(output, models, task, problems)
+            checks.check_output(output, models, task, problems)
     if problems:
         raise SpecError(_message(problems))
     name = top.get("name") or default_name
@@ -209,7 +226,31 @@ def _message(problems: Sequence[str]) -> str:
     return head + ":\n" + "\n".join(f"  - {p}" for p in problems)
 
 
-def _section(raw: Any, schema: dict[str, Key], name: str, problems: Problems) -> dict:
+def _data_section(raw: Any, problems: Problems) -> tuple[dict, bool]:
+    """``[data]``: its source and that source's keys, and whether those parsed; a key of
+    another source is named as such."""
+    chosen = raw.get("source") if isinstance(raw, Mapping) else None
+    schema = {"source": Key(str, REQUIRED, tuple(SOURCES), example='"csv"')}
+    if isinstance(chosen, str) and chosen in SOURCES:
+        schema.update(get_source(chosen).keys)
+        owners = {k: [n for n, s in SOURCES.items() if k in s.keys] for k in raw if k not in schema}
+        for key, names in owners.items():
+            if names:
+                owned_by = " or ".join(repr(n) for n in names)
+                problems.add(f"data.{key}", f"applies only to source = {owned_by}, not {chosen!r}")
+        raw = {k: v for k, v in raw.items() if not owners.get(k)}
+    elif isinstance(chosen, str):
+        problems.add(
+            "data.source",
+            f"{chosen!r} is not a data source (sources: {', '.join(SOURCES)}){did_you_mean(chosen, SOURCES)}",
+        )
+        return {"source": chosen}, False
+    before = len(problems)
+    data = _section(raw, schema, "data", problems, context=f" for source = {chosen!r}" if chosen else "")
+    return data, len(problems) == before
+
+
+def _section(raw: Any, schema: dict[str, Key], name: str, problems: Problems, context: str = "") -> dict:
     """Values of one section with defaults; problems for unknown keys, wrong types, choices."""
     if not isinstance(raw, Mapping):
         problems.add(name, f"must be a table, got {describe(raw)}")
@@ -224,7 +265,7 @@ def _section(raw: Any, schema: dict[str, Key], name: str, problems: Problems) ->
         where = f"{name}.{key}" if name else key
         if key not in raw:
             if spec.default is REQUIRED:
-                problems.add(where, f"missing required value ({TYPE_NAMES[spec.type_tuple[0]]})")
+                problems.add(where, f"missing required value{context} ({TYPE_NAMES[spec.type_tuple[0]]})")
             else:
                 out[key] = copy.deepcopy(spec.default)
             continue

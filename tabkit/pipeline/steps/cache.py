@@ -18,34 +18,25 @@ import pandas as pd
 
 import tabkit
 from tabkit.files import atomic_write
-from tabkit.pipeline.builders import FeatureSet
+from tabkit.pipeline.features import FeatureSet
+from tabkit.pipeline.sources import DataSource
 from tabkit.prep.lineage import add_lineage
 from tabkit.runs import file_digest, write_json
 
-CACHE_VERSION = 2
+CACHE_VERSION = 3
 _FEATURE_OPTIONS = ("builder", "drop", "cat_names", "cont_names", "max_card", "date_time")
 
 
-def input_files(data: dict) -> list[Path]:
-    """The files a ``[data]`` section reads (none for synthetic data)."""
-    if data["source"] == "rossmann":
-        root = Path(data["path"])
-        return sorted(p for p in root.rglob("*.csv") if p.is_file())
-    if data["source"] == "csv":
-        return [Path(data[k]) for k in ("train", "test") if data[k] is not None]
-    return []
-
-
-def cache_key(data: dict, features: dict) -> str:
-    """The cache key of the features a spec's ``[data]`` and ``[features]`` describe."""
-    files = input_files(data)
-    root = Path(data["path"]) if data["source"] == "rossmann" else None
+def cache_key(source: DataSource, data: dict, features: dict) -> str:
+    """The cache key of the features a spec's ``[data]`` and ``[features]`` describe: the
+    bytes of the files the source reads (by a name that does not depend on where they
+    lie), its other options, and the feature options."""
     described = {
         "version": CACHE_VERSION,
         "tabkit": tabkit.__version__,
         "features": {k: features[k] for k in _FEATURE_OPTIONS},
-        "data": {k: v for k, v in data.items() if k not in ("path", "train", "test")},
-        "files": {str(p.relative_to(root) if root else p.name): file_digest(p) for p in files},
+        "data": {k: v for k, v in data.items() if k not in source.file_keys},
+        "files": {name: file_digest(path) for name, path in source.input_files(data).items()},
     }
     text = json.dumps(described, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:24]

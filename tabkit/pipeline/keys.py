@@ -1,0 +1,74 @@
+"""The vocabulary every part of a spec is declared in: :class:`Key` (one key's type,
+default, choices, meaning and example), :class:`Problems` (what a check found) and
+:class:`SpecError` (a spec that cannot run).
+
+Sections, data sources and model kinds each declare their keys with :class:`Key`; the spec
+check, ``docs/spec.md`` and the JSON Schema are all read from those declarations.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+__all__ = ["REQUIRED", "TYPE_NAMES", "Key", "Problems", "SpecError", "describe", "did_you_mean", "resolved"]
+
+REQUIRED: Any = object()
+"""The default of a key that must be given."""
+TYPE_NAMES = {
+    str: "a string",
+    int: "an integer",
+    float: "a number",
+    bool: "true or false",
+    list: "a list",
+    dict: "a table",
+}
+
+
+class SpecError(ValueError):
+    """A pipeline spec that cannot be run; the message lists every problem found."""
+
+
+@dataclass(frozen=True)
+class Key:
+    """One spec key: accepted types, default (``REQUIRED`` when it must be given), choices,
+    what it means, an example value (TOML) and, for a list, the type of its items."""
+
+    types: type | tuple[type, ...]
+    default: Any = None
+    choices: tuple = ()
+    doc: str = ""
+    example: str = ""
+    items: type | None = None
+
+    @property
+    def type_tuple(self) -> tuple[type, ...]:
+        """The accepted Python types."""
+        return self.types if isinstance(self.types, tuple) else (self.types,)
+
+
+def describe(value: Any) -> str:
+    """A value with its type, for an error message."""
+    return f"{type(value).__name__} {value!r}"
+
+
+def resolved(path: str | Path) -> str:
+    """A path as written and, when relative, as resolved against the working directory."""
+    full = Path(path).resolve()
+    return str(path) if str(full) == str(path) else f"{path} (resolved: {full})"
+
+
+def did_you_mean(value: str, choices) -> str:
+    """``"; did you mean 'x'?"`` for the closest choice, or nothing."""
+    hint = difflib.get_close_matches(str(value), [str(c) for c in choices], n=1, cutoff=0.6)
+    return f"; did you mean {hint[0]!r}?" if hint else ""
+
+
+class Problems(list):
+    """Where and what is wrong, one line each."""
+
+    def add(self, where: str, message: str) -> None:
+        """Record a problem at a key path (``data.path``) or, with ``where=""``, the spec."""
+        self.append(f"{where}: {message}" if where else message)

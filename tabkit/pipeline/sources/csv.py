@@ -1,0 +1,193 @@
+"""``source = "csv"``: any table as CSV files, a training file and optionally a test file.
+
+The source reads the files (with the spec's dtypes), parses the date column as
+``data.date_format`` says and refuses (or drops) training rows without a target; the
+``auto`` builder turns the frames into features.
+"""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from tabkit.pipeline.keys import REQUIRED, Key, Problems, describe, resolved
+from tabkit.pipeline.sources.base import DataSource, register
+from tabkit.prep.checks import first_value
+from tabkit.prep.dates import as_dates
+
+HEADER_ROWS = 200
+"""Rows read from each file by the spec check (columns, the date column's values)."""
+
+
+class CsvSource(DataSource):
+    """A training CSV file (features, date and target) and an optional test file."""
+
+    name = "csv"
+    doc = "any table as CSV files"
+    keys = {
+        "train": Key(
+            str,
+            REQUIRED,
+            doc="the training file (features, date and target)",
+            example='"data/raw/bulldozers/Train.csv"',
+        ),
+        "test": Key(
+            str,
+            doc="the file to predict for the submission (features, date, id); optional: without it "
+            'there is no submission and split.by cannot be "test"',
+            example='"data/raw/bulldozers/Test.csv"',
+        ),
+        "target": Key(str, REQUIRED, doc="the column to predict", example='"SalePrice"'),
+        "id": Key(
+            str,
+            doc="the test file's id column (the submission's first column); required with data.test",
+            example='"SalesID"',
+        ),
+        "date": Key(
+            str,
+            doc="the date column: parsed as dates (text or datetime values; numbers are refused unless "
+            "date_format says how to read them), used for the time split and turned into date parts; "
+            'optional with split.by = "random" (data without dates)',
+            example='"saledate"',
+        ),
+        "date_format": Key(
+            str,
+            doc='how to read the date column: a strftime format (e.g. "%m/%d/%Y %H:%M"), or "unix_s" / '
+            '"unix_ms" for numbers of seconds or milliseconds since 1970; time zones are converted to '
+            "UTC and dropped",
+            example='"%Y%m%d"',
+        ),
+        "dtypes": Key(dict, {}, doc="column -> pandas dtype used when reading", example='{ UsageBand = "str" }'),
+        "drop_missing_target": Key(
+            bool,
+            False,
+            doc="drop training rows whose target is missing (otherwise they are an error)",
+            example="true",
+        ),
+    }
+    builders = ("auto",)
+    file_keys = ("train", "test")
+    new_data = "a CSV file in the training file's layout"
+
+    def check(self, data: dict, problems: Problems, *, read_files: bool) -> None:
+        if data["test"] is not None and data["id"] is None:
+            problems.add("data.id", "missing required value: the test file's id column")
+        for column, dtype in data["dtypes"].items():
+            if not isinstance(dtype, str):
+                problems.add(f"data.dtypes.{column}", f"must be a dtype name, got {describe(dtype)}")
+                return
+        if not read_files:
+            return
+        header = self._header(data, "train", [data["target"], data["date"]], problems)
+        self._header(data, "test", [data["id"], data["date"]], problems)
+        if header is not None and data["date"] in header.columns:
+            try:
+                parse_dates(header[data["date"]], data)
+            except ValueError as error:
+                problems.add("data.date", str(error))
+
+    def columns(self, data: dict) -> list[str] | None:
+        head = _read_head(data, "train")
+        return None if head is None else list(head.columns)
+
+    def has_test(self, data: dict) -> bool:
+        return data["test"] is not None
+
+    def has_dates(self, data: dict) -> bool:
+        return data["date"] is not None
+
+    def load(self, data: dict) -> dict[str, pd.DataFrame | None]:
+        """``{"train": frame, "test": frame or None}``, dates parsed, training rows without a
+        target refused (or dropped, with ``drop_missing_target``)."""
+        target = data["target"]
+        train = self.read_new(data, data["train"])
+        missing = train[target].isna()
+        if missing.any():
+            if not data["drop_missing_target"]:
+                raise ValueError(
+                    f"{resolved(data['train'])}: the target column {target!r} is missing in "
+                    f"{int(missing.sum())} of {len(train)} row(s); drop them first or set "
+                    "data.drop_missing_target = true"
+                )
+            train = train.loc[~missing].reset_index(drop=True)
+        test = self.read_new(data, data["test"]) if data["test"] else None
+        return {"train": train, "test": test}
+
+    def read_new(self, data: dict, new: Any) -> pd.DataFrame:
+        """A CSV file (read with the spec's dtypes) or a frame, its date column parsed."""
+        dtypes = data["dtypes"] or None
+        frame = new.copy() if isinstance(new, pd.DataFrame) else pd.read_csv(new, dtype=dtypes, low_memory=False)
+        if data["date"] is not None:
+            frame[data["date"]] = parse_dates(frame[data["date"]], data)
+        return frame
+
+    def input_files(self, data: dict) -> dict[str, Path]:
+        return {key: Path(data[key]) for key in ("train", "test") if data[key] is not None}
+
+    def describe(self, data: dict) -> str:
+        return f"csv {data['train']}" + (f" + {data['test']}" if data["test"] else "")
+
+    def _header(self, data: dict, which: str, required: list, problems: Problems) -> pd.DataFrame | None:
+        path = data[which]
+        if path is None:
+            return None
+        if not Path(path).is_file():
+            problems.add(f"data.{which}", f"file not found: {resolved(path)}")
+            return None
+        try:
+            head = _read_head(data, which)
+        except (ValueError, pd.errors.ParserError) as error:
+            problems.add(f"data.{which}", f"{resolved(path)} cannot be read as CSV: {error}")
+            return None
+        for column in required:
+            if column is not None and column not in head.columns:
+                hint = difflib.get_close_matches(column, list(head.columns), n=1, cutoff=0.6)
+                problems.add(
+                    f"data.{which}",
+                    f"{resolved(path)} has no column {column!r}" + (f"; did you mean {hint[0]!r}?" if hint else ""),
+                )
+        return head
+
+
+def _read_head(data: dict, which: str) -> pd.DataFrame | None:
+    path = data[which]
+    if path is None or not Path(path).is_file():
+        return None
+    return pd.read_csv(path, nrows=HEADER_ROWS, dtype=data["dtypes"] or None, low_memory=False)
+
+
+def parse_dates(values: pd.Series, data: dict) -> pd.Series:
+    """The date column as naive datetimes, read as ``data.date_format`` says."""
+    column, fmt = data["date"], data["date_format"]
+    if fmt in ("unix_s", "unix_ms"):
+        numbers = pd.to_numeric(values, errors="coerce")
+        if (numbers.isna() & values.notna()).any():
+            raise ValueError(
+                f"column {column!r} holds values that are not numbers, but data.date_format = {fmt!r} reads numbers"
+            )
+        return as_dates(pd.to_datetime(numbers, unit=fmt[5:], utc=True), column, "data.date")
+    if fmt is not None:
+        parsed = pd.to_datetime(values.astype("string"), format=fmt, errors="coerce", utc=True)
+        bad = parsed.isna() & values.notna()
+        if bad.any():
+            raise ValueError(
+                f"column {column!r} has {int(bad.sum())} value(s) that do not match "
+                f"data.date_format {fmt!r}, e.g. {first_value(values[bad])}"
+            )
+        return as_dates(parsed, column, "data.date")
+    try:
+        return as_dates(values, column, "data.date")
+    except ValueError as error:
+        if "holds numbers" in str(error):
+            raise ValueError(
+                f"column {column!r} holds numbers (e.g. {first_value(values.dropna())}); say "
+                "how to read them with data.date_format: a format such as '%Y%m%d', "
+                "or 'unix_s' / 'unix_ms'"
+            ) from None
+        raise
+
+
+register(CsvSource())
