@@ -1,5 +1,6 @@
 # The two commands of the README: `make run` (the main job) and `make test` (the whole suite);
-# `make test-fast` leaves out the slow tests and `make lint` runs ruff (CI runs it first).
+# `make test-fast` leaves out the slow tests and `make lint` runs ruff, the import-layer
+# contracts (.importlinter) and mypy on the public modules (CI runs it first).
 # Both build .venv from scratch when it is missing; constraints.txt pins the tested versions
 # (torch to its CPU build).
 PYTHON ?= python3
@@ -24,6 +25,8 @@ test-fast: $(VENV)/.installed-dev
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)

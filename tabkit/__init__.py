@@ -10,7 +10,7 @@ the command line does not pay for PyTorch unless a net is used.
 from __future__ import annotations
 
 from importlib import import_module
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
@@ -70,6 +70,57 @@ _SUBMODULES = {
     "ensemble",
     "explain",
 }
+
+if TYPE_CHECKING:  # what the lazy names below resolve to, for type checkers and editors
+    from tabkit import (
+        boosting,
+        datasets,
+        ensemble,
+        explain,
+        forest,
+        inspection,
+        metrics,
+        nn,
+        pipeline,
+        plots,
+        prep,
+        report,
+        runs,
+        search,
+    )
+    from tabkit.boosting.attribution import lightgbm_contributions
+    from tabkit.boosting.estimators import LightGBMClassifier, LightGBMRegressor
+    from tabkit.ensemble.blend import BlendClassifier, BlendRegressor
+    from tabkit.ensemble.weights import fit_blend_weights, split_half_score
+    from tabkit.explain import contributions
+    from tabkit.explanation import Explanation
+    from tabkit.forest.embedding_forest import EmbeddingForest, EmbeddingForestClassifier, EmbeddingForestRegressor
+    from tabkit.forest.estimators import ForestClassifier, ForestRegressor
+    from tabkit.forest.importance import permutation_importance
+    from tabkit.forest.redundancy import redundant_features
+    from tabkit.nn.collab import CollabRegressor
+    from tabkit.nn.estimators import EmbeddingNetClassifier, EmbeddingNetRegressor
+    from tabkit.nn.factors import top_biases
+    from tabkit.pipeline.predict import load_run
+    from tabkit.pipeline.runner import run_pipeline
+    from tabkit.plots import (
+        plot_contribution_summary,
+        plot_dendrogram,
+        plot_embeddings,
+        plot_factors,
+        plot_importance,
+        plot_partial_dependence,
+        plot_partial_dependence_2d,
+        plot_search,
+        plot_waterfall,
+    )
+    from tabkit.prep.dates import add_datepart
+    from tabkit.prep.elapsed import add_elapsed
+    from tabkit.prep.processor import TabularProcessor
+    from tabkit.prep.split import time_split
+    from tabkit.prep.target_means import TargetMeans
+    from tabkit.report.builder import build_report
+    from tabkit.search.validation_search import ValidationSearch
 
 __all__ = sorted(_PUBLIC_NAMES) + sorted(_SUBMODULES) + ["__version__"]
 

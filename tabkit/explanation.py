@@ -5,6 +5,7 @@ tabkit returns one, and the report reads its tables back."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import cast
 
 import pandas as pd
 
@@ -71,7 +72,7 @@ class Explanation:
             raise ValueError(f"for_class: unknown class {label!r}; classes are {self.classes}")
         return Explanation(
             prediction=self.prediction[label].rename("prediction"),
-            bias=float(self.bias[label]),
+            bias=float(cast(pd.Series, self.bias)[label]),
             values=self.values[label],
             data=self.data,
             by=self.by,

@@ -19,6 +19,7 @@ metric's scale, so ``score("exp_rmspe", y, p) == score("rmspe", y, p)``.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 from sklearn import metrics as sk_metrics
@@ -56,7 +57,7 @@ def _declare(
     needs: str = "values",
     task: str = "regression",
 ) -> Callable[[Callable], Callable]:
-    def mark(func: Callable) -> Callable:
+    def mark(func: Any) -> Any:
         func.greater_is_better = greater_is_better
         func.row_error = row_error
         func.scale = scale
@@ -222,12 +223,10 @@ def roc_auc(y_true, y_proba, *, classes=None) -> float:
     return float(sk_metrics.roc_auc_score(true, proba, labels=classes, multi_class="ovr", average="macro"))
 
 
-METRICS: dict[str, Callable] = {
-    f.__name__: f for f in (rmse, mae, rmspe, exp_rmspe, rmsle, accuracy, f1, logloss, roc_auc)
-}
+METRICS: dict[str, Any] = {f.__name__: f for f in (rmse, mae, rmspe, exp_rmspe, rmsle, accuracy, f1, logloss, roc_auc)}
 
 
-def get_metric(metric: str | Callable) -> Callable:
+def get_metric(metric: str | Callable) -> Any:
     """A tabkit metric function from its name (functions pass through).
 
     Raises
@@ -303,7 +302,7 @@ def get_scorer(scoring) -> Callable | None:
 class _ProbabilityScorer:
     """A scorer reading ``predict_proba`` in the estimator's ``classes_`` order."""
 
-    def __init__(self, metric: Callable):
+    def __init__(self, metric: Any):
         self.metric = metric
 
     def __call__(self, estimator, X, y) -> float:

@@ -20,11 +20,12 @@ def interruption(exc: BaseException) -> KeyboardInterrupt | None:
     interrupt that lands while a class body runs, e.g. during an import, reaches the
     caller as a RuntimeError caused by it); None for a genuine error."""
     seen: set[int] = set()
-    while exc is not None and id(exc) not in seen:
-        if isinstance(exc, KeyboardInterrupt):
-            return exc
-        seen.add(id(exc))
-        exc = exc.__cause__ or exc.__context__
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, KeyboardInterrupt):
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
     return None
 
 

@@ -55,8 +55,7 @@ class EmbeddingForest(BaseEstimator):
         """Take a fitted net (and its embeddings' principal axes); the forest is left to fit
         on :meth:`transform`'s output. Returns self."""
         check_is_fitted(net, "module_")
-        if self.components is not None and (not isinstance(self.components, int) or self.components < 1):
-            raise ValueError(f"components must be a positive integer or None, got {self.components!r}")
+        self._validate_params()
         self.net_ = net
         self.projections_ = {}
         if self.components is not None:

@@ -60,7 +60,7 @@ def resolved(path: str | Path) -> str:
     return str(path) if str(full) == str(path) else f"{path} (resolved: {full})"
 
 
-def did_you_mean(value: str, choices) -> str:
+def did_you_mean(value: Any, choices) -> str:
     """``"; did you mean 'x'?"`` for the closest choice, or nothing."""
     hint = difflib.get_close_matches(str(value), [str(c) for c in choices], n=1, cutoff=0.6)
     return f"; did you mean {hint[0]!r}?" if hint else ""

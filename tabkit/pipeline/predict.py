@@ -9,20 +9,22 @@ manifest before it is loaded.
 from __future__ import annotations
 
 import difflib
+import sys
 from pathlib import Path
 
 import pandas as pd
 
-try:
+if sys.version_info >= (3, 11):
     import tomllib
-except ModuleNotFoundError:  # Python 3.10
+else:  # Python 3.10
     import tomli as tomllib
 
 from tabkit import runs
 from tabkit.pipeline.kinds import get_kind
-from tabkit.pipeline.models.fitted import FittedModel, Predictions
+from tabkit.pipeline.models import Predictions
 from tabkit.pipeline.spec import Spec, validate
 from tabkit.pipeline.steps.features import new_rows
+from tabkit.pipeline.steps.fitted import FittedModel
 from tabkit.pipeline.steps.submission import submission_frame
 from tabkit.prep.target import TargetTransform, target_transform
 

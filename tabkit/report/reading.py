@@ -4,6 +4,7 @@ the run explained and how to name them, a model's inspection artefacts."""
 from __future__ import annotations
 
 import json
+import sys
 
 import numpy as np
 import pandas as pd
@@ -13,9 +14,9 @@ from tabkit.metrics import METRICS
 from tabkit.plots.units import sig
 from tabkit.runs import RunReader
 
-try:
+if sys.version_info >= (3, 11):
     import tomllib
-except ModuleNotFoundError:  # Python 3.10
+else:  # Python 3.10
     import tomli as tomllib
 
 REASONS = {"worst": "worst error", "random": "random row"}

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-
 import tomli_w
 
 REPO = Path(__file__).resolve().parents[2]

@@ -29,9 +29,9 @@ from pipeline_helpers import (
 
 from tabkit.pipeline.kinds import KINDS, ModelKind, register
 from tabkit.pipeline.predict import load_run
-from tabkit.pipeline.spec.reference import spec_reference
 from tabkit.pipeline.runner import PipelineError, run_pipeline
 from tabkit.pipeline.spec import SpecError, validate
+from tabkit.pipeline.spec.reference import spec_reference
 from tabkit.runs import RunReader
 
 TINY_GBM = {"n_estimators": 60, "learning_rate": 0.1, "num_leaves": 15, "early_stopping_rounds": 10}

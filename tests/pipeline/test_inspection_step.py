@@ -17,11 +17,11 @@ from tabkit.forest.attribution import contributions
 from tabkit.forest.estimators import ForestClassifier, ForestRegressor
 from tabkit.inspection import embedding_map, training_density
 from tabkit.inspection.dependence import AVERAGE_ROW
-from tabkit.pipeline.steps import explain
-from tabkit.pipeline.models.fitted import FittedModel
-from tabkit.pipeline.steps.inspection import write_inspection
 from tabkit.pipeline.kinds import get_kind
 from tabkit.pipeline.runner import run_pipeline
+from tabkit.pipeline.steps import explain
+from tabkit.pipeline.steps.fitted import FittedModel
+from tabkit.pipeline.steps.inspection import write_inspection
 from tabkit.pipeline.steps.splitting import SplitData
 from tabkit.prep.target import TargetTransform
 from tabkit.runs import RunReader, RunWriter

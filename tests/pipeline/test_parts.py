@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 from tabkit.metrics import exp_rmspe, rmse, rmspe, row_errors, score
-from tabkit.pipeline.steps.explain import choose_rows
 from tabkit.pipeline.models.scoring import MeanBaseline, OriginalScaleScorer
+from tabkit.pipeline.steps.explain import choose_rows
 from tabkit.prep.target import TargetTransform
 
 

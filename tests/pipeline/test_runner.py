@@ -25,9 +25,9 @@ from pipeline_helpers import (
     write_spec,
 )
 
-from tabkit.pipeline.steps.features import build_features
 from tabkit.pipeline.runner import PipelineError, run_pipeline
 from tabkit.pipeline.spec import SpecError, validate
+from tabkit.pipeline.steps.features import build_features
 from tabkit.runs import RunReader
 
 
@@ -78,18 +78,18 @@ def test_failing_model_marks_run_failed_and_keeps_earlier_artefacts(tmp_path, ti
         tiny_forest_spec,
         model=[
             {"name": "forest", "kind": "forest", "params": TINY_FOREST},
-            {"name": "broken", "kind": "forest", "params": {**TINY_FOREST, "max_features": "most"}},
+            {"name": "broken", "kind": "forest", "params": {**TINY_FOREST, "max_samples": 10**9}},
             {"name": "never", "kind": "forest", "params": TINY_FOREST},
         ],
     )
-    with pytest.raises(PipelineError, match="max_features") as info:
+    with pytest.raises(PipelineError, match="max_samples") as info:
         run_pipeline(spec, out_dir=tmp_path, verbose=False)
     result = info.value.result
-    assert result.status == "failed" and "max_features" in result.error
+    assert result.status == "failed" and "max_samples" in result.error
     run = only_run(tmp_path, "tiny")
     status = RunReader(run).status
     assert status["status"] == "failed" and status["finished"] is not None
-    assert "max_features" in status["error"] and "Traceback" in status["traceback"]
+    assert "max_samples" in status["error"] and "Traceback" in status["traceback"]
     assert status["steps_done"] == ["features", "split", "baseline", "model:forest"]
     metrics = read_json(run / "metrics.json")
     assert list(metrics["models"]) == ["forest"]

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from pipeline_helpers import REPO, run_cli, spec_dict, write_spec
 
-from tabkit.pipeline.spec.overrides import apply_overrides, parse_override
 from tabkit.pipeline.spec import SpecError, dumps, load_spec, validate
+from tabkit.pipeline.spec.overrides import apply_overrides, parse_override
 
 try:
     import tomllib

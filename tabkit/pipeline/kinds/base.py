@@ -135,6 +135,8 @@ class ModelKind:
         """Raise ValueError for settings the estimator would refuse when fitting, before any
         work: its declared parameter constraints (scikit-learn's ``_parameter_constraints``)
         and, for the nets, their own ``_check_settings``."""
+        if not params:
+            return
         estimator = self.estimator_class(task)(**_as_params(params))
         if getattr(estimator, "_parameter_constraints", None):
             estimator._validate_params()

@@ -103,7 +103,7 @@ class EnsembleKind(ModelKind):
 
     def stored(self, model, entry: dict):
         """The blend with each member replaced by a reference to its own file in the run."""
-        from tabkit.pipeline.models.fitted import OnModelScale
+        from tabkit.pipeline.models.predictions import OnModelScale
         from tabkit.runs import ModelReference
 
         def reference(member, name: str):

@@ -18,7 +18,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from tabkit import metrics
 from tabkit.metrics import METRICS
-from tabkit.pipeline.models.fitted import Predictions
+from tabkit.pipeline.models.predictions import Predictions
 from tabkit.prep.target import TargetTransform
 
 

@@ -90,8 +90,10 @@ class CsvSource(DataSource):
                 problems.add("data.date", str(error))
 
     def columns(self, data: dict) -> list[str] | None:
-        head = _read_head(data, "train")
-        return None if head is None else list(head.columns)
+        try:
+            return list(_read_head(data, "train").columns) if Path(data["train"]).is_file() else None
+        except (ValueError, pd.errors.ParserError):  # the check reports it
+            return None
 
     def has_test(self, data: dict) -> bool:
         return data["test"] is not None
@@ -152,11 +154,8 @@ class CsvSource(DataSource):
         return head
 
 
-def _read_head(data: dict, which: str) -> pd.DataFrame | None:
-    path = data[which]
-    if path is None or not Path(path).is_file():
-        return None
-    return pd.read_csv(path, nrows=HEADER_ROWS, dtype=data["dtypes"] or None, low_memory=False)
+def _read_head(data: dict, which: str) -> pd.DataFrame:
+    return pd.read_csv(data[which], nrows=HEADER_ROWS, dtype=data["dtypes"] or None, low_memory=False)
 
 
 def parse_dates(values: pd.Series, data: dict) -> pd.Series:

@@ -29,6 +29,7 @@ parameters a kind does not have), before anything is written.
 from __future__ import annotations
 
 import copy
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,9 +37,9 @@ from typing import Any
 
 import tomli_w
 
-try:
+if sys.version_info >= (3, 11):
     import tomllib
-except ModuleNotFoundError:  # Python 3.10
+else:  # Python 3.10
     import tomli as tomllib
 
 from tabkit.metrics import METRICS
@@ -195,9 +196,9 @@ def validate(raw: Mapping, *, default_name: str = "pipeline", check_data: bool =
     features, split, output = (sections[k] for k in ("features", "split", "output"))
     task = METRICS[top["metric"]].task if top.get("metric") in METRICS else None
     # each check runs on the sections that parsed, so one pass reports as much as it can
-    if ok["data"] and ok["features"] and task:
+    if source is not None and ok["features"] and task:
         checks.check_features(source, data, features, task, problems, check_data)
-    if ok["data"] and ok["split"]:
+    if source is not None and ok["split"]:
         checks.check_split(split, source, data, problems)
     if models_ok and task:
         checks.check_models(models, task, problems)

@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 
 from tabkit import runs
-from tabkit.pipeline.models.fitted import FittedModel
 from tabkit.pipeline.models.scoring import OriginalScaleScorer
+from tabkit.pipeline.steps.fitted import FittedModel
 from tabkit.pipeline.steps.inspection import write_inspection
 
 ROW_COLUMNS = ("row", "reason", "class", "actual", "prediction", "bias", "prediction_std")

@@ -20,7 +20,7 @@ import pandas as pd
 from tabkit import runs
 from tabkit.inspection import embedding_map, partial_dependence, partial_dependence_2d, top_features, training_density
 from tabkit.inspection.embeddings import UNKNOWN
-from tabkit.pipeline.models.fitted import FittedModel
+from tabkit.pipeline.steps.fitted import FittedModel
 
 N_FEATURES = 4
 """Features whose partial dependence is written (the most important ones)."""

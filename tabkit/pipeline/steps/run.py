@@ -17,7 +17,7 @@ import pandas as pd
 from tabkit import metrics, runs
 from tabkit.pipeline.features import FeatureSet
 from tabkit.pipeline.kinds import FitContext, get_kind
-from tabkit.pipeline.models.fitted import FittedModel, Predictions
+from tabkit.pipeline.models import Predictions
 from tabkit.pipeline.models.scoring import MeanBaseline, baseline_predictions, greater_is_better
 from tabkit.pipeline.sources import get_source
 from tabkit.pipeline.spec import Spec, dumps
@@ -25,6 +25,7 @@ from tabkit.pipeline.steps import explain
 from tabkit.pipeline.steps.cache import cache_key, cached_features
 from tabkit.pipeline.steps.facts import data_facts, model_facts, versions
 from tabkit.pipeline.steps.features import build_features
+from tabkit.pipeline.steps.fitted import FittedModel
 from tabkit.pipeline.steps.progress import RunLog, format_leaderboard, format_steps
 from tabkit.pipeline.steps.result import RunResult
 from tabkit.pipeline.steps.scoreboard import Scoreboard

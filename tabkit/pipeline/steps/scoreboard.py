@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from tabkit import runs
-from tabkit.pipeline.models.fitted import Predictions
+from tabkit.pipeline.models.predictions import Predictions
 from tabkit.pipeline.models.scoring import greater_is_better
 
 LEADERBOARD_COLUMNS = ["model", "kind", "score", "fit_seconds", "predict_seconds", "explain_seconds", "note"]

@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 
 from tabkit.pipeline.kinds import FitContext, ModelKind
-from tabkit.pipeline.models.fitted import FittedModel, OnModelScale, Predictions
+from tabkit.pipeline.models import OnModelScale, Predictions
+from tabkit.pipeline.steps.fitted import FittedModel
 
 
 class SeedAverage(ModelKind):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from tabkit.pipeline.models.fitted import Predictions
+from tabkit.pipeline.models.predictions import Predictions
 
 
 def submission_frame(
