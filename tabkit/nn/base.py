@@ -30,7 +30,9 @@ class NetEstimator(BaseEstimator):
     - ``_ARCHITECTURE``: the parameters that shape the module (a warm start may not
       change them);
     - ``_check_settings()``: checks of its own parameters;
-    - ``_processor()``: an unfitted :class:`TabularProcessor` for its columns;
+    - ``_processor()``: an unfitted :class:`TabularProcessor` for its columns, and
+      ``_check_processor(processor, n_rows)``: checks (or warnings) once it is fitted
+      (optional);
     - ``_check_frame(X, name, training=...)``: checks of an input frame beyond the
       processor's (optional);
     - ``_module_config(processor)`` and ``_make_module(config)``: the module;
@@ -210,7 +212,9 @@ class NetEstimator(BaseEstimator):
             values: entity embeddings as features for a forest.
         """
         check_is_fitted(self, "module_")
-        return embed_frame(self.module_, self.processor_, _as_frame(X))
+        X = _as_frame(X)
+        checks.check_columns(X, type(self).__name__, "X")
+        return embed_frame(self.module_, self.processor_, X)
 
     @property
     def embeddings_(self) -> dict[str, pd.DataFrame]:
@@ -232,7 +236,7 @@ class NetEstimator(BaseEstimator):
         check_is_fitted(self, "module_")
         X = _as_frame(X)
         if isinstance(X, pd.DataFrame):
-            self._check_frame(X, "X", training=False)
+            self._check_input(X, "X", training=False)
         return self._raw_of(self._tensors(X))
 
     def _raw_of(self, tensors: Tensors) -> np.ndarray:
@@ -260,16 +264,17 @@ class NetEstimator(BaseEstimator):
         y = self._check_target(y, "y")
         checks.check_rows(X, y, "y")
         checks.check_min_rows(X, type(self).__name__)
-        self._check_frame(X, "X", training=True)
+        self._check_input(X, "X", training=True)
         if X_val is not None:
             y_val = self._check_target(y_val, "y_val")
             checks.check_rows(X_val, y_val, "y_val")
-            self._check_frame(X_val, "X_val", training=False)
+            self._check_input(X_val, "X_val", training=False)
 
         if continuing:
             target = self._encode_target(y)
         else:
             processor = self._processor().fit(X)
+            self._check_processor(processor, len(X))
             if X_val is not None:
                 processor.transform(X_val)  # missing columns are reported before training
             target = self._fit_target(y)
@@ -325,7 +330,15 @@ class NetEstimator(BaseEstimator):
         """A layer group's own weight decay (None: ``weight_decay``)."""
         return None
 
+    def _check_input(self, X: pd.DataFrame, name: str, *, training: bool) -> None:
+        """Every net's checks of an input frame, then the subclass's ``_check_frame``."""
+        checks.check_columns(X, type(self).__name__, name)
+        self._check_frame(X, name, training=training)
+
     def _check_frame(self, X: pd.DataFrame, name: str, *, training: bool) -> None:
+        return None
+
+    def _check_processor(self, processor: TabularProcessor, n_rows: int) -> None:
         return None
 
     def _tensors(self, X: pd.DataFrame, target: np.ndarray | None = None) -> Tensors:

@@ -1,4 +1,4 @@
-"""Validation of the estimators' settings and targets, done in fit before any work."""
+"""Validation of the estimators' settings, targets and input frames, done in fit before any work."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from tabkit import metrics as tk_metrics
 from tabkit.nn.groups import check_lr
 from tabkit.nn.schedule import SCHEDULES
 from tabkit.nn.training import OPTIMIZERS
+from tabkit.prep.checks import check_unique_columns
 from tabkit.prep.target import TargetTransform
 
 DEFAULT_PATIENCE = 3
@@ -111,6 +112,19 @@ def check_rows(X: pd.DataFrame, y, what: str) -> None:
         raise TypeError(f"{x_name} must be a pandas DataFrame, got {type(X).__name__}")
     if len(X) != len(y):
         raise ValueError(f"{x_name} has {len(X)} rows but {what} has {len(y)} values")
+
+
+def check_columns(X: pd.DataFrame, estimator: str, name: str) -> None:
+    """``X`` (a DataFrame) has no duplicated column names: pandas would hand out a frame,
+    not a column, for each of them.
+
+    Raises
+    ------
+    ValueError
+        Naming ``estimator``, ``name`` and the duplicated names.
+    """
+    if isinstance(X, pd.DataFrame):
+        check_unique_columns(X, estimator, name)
 
 
 def check_min_rows(X: pd.DataFrame, estimator: str) -> None:

@@ -16,7 +16,7 @@ from tabkit.prep.encoded import EncodedModel, EncodedView, processor_columns
 def encoded_view(net, X: pd.DataFrame) -> EncodedView:
     """``X`` encoded once for ``net`` (an ``EmbeddingNetRegressor`` or ``Classifier``)."""
     check_is_fitted(net, "module_")
-    net._check_frame(X, "X", training=False)
+    net._check_input(X, "X", training=False)
     n_codes = len(net.processor_.cat_features_)
 
     def raw(data: np.ndarray) -> np.ndarray:

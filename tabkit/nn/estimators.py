@@ -11,64 +11,19 @@ from sklearn.base import ClassifierMixin, RegressorMixin
 from torch.nn import functional as F
 
 from tabkit.nn import checks
-from tabkit.nn.base import NetEstimator
-from tabkit.nn.encoded import encoded_view
-from tabkit.nn.module import EmbeddingNet, emb_size
-from tabkit.prep.encoded import EncodedView
-from tabkit.prep.processor import TabularProcessor
+from tabkit.nn.tabular import TabularNet
 from tabkit.prep.target import target_transform
 
 
-class _TabularNet(NetEstimator):
-    """The entity-embedding net's module, processor and settings; subclasses add the
-    target handling (``_check_target_settings``, ``_n_out``, ``_module_y_range`` and the
-    :class:`~tabkit.nn.base.NetEstimator` target steps)."""
-
-    _ARCHITECTURE = ("layers", "dropout", "emb_dropout", "emb_sizes", "cat_names", "cont_names", "max_card")
-
-    def _check_settings(self) -> None:
-        checks.check_layers(self.layers, self.dropout)
-        checks.check_rate(self.emb_dropout, "emb_dropout")
-        self._check_target_settings()
-
-    def _processor(self) -> TabularProcessor:
-        return TabularProcessor(self.cat_names, self.cont_names, max_card=self.max_card)
-
-    def _module_config(self, processor: TabularProcessor) -> dict:
-        layers, dropout = checks.check_layers(self.layers, self.dropout)
-        sizes = checks.check_emb_sizes(self.emb_sizes, processor.cat_features_)
-        cardinalities = [processor.cardinalities_[col] for col in processor.cat_features_]
-        return {
-            "cardinalities": cardinalities,
-            "emb_sizes": [sizes.get(col, emb_size(n)) for col, n in zip(processor.cat_features_, cardinalities)],
-            "n_cont": len(processor.cont_names_),
-            "layers": layers,
-            "dropout": dropout,
-            "emb_dropout": float(self.emb_dropout),
-            "n_out": self._n_out(),
-            "y_range": self._module_y_range(),
-        }
-
-    def _make_module(self, config: dict) -> EmbeddingNet:
-        return EmbeddingNet(**config)
-
-    def _embedding_widths(self, processor: TabularProcessor, config: dict) -> dict[str, int]:
-        return dict(zip(processor.cat_features_, config["emb_sizes"]))
-
-    def _encoded_view(self, X: pd.DataFrame) -> EncodedView:
-        """``X`` encoded once, for permutation importance (see :mod:`tabkit.nn.encoded`)."""
-        return encoded_view(self, X)
-
-
-class EmbeddingNetRegressor(RegressorMixin, _TabularNet):
+class EmbeddingNetRegressor(RegressorMixin, TabularNet):
     """Entity-embedding network for regression (Guo & Berkhahn; fastai's TabularModel).
 
-    One embedding per categorical column (width ``min(600, round(1.6 * n ** 0.56))``
-    unless ``emb_sizes`` says otherwise), embedding dropout, BatchNorm on the
-    continuous columns, blocks of Linear -> ReLU -> BatchNorm -> Dropout and a final
-    Linear, trained with mean squared error. The shared :class:`tabkit.TabularProcessor`
-    (standardised view) encodes the frame once; the whole training set sits on the
-    device and each epoch slices a shuffled index into batches.
+    One embedding per categorical column (fastai's width ``min(600, round(1.6 * n **
+    0.56))``, with ``max_embedding_width`` for 600, unless ``emb_sizes`` says otherwise),
+    embedding dropout, BatchNorm on the continuous columns, blocks of Linear -> ReLU ->
+    BatchNorm -> Dropout and a final Linear, trained with mean squared error. The shared
+    :class:`tabkit.TabularProcessor` (standardised view) encodes the frame once; the whole
+    training set sits on the device and each epoch slices a shuffled index into batches.
 
     Parameters
     ----------
@@ -79,20 +34,27 @@ class EmbeddingNetRegressor(RegressorMixin, _TabularNet):
     emb_dropout : float, default 0.04
         Dropout on the concatenated embeddings.
     emb_sizes : dict of str to int, optional
-        Embedding width per categorical column, overriding the rule.
+        Embedding width per categorical column, overriding the rule (and
+        ``max_embedding_width``).
+    max_embedding_width : int, default 600
+        Cap on the rule's widths. The default is fastai's 600, so results do not change;
+        lower it for columns with thousands of levels, whose tables otherwise reach 600
+        columns (a lower default would have changed every such net).
     y_range : (float, float), optional
-        fastai's output range: the output is ``low + (high - low) * sigmoid(x)``, on the
-        scale the net is trained on (``log(y)`` when ``log_target``), so predictions can
-        never leave ``(low, high)``. Without it (the default) the target is standardised
-        internally (mean 0, standard deviation 1) and predictions are mapped back.
-        Pipeline specs accept ``y_range = "auto"``: fastai's ``(min(0, low), high +
-        log(1.2))`` of the training targets on the training scale for a log target (its
-        ``[0, log(1.2 * max)]``), ``(min(0, 1.2 * low), 1.2 * high)`` otherwise: headroom
-        above the largest target, which the sigmoid only reaches asymptotically. It hurts
-        when there are few optimiser steps (small data, large batches, few epochs): the
-        sigmoid saturates near the ends of the range, its gradient vanishes there, and
-        rows near ``low`` or ``high`` stay underfit. On Rossmann's real data the default
-        scored exp_rmspe 0.1044 against 0.1130 with fastai's range (lr 1e-3, 5 epochs).
+        fastai's output range: the output is ``low + (high - low) * sigmoid(x + offset)``,
+        on the scale the net is trained on (``log(y)`` when ``log_target``), so
+        predictions can never leave ``(low, high)``; ``offset`` is the logit of the
+        training targets' mean within the range, so the untrained net predicts that mean
+        (fastai's sigmoid starts at the middle of the range: for log prices near 10.4 in
+        ``(0, 12.1)``, a price of e^6, which a few epochs did not get back from, RMSLE
+        2.8 on bulldozers-like data). Without it (the default) the target is
+        standardised internally (mean 0, standard deviation 1) and predictions are
+        mapped back. Pipeline specs accept ``y_range = "auto"``: fastai's ``(min(0, low),
+        high + log(1.2))`` of the training targets on the training scale for a log target
+        (its ``[0, log(1.2 * max)]``), ``(min(0, 1.2 * low), 1.2 * high)`` otherwise:
+        headroom above the largest target, which the sigmoid only reaches asymptotically.
+        Near the ends of the range the sigmoid's gradient vanishes, so with few optimiser
+        steps rows near ``low`` or ``high`` can stay underfit.
     log_target : bool, default False
         Train on ``log(y)`` and predict ``exp`` of the output (y must be > 0), through
         :class:`tabkit.prep.target.TargetTransform`.
@@ -122,6 +84,13 @@ class EmbeddingNetRegressor(RegressorMixin, _TabularNet):
         bf16 autocast; ``"auto"`` turns it on for CUDA only.
     cat_names, cont_names, max_card
         Column roles, passed to :class:`tabkit.TabularProcessor`.
+    max_levels : int, optional
+    min_count : int, default 1
+        Limits on category levels, passed to :class:`tabkit.TabularProcessor`: levels
+        seen fewer than ``min_count`` times in training, and beyond the ``max_levels``
+        most frequent, share the unknown slot. Fitting warns (``UserWarning``) about a
+        categorical column with at least 1,000 levels and more than one level per two
+        training rows (an id-like column).
     init_embeddings : dict of str to fitted model, optional
         Start the embedding of each named categorical column from another fitted
         model's embedding of the same column: an ``EmbeddingNetRegressor`` or
@@ -175,7 +144,7 @@ class EmbeddingNetRegressor(RegressorMixin, _TabularNet):
     >>> net.fit(X, y, warm_start=True)  # embeddings 1e-5, body 1e-4, head 1e-3  # doctest: +SKIP
     """
 
-    _ARCHITECTURE = (*_TabularNet._ARCHITECTURE, "y_range", "log_target")
+    _ARCHITECTURE = (*TabularNet._ARCHITECTURE, "y_range", "log_target")
 
     def __init__(
         self,
@@ -184,6 +153,7 @@ class EmbeddingNetRegressor(RegressorMixin, _TabularNet):
         dropout: float | Sequence[float] = (0.001, 0.01),
         emb_dropout: float = 0.04,
         emb_sizes: dict[str, int] | None = None,
+        max_embedding_width: int = 600,
         y_range: tuple[float, float] | None = None,
         log_target: bool = False,
         epochs: int = 5,
@@ -198,6 +168,8 @@ class EmbeddingNetRegressor(RegressorMixin, _TabularNet):
         cat_names: Sequence[str] | None = None,
         cont_names: Sequence[str] | None = None,
         max_card: int = 20,
+        max_levels: int | None = None,
+        min_count: int = 1,
         init_embeddings: dict | None = None,
         random_state=None,
         verbose: int = 1,
@@ -206,6 +178,7 @@ class EmbeddingNetRegressor(RegressorMixin, _TabularNet):
         self.dropout = dropout
         self.emb_dropout = emb_dropout
         self.emb_sizes = emb_sizes
+        self.max_embedding_width = max_embedding_width
         self.y_range = y_range
         self.log_target = log_target
         self.epochs = epochs
@@ -220,6 +193,8 @@ class EmbeddingNetRegressor(RegressorMixin, _TabularNet):
         self.cat_names = cat_names
         self.cont_names = cont_names
         self.max_card = max_card
+        self.max_levels = max_levels
+        self.min_count = min_count
         self.init_embeddings = init_embeddings
         self.random_state = random_state
         self.verbose = verbose
@@ -251,6 +226,7 @@ class EmbeddingNetRegressor(RegressorMixin, _TabularNet):
             self.target_scale_ = spread if spread > 0 else 1.0
         else:
             self.target_shift_, self.target_scale_ = 0.0, 1.0
+        self.target_mean_ = float(values.mean())
         return self._encode_target(y)
 
     def _encode_target(self, y: np.ndarray) -> np.ndarray:
@@ -279,8 +255,16 @@ class EmbeddingNetRegressor(RegressorMixin, _TabularNet):
     def _module_y_range(self):
         return checks.check_y_range(self.y_range)
 
+    def _module_y_offset(self) -> float:
+        y_range = checks.check_y_range(self.y_range)
+        if y_range is None:
+            return 0.0
+        low, high = y_range
+        share = min(max((self.target_mean_ - low) / (high - low), 1e-6), 1 - 1e-6)
+        return float(np.log(share / (1 - share)))
 
-class EmbeddingNetClassifier(ClassifierMixin, _TabularNet):
+
+class EmbeddingNetClassifier(ClassifierMixin, TabularNet):
     """Entity-embedding network for classification, trained with cross-entropy.
 
     Same architecture, training and parameters as :class:`EmbeddingNetRegressor`
@@ -303,6 +287,7 @@ class EmbeddingNetClassifier(ClassifierMixin, _TabularNet):
         dropout: float | Sequence[float] = (0.001, 0.01),
         emb_dropout: float = 0.04,
         emb_sizes: dict[str, int] | None = None,
+        max_embedding_width: int = 600,
         epochs: int = 5,
         lr: float | tuple[float, ...] = 1e-3,
         batch_size: int = 512,
@@ -315,6 +300,8 @@ class EmbeddingNetClassifier(ClassifierMixin, _TabularNet):
         cat_names: Sequence[str] | None = None,
         cont_names: Sequence[str] | None = None,
         max_card: int = 20,
+        max_levels: int | None = None,
+        min_count: int = 1,
         init_embeddings: dict | None = None,
         random_state=None,
         verbose: int = 1,
@@ -323,6 +310,7 @@ class EmbeddingNetClassifier(ClassifierMixin, _TabularNet):
         self.dropout = dropout
         self.emb_dropout = emb_dropout
         self.emb_sizes = emb_sizes
+        self.max_embedding_width = max_embedding_width
         self.epochs = epochs
         self.lr = lr
         self.batch_size = batch_size
@@ -335,6 +323,8 @@ class EmbeddingNetClassifier(ClassifierMixin, _TabularNet):
         self.cat_names = cat_names
         self.cont_names = cont_names
         self.max_card = max_card
+        self.max_levels = max_levels
+        self.min_count = min_count
         self.init_embeddings = init_embeddings
         self.random_state = random_state
         self.verbose = verbose
@@ -386,3 +376,6 @@ class EmbeddingNetClassifier(ClassifierMixin, _TabularNet):
 
     def _module_y_range(self):
         return None
+
+    def _module_y_offset(self) -> float:
+        return 0.0

@@ -11,13 +11,24 @@ from tabkit.nn.dropout import SparseDropout
 from tabkit.nn.gather import gather_embeddings
 from tabkit.nn.groups import LayerGroups
 
+MAX_EMB_SIZE = 600  # fastai's cap on the rule's widths
 
-def emb_size(n_cat: int) -> int:
+
+def emb_size(n_cat: int, max_size: int = MAX_EMB_SIZE) -> int:
     """fastai's embedding-size rule, ``min(600, round(1.6 * n_cat ** 0.56))``.
 
-    ``n_cat`` counts every code, the unknown slot included.
+    Parameters
+    ----------
+    n_cat : int
+        Number of codes, the unknown slot included.
+    max_size : int, default 600
+        The cap (fastai's 600); a lower one narrows only the widest embeddings.
+
+    Returns
+    -------
+    int
     """
-    return int(min(600, round(1.6 * n_cat**0.56)))
+    return int(min(max_size, round(1.6 * n_cat**0.56)))
 
 
 class EmbeddingNet(LayerGroups, nn.Module):
@@ -44,7 +55,11 @@ class EmbeddingNet(LayerGroups, nn.Module):
     n_out : int
         Output width (1 for regression, the number of classes for classification).
     y_range : (float, float), optional
-        When given, the output is ``low + (high - low) * sigmoid(x)``.
+        When given, the output is ``low + (high - low) * sigmoid(x + y_offset)``.
+    y_offset : float, default 0.0
+        Fixed shift inside the sigmoid: the logit of the training targets' mean within
+        ``y_range``, so the untrained net (whose ``x`` starts near 0) predicts that mean
+        rather than the middle of the range.
     """
 
     def __init__(
@@ -57,6 +72,7 @@ class EmbeddingNet(LayerGroups, nn.Module):
         emb_dropout: float,
         n_out: int,
         y_range: tuple[float, float] | None = None,
+        y_offset: float = 0.0,
     ):
         super().__init__()
         self.embeds = nn.ModuleList(nn.Embedding(n, size) for n, size in zip(cardinalities, emb_sizes))
@@ -74,6 +90,7 @@ class EmbeddingNet(LayerGroups, nn.Module):
         blocks.append(nn.Linear(width, n_out))
         self.layers = nn.Sequential(*blocks)
         self.y_range = None if y_range is None else (float(y_range[0]), float(y_range[1]))
+        self.y_offset = float(y_offset)
 
     def group_modules(self) -> list[tuple[str, list[nn.Module]]]:
         body = ([self.bn_cont] if self.bn_cont is not None else []) + list(self.layers[:-1])
@@ -89,5 +106,5 @@ class EmbeddingNet(LayerGroups, nn.Module):
         out = self.layers(torch.cat(parts, dim=1) if len(parts) > 1 else parts[0])
         if self.y_range is not None:
             low, high = self.y_range
-            out = low + (high - low) * torch.sigmoid(out)
+            out = low + (high - low) * torch.sigmoid(out + self.y_offset)
         return out

@@ -40,7 +40,9 @@ def add_elapsed(
     columns : str or list of str
         Event columns holding 0/1 or booleans (missing values count as no event).
     date : str
-        The date column.
+        The date column (datetimes or date strings, read by
+        :func:`tabkit.prep.dates.as_dates`: time-zone-aware values count days on their local
+        wall-clock date, each row with its own offset).
     by : str or list of str, optional
         Group columns (e.g. ``"Store"``); the whole frame is one group when omitted.
 

@@ -4,14 +4,14 @@ once on training data and shared by every model family."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from numbers import Real
+from numbers import Integral, Real
 
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from tabkit.prep.checks import first_value
+from tabkit.prep.checks import check_unique_columns, first_value
 from tabkit.prep.lineage import lineage_of
 
 FILL_RULES = ("median", "mean")
@@ -37,7 +37,18 @@ class TabularProcessor(TransformerMixin, BaseEstimator):
         Largest number of distinct values an integer column may have and still be
         treated as categorical by the automatic rule.
     fill : {"median", "mean"} or float, default "median"
-        Value used for missing continuous values, learned from training data.
+        Value used for missing continuous values, learned from training data. Infinite
+        values (``inf``, ``-inf``) count as missing: they get the fill value and the
+        ``<col>_na`` flag, and the fill value and scaling are learned without them.
+    max_levels : int, optional
+        Keep at most this many levels of each categorical column: the most frequent in
+        training (ties broken by the sorted order of the labels, so the same data gives
+        the same levels whatever its row order); the others get code 0, the unknown slot.
+        For id-like columns (a level per row), whose codes cannot generalise.
+    min_count : int, default 1
+        Levels seen fewer times than this in training get code 0. With the defaults every
+        training level (and every category of an ordered categorical dtype, seen or not)
+        keeps a code of its own. Neither limit applies to the ``<col>_na`` flags.
 
     Attributes
     ----------
@@ -53,6 +64,12 @@ class TabularProcessor(TransformerMixin, BaseEstimator):
         ``categories_[col][i - 1]`` and code 0 means unknown or missing.
     cardinalities_ : dict of str to int
         Number of codes per categorical feature, counting the 0 slot.
+    n_dropped_levels_ : dict of str to int
+        Categorical column -> number of training levels sent to code 0 by ``max_levels``
+        and ``min_count`` (only columns that lost some).
+    n_infinite_ : dict of str to int
+        Continuous column -> number of infinite training values, treated as missing (only
+        columns that had some).
     fill_values_, means_, stds_ : dict of str to float
         Per continuous column: the fill value and the mean and standard deviation of the
         filled training values (used when ``normalize=True``).
@@ -71,11 +88,15 @@ class TabularProcessor(TransformerMixin, BaseEstimator):
         *,
         max_card: int = 20,
         fill: str | float = "median",
+        max_levels: int | None = None,
+        min_count: int = 1,
     ):
         self.cat_names = cat_names
         self.cont_names = cont_names
         self.max_card = max_card
         self.fill = fill
+        self.max_levels = max_levels
+        self.min_count = min_count
 
     def fit(self, X: pd.DataFrame, y=None) -> TabularProcessor:
         """Learn column roles, categories, fill values and scaling from ``X``.
@@ -93,13 +114,22 @@ class TabularProcessor(TransformerMixin, BaseEstimator):
         _check_frame(X, "fit")
         if not (self.fill in FILL_RULES or (isinstance(self.fill, Real) and not isinstance(self.fill, bool))):
             raise ValueError(f"fill must be one of {FILL_RULES} or a number, got {self.fill!r}")
+        check_level_limits(self.max_levels, self.min_count)
         cat_names, cont_names = self._column_roles(X)
         _check_columns(X, [*cat_names, *cont_names])
-        continuous = {col: _as_float(X[col], col) for col in cont_names}
+        raw = {col: _as_float(X[col], col) for col in cont_names}
+        self.n_infinite_ = {col: int(n) for col, values in raw.items() if (n := np.isinf(values).sum())}
+        continuous = {col: _finite(values) for col, values in raw.items()}
 
         self.cat_names_ = cat_names
         self.cont_names_ = cont_names
-        self.categories_ = {col: _training_categories(X[col]) for col in cat_names}
+        self.categories_, self.n_dropped_levels_ = {}, {}
+        for col in cat_names:
+            everything = _training_categories(X[col])
+            kept = self._kept_levels(X[col], everything)
+            self.categories_[col] = kept
+            if len(kept) < len(everything):
+                self.n_dropped_levels_[col] = len(everything) - len(kept)
         self.na_names_ = [f"{col}_na" for col, values in continuous.items() if values.isna().any()]
         self.categories_.update({name: [False, True] for name in self.na_names_})
         self.cat_features_ = [*cat_names, *self.na_names_]
@@ -125,7 +155,8 @@ class TabularProcessor(TransformerMixin, BaseEstimator):
     def transform(self, X: pd.DataFrame, *, normalize: bool = False) -> pd.DataFrame:
         """Encode ``X`` with the fitted codes, fills and (optionally) scaling.
 
-        Unseen and missing categories become code 0; missing continuous values get the
+        Unseen and missing categories (and levels left out by ``max_levels`` and
+        ``min_count``) become code 0; missing and infinite continuous values get the
         training fill value (also in columns that had none in training); columns the
         processor was not fitted on are ignored.
 
@@ -146,7 +177,7 @@ class TabularProcessor(TransformerMixin, BaseEstimator):
         check_is_fitted(self, "feature_names_in_")
         _check_frame(X, "transform")
         _check_columns(X, list(self.feature_names_in_))
-        continuous = {col: _as_float(X[col], col) for col in self.cont_names_}
+        continuous = {col: _finite(_as_float(X[col], col)) for col in self.cont_names_}
         out: dict[str, np.ndarray] = {}
         for col in self.cat_names_:
             out[col] = _encode(X[col], self.categories_[col])
@@ -211,6 +242,21 @@ class TabularProcessor(TransformerMixin, BaseEstimator):
             raise ValueError("no usable columns: the frame has only date/time columns")
         return cat_names, cont_names
 
+    def _kept_levels(self, values: pd.Series, categories: list) -> list:
+        """``categories`` without the levels that ``min_count`` and ``max_levels`` leave out."""
+        if self.max_levels is None and self.min_count == 1:
+            return categories
+        counts = values.value_counts(dropna=True)
+        counts = np.array([counts.get(level, 0) for level in categories], dtype=np.int64)
+        keep = counts >= self.min_count
+        if self.max_levels is not None and keep.sum() > self.max_levels:
+            # most frequent first; a stable sort keeps ties in the categories' (sorted) order
+            ranked = np.argsort(-counts, kind="stable")
+            keep = np.zeros(len(categories), dtype=bool)
+            keep[ranked[: self.max_levels]] = True
+            keep &= counts >= self.min_count
+        return [level for level, kept in zip(categories, keep) if kept]
+
     def _fill_value(self, values: pd.Series) -> float:
         if not isinstance(self.fill, str):
             return float(self.fill)
@@ -221,8 +267,22 @@ class TabularProcessor(TransformerMixin, BaseEstimator):
 def _check_frame(X, step: str) -> None:
     if not isinstance(X, pd.DataFrame):
         raise TypeError(f"TabularProcessor.{step} expects a pandas DataFrame, got {type(X).__name__}")
+    check_unique_columns(X, f"TabularProcessor.{step}")
     if len(X) == 0:
         raise ValueError(f"TabularProcessor.{step}: the frame has no rows")
+
+
+def check_level_limits(max_levels, min_count) -> None:
+    """Raise ValueError unless ``max_levels`` is None or an int >= 1 and ``min_count`` an
+    int >= 1 (the :class:`TabularProcessor` parameters; the nets check theirs early)."""
+
+    def is_int(value) -> bool:
+        return isinstance(value, Integral) and not isinstance(value, bool)
+
+    if max_levels is not None and not (is_int(max_levels) and max_levels >= 1):
+        raise ValueError(f"max_levels must be None or an integer >= 1, got {max_levels!r}")
+    if not (is_int(min_count) and min_count >= 1):
+        raise ValueError(f"min_count must be an integer >= 1, got {min_count!r}")
 
 
 def _check_columns(X: pd.DataFrame, required: list[str]) -> None:
@@ -256,6 +316,11 @@ def _as_float(values: pd.Series, column: str) -> pd.Series:
             f"continuous column {column!r} holds {int(bad.sum())} non-numeric value(s), e.g. {first_value(values[bad])}"
         )
     return numeric.astype("float64")
+
+
+def _finite(values: pd.Series) -> pd.Series:
+    """Float values with +-inf as missing."""
+    return values.where(~np.isinf(values))
 
 
 def _training_categories(values: pd.Series) -> list:

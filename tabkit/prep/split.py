@@ -21,9 +21,9 @@ def time_split(df: pd.DataFrame, *, date: str, valid_size: float) -> tuple[np.nd
     df : DataFrame
         The rows to split.
     date : str
-        The date column (anything pandas can order: datetimes, date strings, numbers);
-        time-zone-aware datetimes are compared in UTC, as :func:`tabkit.prep.dates.as_dates`
-        converts them.
+        The date column: datetimes or date strings, read by :func:`tabkit.prep.dates.as_dates`
+        (time-zone-aware values are compared on their local wall-clock time, each row with
+        its own offset), or numbers (e.g. years or ``20200131``), ordered as numbers.
     valid_size : int or float
         Validation rows: a count (int >= 1) or a fraction of the rows (0 < float < 1).
 
@@ -35,8 +35,9 @@ def time_split(df: pd.DataFrame, *, date: str, valid_size: float) -> tuple[np.nd
     Raises
     ------
     ValueError
-        If the date column is missing or has missing values, ``valid_size`` is out of
-        range, or the split would leave no training rows.
+        If the date column is missing, has missing values or values that are not dates
+        (named with their row positions), ``valid_size`` is out of range, or the split
+        would leave no training rows.
     """
     if date not in df.columns:
         raise ValueError(f"time_split: column {date!r} is not in the frame")
@@ -45,7 +46,7 @@ def time_split(df: pd.DataFrame, *, date: str, valid_size: float) -> tuple[np.nd
         raise ValueError("time_split: the frame has no rows")
     n_valid = _valid_rows(valid_size, n_rows)
     dates = df[date]
-    if pd.api.types.is_datetime64_any_dtype(dates):
+    if not _holds_numbers(dates):
         dates = as_dates(dates, date, "time_split")
     if dates.isna().any():
         raise ValueError(f"time_split: column {date!r} has {int(dates.isna().sum())} missing value(s)")
@@ -59,6 +60,14 @@ def time_split(df: pd.DataFrame, *, date: str, valid_size: float) -> tuple[np.nd
             f"once whole dates are kept together"
         )
     return np.flatnonzero(~is_valid), np.flatnonzero(is_valid)
+
+
+def _holds_numbers(values: pd.Series) -> bool:
+    """Numbers (and booleans), in a numeric column or an object one, are ordered as they are."""
+    if pd.api.types.is_numeric_dtype(values):
+        return True
+    kind = pd.api.types.infer_dtype(values, skipna=True)
+    return values.dtype == object and kind in ("integer", "floating", "mixed-integer-float", "decimal", "boolean")
 
 
 def _valid_rows(valid_size: float, n_rows: int) -> int:

@@ -80,5 +80,5 @@ def test_principal_components_and_codes(data):
     explained = (centred @ np.stack([model.projections_["Store"][1][k] for k in range(2)]).T).var(axis=0) * len(table)
     np.testing.assert_allclose(np.sort(explained)[::-1], variance[:2], rtol=1e-6)
     assert model.source_of("Store_pc1") == "Store" and model.source_of("Store") == "Store"
-    with pytest.raises(ValueError, match=r"The 'components' parameter of EmbeddingForest\w* must be an int in the range"):
+    with pytest.raises(ValueError, match=r"The 'components' parameter of EmbeddingForest\w* must be an int"):
         tk.EmbeddingForest(net=net, forest=tk.ForestRegressor(), components=0).fit(X, y)

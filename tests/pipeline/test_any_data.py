@@ -307,15 +307,19 @@ def test_a_numeric_date_is_refused_unless_a_format_reads_it(tmp_path):
     assert read_json(result.run_dir / "metrics.json")["data"]["train_dates"] == dates
 
 
-def test_time_zone_aware_dates_run_in_utc(tmp_path):
-    def aware(frame):
+@pytest.mark.parametrize("date_format", [None, "%Y-%m-%d %H:%M:%S%z"])
+def test_time_zone_aware_dates_keep_their_local_wall_clock(tmp_path, date_format):
+    def aware(frame):  # local midnights, an hour or more behind UTC in winter and summer
         return pd.to_datetime(frame["saledate"]).dt.tz_localize("America/Chicago").astype(str)
 
     train, _ = _bulldozers(tmp_path, saledate=aware)
-    result = run_pipeline(csv_spec(train, None), out_dir=tmp_path / "runs", verbose=False)
-    assert result.status == "complete"
+    features = {"log_target": True, "date_time": True}
+    data = {"date_format": date_format} if date_format else {}
+    spec = csv_spec(train, None, features=features)
+    spec["data"].update(data)
+    result = run_pipeline(spec, out_dir=tmp_path / "runs", verbose=False)
     sample = pd.read_parquet(result.run_dir / "valid_sample.parquet")
-    assert (sample["saleHour"] if "saleHour" in sample else pd.Series([5])).isin([5, 6]).all()
+    assert (sample["saleHour"] == 0).all()
 
 
 @pytest.mark.parametrize(

@@ -81,9 +81,9 @@ def test_bad_input(frame, message):
         tk.add_datepart(frame, "Date")
 
 
-def test_time_zones_are_converted_to_utc_everywhere():
-    naive = pd.Series(pd.date_range("2015-03-28 20:00", periods=6, freq="7h"))
-    aware = naive.dt.tz_localize("UTC").dt.tz_convert("Europe/Berlin")
+def test_time_zones_keep_the_local_wall_clock_everywhere():
+    naive = pd.Series(pd.date_range("2015-03-28 20:00", periods=6, freq="7h"))  # across summer time
+    aware = naive.dt.tz_localize("Europe/Berlin")
     frame = pd.DataFrame({"when": aware, "Promo": [1, 0, 0, 1, 0, 0], "Store": 1})
     expected = tk.add_datepart(pd.DataFrame({"when": naive}), "when", time=True)
     got = tk.add_datepart(frame[["when"]], "when", time=True)

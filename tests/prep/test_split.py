@@ -47,3 +47,30 @@ def test_missing_column_and_dates():
         tk.time_split(pd.DataFrame({"x": [1, 2]}), date="Date", valid_size=1)
     with pytest.raises(ValueError, match="1 missing value"):
         tk.time_split(pd.DataFrame({"Date": ["2020-01-01", None]}), date="Date", valid_size=1)
+
+
+def test_unparseable_dates_are_refused_with_their_positions_and_values():
+    frame = pd.DataFrame({"Date": ["2020-01-01", "not a date", "2020-01-02", "2020-13-45", "", "2020-01-03"]})
+    message = (
+        r"time_split: column 'Date' has 3 value\(s\) that are not dates, at row position\(s\) \[1, 3, 4\]: "
+        r"'not a date', '2020-13-45', ''"
+    )
+    with pytest.raises(ValueError, match=message):
+        tk.time_split(frame, date="Date", valid_size=1)
+
+
+def test_date_strings_are_ordered_as_dates_not_as_text():
+    frame = pd.DataFrame({"Date": ["12/31/2019", "1/2/2020", "6/15/2019", "1/1/2020"]})
+    train, valid = tk.time_split(frame, date="Date", valid_size=2)
+    assert valid.tolist() == [1, 3] and train.tolist() == [0, 2]
+
+
+def test_numbers_are_ordered_as_numbers():
+    frame = pd.DataFrame({"Date": [2019, 2021, 2020, 2021]})
+    train, valid = tk.time_split(frame, date="Date", valid_size=1)
+    assert valid.tolist() == [1, 3] and train.tolist() == [0, 2]
+    train, valid = tk.time_split(frame.assign(Date=[20191231, 20200102, 20200101, 20200102]), date="Date", valid_size=2)
+    assert valid.tolist() == [1, 3] and train.tolist() == [0, 2]
+    as_objects = frame.assign(Date=pd.Series([2019, 2021, 2020, 2021], dtype=object))
+    train, valid = tk.time_split(as_objects, date="Date", valid_size=1)
+    assert valid.tolist() == [1, 3] and train.tolist() == [0, 2]

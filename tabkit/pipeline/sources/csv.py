@@ -56,8 +56,8 @@ class CsvSource(DataSource):
         "date_format": Key(
             str,
             doc='how to read the date column: a strftime format (e.g. "%m/%d/%Y %H:%M"), or "unix_s" / '
-            '"unix_ms" for numbers of seconds or milliseconds since 1970; time zones are converted to '
-            "UTC and dropped",
+            '"unix_ms" for numbers of seconds or milliseconds since 1970; time zones are dropped, keeping '
+            "each row's local clock time",
             example='"%Y%m%d"',
         ),
         "dtypes": Key(dict, {}, doc="column -> pandas dtype used when reading", example='{ UsageBand = "str" }'),
@@ -169,14 +169,10 @@ def parse_dates(values: pd.Series, data: dict) -> pd.Series:
             )
         return as_dates(pd.to_datetime(numbers, unit=fmt[5:], utc=True), column, "data.date")
     if fmt is not None:
-        parsed = pd.to_datetime(values.astype("string"), format=fmt, errors="coerce", utc=True)
-        bad = parsed.isna() & values.notna()
-        if bad.any():
-            raise ValueError(
-                f"column {column!r} has {int(bad.sum())} value(s) that do not match "
-                f"data.date_format {fmt!r}, e.g. {first_value(values[bad])}"
-            )
-        return as_dates(parsed, column, "data.date")
+        try:
+            return as_dates(values.astype("string"), column, "data.date", date_format=fmt)
+        except ValueError as error:
+            raise ValueError(f"{error} (they do not match data.date_format {fmt!r})") from None
     try:
         return as_dates(values, column, "data.date")
     except ValueError as error:

@@ -239,6 +239,7 @@ class RunSteps:
         if self.split.X_test is not None:
             self.test_predictions[name] = model.predict(self.split.X_test)
         self.models[name] = model
+        self._log_inputs(name, estimator)
         size = self.writer.write_object(runs.model_file(name), kind.stored(estimator, entry))
         if search is not None:
             self.writer.write_csv(runs.model_artifact(name, runs.SEARCH), search.results_)
@@ -276,6 +277,18 @@ class RunSteps:
                 f"model {name} scores worse than the baseline ({self.metric} {value:.5f} against "
                 f"{baseline:.5f}): check its settings"
             )
+
+    def _log_inputs(self, name: str, estimator) -> None:
+        """Say what the model's processor changed in its inputs: infinite values treated as
+        missing, rare levels sent to the unknown code."""
+        processor = getattr(estimator, "processor_", None)
+        for counts, what in (
+            (getattr(processor, "n_infinite_", {}), "infinite value(s) treated as missing"),
+            (getattr(processor, "n_dropped_levels_", {}), "level(s) sent to the unknown code (max_levels, min_count)"),
+        ):
+            if counts:
+                listed = ", ".join(f"{column} {count:,}" for column, count in counts.items())
+                self.log(f"model {name}: {what}: {listed}")
 
     def _rows_to_explain(self) -> pd.DataFrame:
         output = self.spec.output
