@@ -12,9 +12,9 @@ from sklearn.exceptions import NotFittedError
 from sklearn.utils import get_tags
 from sklearn.utils.validation import check_is_fitted
 
-from tabkit.prep.fit_inputs import check_target
 from tabkit.ensemble.weights import fit_blend_weights, prediction_matrix
 from tabkit.prep.encoded import EncodedView, side_by_side
+from tabkit.prep.fit_inputs import check_target
 
 WEIGHT_RULES = ("equal", "validation")
 

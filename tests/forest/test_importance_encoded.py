@@ -142,7 +142,7 @@ def test_a_blend_with_a_member_without_a_view_predicts_from_raw_rows(data):
 
 
 def test_a_net_on_the_runs_model_scale_keeps_its_encoded_view(data):
-    from tabkit.pipeline.models.fitted import OnModelScale
+    from tabkit.pipeline.models import OnModelScale
     from tabkit.prep.target import target_transform
 
     X, y = data
