@@ -9,8 +9,9 @@ the command line does not pay for PyTorch unless a net is used.
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from tabkit.lazy import lazy_names
 
 __version__ = "0.1.0"
 
@@ -123,18 +124,4 @@ if TYPE_CHECKING:  # what the lazy names below resolve to, for type checkers and
     from tabkit.search.validation_search import ValidationSearch
 
 __all__ = sorted(_PUBLIC_NAMES) + sorted(_SUBMODULES) + ["__version__"]
-
-
-def __getattr__(name: str) -> Any:
-    if name in _PUBLIC_NAMES:
-        value = getattr(import_module(_PUBLIC_NAMES[name]), name)
-    elif name in _SUBMODULES:
-        value = import_module(f"tabkit.{name}")
-    else:
-        raise AttributeError(f"module 'tabkit' has no attribute {name!r}")
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return __all__
+__getattr__, __dir__ = lazy_names(__name__, {**_PUBLIC_NAMES, **{name: f"tabkit.{name}" for name in _SUBMODULES}})

@@ -5,8 +5,9 @@ The names are imported on first use, so ``import tabkit.boosting`` does not impo
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import Any
+from typing import TYPE_CHECKING
+
+from tabkit.lazy import lazy_names
 
 _PUBLIC_NAMES = {
     "LightGBMRegressor": "tabkit.boosting.estimators",
@@ -14,15 +15,8 @@ _PUBLIC_NAMES = {
     "lightgbm_contributions": "tabkit.boosting.attribution",
 }
 __all__ = ["LightGBMClassifier", "LightGBMRegressor", "lightgbm_contributions"]
+__getattr__, __dir__ = lazy_names(__name__, _PUBLIC_NAMES)
 
-
-def __getattr__(name: str) -> Any:
-    if name not in _PUBLIC_NAMES:
-        raise AttributeError(f"module 'tabkit.boosting' has no attribute {name!r}")
-    value = getattr(import_module(_PUBLIC_NAMES[name]), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return __all__
+if TYPE_CHECKING:
+    from tabkit.boosting.attribution import lightgbm_contributions
+    from tabkit.boosting.estimators import LightGBMClassifier, LightGBMRegressor

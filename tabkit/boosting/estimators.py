@@ -212,7 +212,13 @@ class _LightGBM(BaseEstimator):
         return self.model_.booster_
 
     @property
-    def feature_importances_(self) -> pd.Series:
+    def feature_importances_(self) -> np.ndarray:
+        """The importances of :attr:`importances_by_feature_` as an array, one per processed
+        feature (scikit-learn's contract)."""
+        return self.importances_by_feature_.to_numpy()
+
+    @property
+    def importances_by_feature_(self) -> pd.Series:
         """Total split gain of each processed feature, as fractions summing to 1."""
         check_is_fitted(self, "model_")
         gain = self.booster_.feature_importance("gain", iteration=self.best_iteration_)
@@ -330,7 +336,9 @@ class LightGBMRegressor(RegressorMixin, _LightGBM):
         Columns of the training frame (not set when fitted on a numpy array).
     n_features_in_ : int
         Number of training columns.
-    feature_importances_ : Series
+    feature_importances_ : ndarray
+        One importance per processed feature (scikit-learn's contract).
+    importances_by_feature_ : Series
         Split-gain importances by processed feature (summing to 1).
     """
 
@@ -384,7 +392,9 @@ class LightGBMClassifier(ClassifierMixin, _LightGBM):
         Columns of the training frame (not set when fitted on a numpy array).
     n_features_in_ : int
         Number of training columns.
-    feature_importances_ : Series
+    feature_importances_ : ndarray
+        One importance per processed feature (scikit-learn's contract).
+    importances_by_feature_ : Series
         Split-gain importances by processed feature (summing to 1).
     """
 

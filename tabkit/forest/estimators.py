@@ -121,7 +121,13 @@ class _Forest(BaseEstimator):
         return self
 
     @property
-    def feature_importances_(self) -> pd.Series:
+    def feature_importances_(self) -> np.ndarray:
+        """The importances of :attr:`importances_by_feature_` as an array, one per processed
+        feature (scikit-learn's contract)."""
+        return self.importances_by_feature_.to_numpy()
+
+    @property
+    def importances_by_feature_(self) -> pd.Series:
         """Impurity-based importances of the forest, indexed by processed feature name."""
         check_is_fitted(self, "forest_")
         return pd.Series(
@@ -192,7 +198,9 @@ class ForestRegressor(RegressorMixin, _Forest):
         Columns of the training frame (not set when fitted on a numpy array).
     n_features_in_ : int
         Number of training columns.
-    feature_importances_ : Series
+    feature_importances_ : ndarray
+        One importance per processed feature (scikit-learn's contract).
+    importances_by_feature_ : Series
         Impurity importances by processed feature.
     oob_score_ : float
         Out-of-bag R^2 (when ``oob_score=True``).
@@ -255,7 +263,9 @@ class ForestClassifier(ClassifierMixin, _Forest):
         Columns of the training frame (not set when fitted on a numpy array).
     n_features_in_ : int
         Number of training columns.
-    feature_importances_ : Series
+    feature_importances_ : ndarray
+        One importance per processed feature (scikit-learn's contract).
+    importances_by_feature_ : Series
         Impurity importances by processed feature.
     oob_score_ : float
         Out-of-bag accuracy (when ``oob_score=True``).

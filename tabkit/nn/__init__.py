@@ -12,3 +12,23 @@ id-like columns), ``collab`` (:class:`CollabRegressor`), ``module`` and ``collab
 collab model: ``top_biases``), ``device`` (device and precision choice), ``embeddings``
 (export and embedding features) and ``checks`` (settings, targets and input frames).
 """
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from tabkit.lazy import lazy_names
+
+_PUBLIC_NAMES = {
+    "EmbeddingNetRegressor": "tabkit.nn.estimators",
+    "EmbeddingNetClassifier": "tabkit.nn.estimators",
+    "CollabRegressor": "tabkit.nn.collab",
+    "top_biases": "tabkit.nn.factors",
+}
+__all__ = sorted(_PUBLIC_NAMES)
+__getattr__, __dir__ = lazy_names(__name__, _PUBLIC_NAMES)
+
+if TYPE_CHECKING:
+    from tabkit.nn.collab import CollabRegressor
+    from tabkit.nn.estimators import EmbeddingNetClassifier, EmbeddingNetRegressor
+    from tabkit.nn.factors import top_biases

@@ -8,6 +8,7 @@ import pandas as pd
 
 from tabkit import runs
 from tabkit.report.blocks import Section, table_from_frame
+from tabkit.report.reading import run_transform
 from tabkit.runs import RunReader
 
 WEIGHT_RULES = {"validation": "fitted on the validation predictions", "equal": "equal"}
@@ -54,7 +55,8 @@ def member_errors(run: RunReader, members: list[str]) -> pd.DataFrame | None:
         return None
     actual = predictions["actual"].to_numpy(np.float64)
     values = predictions[members].to_numpy(np.float64)
-    if run.metrics.get("target_transform") == "log":
+    transform = run_transform(run)
+    if not transform.is_identity:  # errors on the scale the blend weighs them
         usable = (actual > 0) & (values > 0).all(axis=1)
-        actual, values = np.log(actual[usable]), np.log(values[usable])
+        actual, values = transform.forward(actual[usable]), transform.forward(values[usable])
     return pd.DataFrame(values - actual[:, None], columns=members)

@@ -12,6 +12,7 @@ import pandas as pd
 from tabkit import runs
 from tabkit.metrics import METRICS
 from tabkit.plots.units import sig
+from tabkit.prep.target import TargetTransform, target_transform
 from tabkit.runs import RunReader
 
 if sys.version_info >= (3, 11):
@@ -22,20 +23,24 @@ else:  # Python 3.10
 REASONS = {"worst": "worst error", "random": "random row"}
 
 
+def run_transform(run: RunReader) -> TargetTransform:
+    """The run's saved target transform (the scale its models learn on)."""
+    return target_transform(run.metrics.get("target_transform"))
+
+
 def model_transform(run: RunReader, name: str) -> str | None:
-    """The scale a model's saved estimator (and its contributions) is on: ``"log"`` or
-    None for the target's own units; a run that predates the per-model record falls back
-    on the run's transform."""
+    """The name of the transform a model's estimator learnt on (``"log"``, or None for the
+    target's own units), as the run saved it; a run that predates the per-model record
+    falls back on the run's transform."""
     info = run.model_info(name)
     if "target_transform" in info:
         return info["target_transform"]
     return run.metrics.get("target_transform")
 
 
-def to_target_units(values, transform: str | None) -> np.ndarray:
-    """Values on a model's scale back in the target's units."""
-    values = np.asarray(values, dtype=np.float64)
-    return np.exp(values) if transform == "log" else values
+def to_target_units(values, transform: str | TargetTransform | None) -> np.ndarray:
+    """Values on a model's scale back in the target's units, through the saved transform."""
+    return np.asarray(target_transform(transform).inverse(np.asarray(values, dtype=np.float64)), dtype=np.float64)
 
 
 def greater_is_better(run: RunReader) -> bool | None:

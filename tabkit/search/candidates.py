@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from itertools import product
 from typing import Any
 
 import numpy as np
+from sklearn.model_selection import ParameterGrid
 
 
 def _is_options(value: Any) -> bool:
@@ -18,11 +18,11 @@ def _is_grid(spec: Mapping) -> bool:
 
 
 def _expand(grid: Mapping) -> list[dict[str, Any]]:
+    """The product of a grid's lists, through scikit-learn's ParameterGrid (names sorted)."""
     for name, options in grid.items():
         if len(options) == 0:
             raise ValueError(f"param_grid: parameter {name!r} has no values to try")
-    names = sorted(grid)
-    return [dict(zip(names, values)) for values in product(*(grid[name] for name in names))]
+    return list(ParameterGrid(dict(grid)))
 
 
 def expand_candidates(param_grid: Any) -> list[dict[str, Any]]:

@@ -41,8 +41,10 @@ def test_fitted_attributes(regressor, sales_data):
     assert regressor.booster_.feature_name() == names
     assert regressor.best_iteration_ == 60
     assert not hasattr(regressor, "history_")
-    importances = regressor.feature_importances_
+    importances = regressor.importances_by_feature_
     assert list(importances.index) == names and importances.sum() == pytest.approx(1.0)
+    assert isinstance(regressor.feature_importances_, np.ndarray)
+    np.testing.assert_array_equal(regressor.feature_importances_, importances.to_numpy())
     assert importances.idxmax() in {"Promo", "StoreType"}
 
 

@@ -21,8 +21,18 @@ from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 from tabkit.forest.attribution import Explanation, contributions
 from tabkit.forest.estimators import ForestRegressor
 
-shap = pytest.importorskip("shap")
-treeinterpreter = pytest.importorskip("treeinterpreter.treeinterpreter")
+
+@pytest.fixture
+def shap():
+    """The shap package; a test that compares with it is skipped (alone) where it is missing."""
+    return pytest.importorskip("shap")
+
+
+@pytest.fixture
+def treeinterpreter():
+    """treeinterpreter's module; a test that compares with it is skipped (alone) where it is missing."""
+    return pytest.importorskip("treeinterpreter.treeinterpreter")
+
 
 DATE_PARTS = [
     "Year",
@@ -90,7 +100,7 @@ CLASSIFIERS = [
 
 
 @pytest.mark.parametrize("model", REGRESSORS, ids=lambda m: type(m).__name__)
-def test_regressor_matches_slow_reference_and_shap(model, arrays):
+def test_regressor_matches_slow_reference_and_shap(model, arrays, shap):
     X, y, _ = arrays
     model.fit(X, y)
     explanation = contributions(model, X[:60])
@@ -104,7 +114,7 @@ def test_regressor_matches_slow_reference_and_shap(model, arrays):
 
 
 @pytest.mark.parametrize("model", CLASSIFIERS, ids=lambda m: type(m).__name__)
-def test_classifier_matches_treeinterpreter(model, arrays):
+def test_classifier_matches_treeinterpreter(model, arrays, treeinterpreter):
     X, _, labels = arrays
     model.fit(X, labels)
     explanation = contributions(model, X[:60])
@@ -116,7 +126,7 @@ def test_classifier_matches_treeinterpreter(model, arrays):
     assert_sums_to_prediction(explanation)
 
 
-def test_tabkit_classifier_matches_treeinterpreter(classifier, sales_valid):
+def test_tabkit_classifier_matches_treeinterpreter(classifier, sales_valid, treeinterpreter):
     X, _ = sales_valid
     explanation = contributions(classifier, X)
     features = classifier.processor_.transform(X).to_numpy(np.float32)
@@ -206,7 +216,7 @@ def test_by_column_on_classifier(classifier, sales_valid):
 
 
 @pytest.mark.parametrize("fixture", ["regressor", "classifier"])
-def test_treeshap_method(fixture, request, sales_valid):
+def test_treeshap_method(fixture, request, sales_valid, shap):
     model = request.getfixturevalue(fixture)
     X, _ = sales_valid
     explanation = contributions(model, X.iloc[:40], method="treeshap")

@@ -42,8 +42,10 @@ def test_fitted_attributes(regressor, sales_data):
     assert isinstance(regressor.forest_, RandomForestRegressor)
     assert list(regressor.feature_names_in_) == list(X.columns)
     assert "CompetitionDistance_na" in names and "Dayofweek" in names
-    importances = regressor.feature_importances_
+    importances = regressor.importances_by_feature_
     assert isinstance(importances, pd.Series) and list(importances.index) == names
+    assert isinstance(regressor.feature_importances_, np.ndarray)
+    np.testing.assert_array_equal(regressor.feature_importances_, importances.to_numpy())
     assert importances.sum() == pytest.approx(1.0)
     assert importances.idxmax() in {"Promo", "CompetitionDistance", "StoreType"}
     assert regressor.forest_.max_features == 0.5 and regressor.forest_.min_samples_leaf == 3

@@ -18,10 +18,8 @@ try:
 except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib
 
-jsonschema = pytest.importorskip("jsonschema")
-
-
 def errors(spec: dict) -> list[str]:
+    jsonschema = pytest.importorskip("jsonschema")
     validator = jsonschema.Draft202012Validator(json_schema())
     return [error.message for error in validator.iter_errors(spec)]
 

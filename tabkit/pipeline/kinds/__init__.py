@@ -4,7 +4,14 @@ Adding a kind is one new module (a ``ModelKind`` subclass and ``register(...)``)
 below, or, from outside tabkit, ``register(MyKind())`` before the run.
 """
 
-from tabkit.pipeline.kinds import collab, embedding_forest, embedding_net, ensemble, forest, lightgbm  # noqa: F401  (they register)
+from tabkit.pipeline.kinds import (
+    collab,
+    embedding_forest,
+    embedding_net,
+    ensemble,
+    forest,
+    lightgbm,
+)  # importing them registers them
 from tabkit.pipeline.kinds.base import KINDS, FitContext, ModelKind, fit_or_search, get_kind, register
 
 __all__ = ["KINDS", "FitContext", "ModelKind", "fit_or_search", "get_kind", "register"]
