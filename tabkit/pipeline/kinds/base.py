@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from tabkit import runs
-from tabkit.pipeline.models.scoring import OriginalScaleScorer
+from tabkit.pipeline.kinds.selection import latest_days, random_holdout, search_and_refit
 from tabkit.prep.target import TargetTransform
 
 TASKS = ("regression", "classification")
@@ -64,6 +64,24 @@ class FitContext:
     models: dict[str, Any] = field(default_factory=dict)
     predictions: dict[str, Any] = field(default_factory=dict)
     log: Callable[[str], None] = print
+    dates_train: pd.Series | None = None
+    dates_valid: pd.Series | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def holdout(self) -> np.ndarray:
+        """The training rows a model chooses its rounds or parameters on (see
+        :mod:`tabkit.pipeline.kinds.selection`): the latest training days, as many as the
+        validation rows span, or, without dates, a random share as large as validation's."""
+        if self.dates_train is not None and self.dates_valid is not None:
+            return latest_days(self.dates_train, self.dates_valid)
+        return random_holdout(len(self.y_train), len(self.y_valid), self.seed)
+
+    def holdout_rule(self, hold: np.ndarray) -> str:
+        """How :meth:`holdout` chose its rows, for the leaderboard's note."""
+        if self.dates_train is not None and self.dates_valid is not None:
+            days = pd.to_datetime(self.dates_train[hold]).dt.normalize().nunique()
+            return f"the latest {days} training days ({int(hold.sum()):,} rows)"
+        return f"a random {hold.mean():.0%} of the training rows"
 
     def fit_transform_for(self, kind: ModelKind) -> TargetTransform:
         """The transform the pipeline applies around a kind's estimator: none when the
@@ -159,9 +177,9 @@ class ModelKind:
         """Fit a model entry; returns ``(fitted estimator, ValidationSearch or None)``.
 
         The default fits :meth:`make_estimator` on the training rows, or searches
-        ``entry["search"]`` on the validation rows first.
+        ``entry["search"]`` on a holdout of them first (never on the validation rows).
         """
-        return fit_or_search(self.make_estimator(entry, ctx), entry, ctx, self, ctx.X_train, ctx.X_valid)
+        return fit_or_search(self.make_estimator(entry, ctx), entry, ctx, self, ctx.X_train)
 
     def fit_params(self, entry: dict, ctx: FitContext) -> dict:
         """Extra keyword arguments of the estimator's ``fit`` (validation data for a net)."""
@@ -212,17 +230,26 @@ def embedding_frame(embeddings: dict[str, pd.DataFrame]) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
-def fit_or_search(estimator, entry: dict, ctx: FitContext, kind: ModelKind, X_fit: pd.DataFrame, X_val: pd.DataFrame):
-    """Fit ``estimator`` on ``X_fit``, or search ``entry["search"]`` scored on ``X_val``."""
-    from tabkit.search.validation_search import ValidationSearch
-
-    y_fit, y_val = ctx.targets_for(kind)
+def fit_or_search(estimator, entry: dict, ctx: FitContext, kind: ModelKind, X_fit: pd.DataFrame):
+    """Fit ``estimator`` on ``X_fit`` (the training rows, as the kind's estimator reads them),
+    or search ``entry["search"]`` on the holdout of those rows and refit the best candidate
+    on all of them (:func:`~tabkit.pipeline.kinds.selection.search_and_refit`)."""
+    y_fit, _ = ctx.targets_for(kind)
     if not entry["search"]:
         return estimator.fit(X_fit, y_fit, **kind.fit_params(entry, ctx)), None
-    scorer = OriginalScaleScorer(ctx.metric, ctx.fit_transform_for(kind))
-    search = ValidationSearch(estimator, entry["search"], scoring=scorer, n_jobs=1)
-    search.fit(X_fit, y_fit, X_val=X_val, y_val=y_val)
-    return search.best_estimator_, search
+    hold = ctx.holdout()
+    best, search = search_and_refit(
+        estimator,
+        entry["search"],
+        X_fit,
+        y_fit,
+        hold,
+        metric=ctx.metric,
+        transform=ctx.fit_transform_for(kind),
+        fit_params=kind.fit_params(entry, ctx),
+    )
+    ctx.notes.append(f"parameters chosen on {ctx.holdout_rule(hold)}, refit on every training row")
+    return best, search
 
 
 def check_embedding_source(entry: dict, key: str, earlier: list[dict], problems, *, required: bool) -> None:

@@ -44,14 +44,7 @@ class EmbeddingForestKind(ModelKind):
 
         options = {"components": entry.get("components"), "codes": entry["codes"]}
         inputs = EmbeddingForest(**options).with_net(ctx.models[entry["net"]].estimator)
-        forest, search = fit_or_search(
-            self.make_estimator(entry, ctx),
-            entry,
-            ctx,
-            self,
-            inputs.transform(ctx.X_train),
-            inputs.transform(ctx.X_valid),
-        )
+        forest, search = fit_or_search(self.make_estimator(entry, ctx), entry, ctx, self, inputs.transform(ctx.X_train))
         return EmbeddingForest.from_fitted(inputs.net_, forest, **options), search
 
     def saved_params(self, model) -> dict:

@@ -1,10 +1,12 @@
 """``kind = "lightgbm"``: :class:`tabkit.LightGBMRegressor` / :class:`tabkit.LightGBMClassifier`,
-with the run's validation rows for early stopping and its per-round history; rows are
-explained by LightGBM's own TreeSHAP."""
+its rounds chosen by early stopping on the latest training days and then refit on every
+training row, the validation rows recorded in its per-round history; rows are explained by
+LightGBM's own TreeSHAP."""
 
 from __future__ import annotations
 
 from tabkit.pipeline.kinds.base import FitContext, ModelKind, register
+from tabkit.pipeline.kinds.selection import fit_with_chosen_rounds
 
 
 class LightGBMKind(ModelKind):
@@ -18,7 +20,24 @@ class LightGBMKind(ModelKind):
     explains_rows = True
 
     def fit_params(self, entry: dict, ctx: FitContext) -> dict:
+        """The validation rows, recorded per round in the history (never chosen on)."""
         return {"X_val": ctx.X_valid, "y_val": ctx.targets_for(self)[1]}
+
+    def fit(self, entry: dict, ctx: FitContext):
+        """With ``early_stopping_rounds``: the rounds are chosen on the holdout of the
+        training rows, then the booster is refit on all of them with that many rounds
+        (scaled by the row ratio)."""
+        estimator = self.make_estimator(entry, ctx)
+        if estimator.early_stopping_rounds is None or entry["search"]:
+            return super().fit(entry, ctx)
+        hold = ctx.holdout()
+        y_fit, _ = ctx.targets_for(self)
+        final, chosen, rounds = fit_with_chosen_rounds(estimator, ctx.X_train, y_fit, hold, self.fit_params(entry, ctx))
+        ctx.notes.append(
+            f"{chosen} rounds chosen on {ctx.holdout_rule(hold)}; refit on every training row with {rounds}"
+        )
+        ctx.log(f"model {entry['name']}: {ctx.notes[-1]}")
+        return final, None
 
 
 register(LightGBMKind())

@@ -205,6 +205,8 @@ class RunSteps:
             models=self.models,
             predictions=self.scores.predictions,
             log=self.log,
+            dates_train=split.train[self.features.date] if self.features.date else None,
+            dates_valid=split.valid[self.features.date] if self.features.date else None,
         )
 
     def _fit_model(self, entry: dict) -> None:
@@ -227,7 +229,7 @@ class RunSteps:
         started = time.perf_counter()
         predicted = model.predict(ctx.X_valid)
         predict_seconds = time.perf_counter() - started
-        value, note = self._score(predicted), ""
+        value, note = self._score(predicted), "; ".join(ctx.notes)
         override = kind.validation_score(estimator, entry, ctx)
         if override is not None:
             in_sample = value
