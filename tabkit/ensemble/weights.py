@@ -205,8 +205,7 @@ def split_half_score(
             raise ValueError(f"metric {metric!r} scores classes, but the predictions are values (2-d)")
         fit_target = transform.forward(transform.check(truth))
 
-    order = np.random.default_rng(seed).permutation(len(truth))
-    halves = (order[: len(order) // 2], order[len(order) // 2 :])
+    halves = split_halves(len(truth), seed)
     scores, fitted = [], []
     for fit_rows, score_rows in (halves, halves[::-1]):
         weights = fit_blend_weights(matrix[fit_rows], fit_target[fit_rows], classes=classes)
@@ -215,6 +214,13 @@ def split_half_score(
         fitted.append(weights)
     details = {"scores": scores, "weights": fitted, "rows": [len(half) for half in halves], "seed": seed}
     return float(np.mean(scores)), details
+
+
+def split_halves(n_rows: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Row positions cut into two halves at random (``seed``): what the split-half rule
+    fits on one half and scores on the other."""
+    order = np.random.default_rng(seed).permutation(n_rows)
+    return order[: n_rows // 2], order[n_rows // 2 :]
 
 
 def _score(func, truth: np.ndarray, blended: np.ndarray, transform: TargetTransform, classes) -> float:

@@ -78,18 +78,18 @@ def test_failing_model_marks_run_failed_and_keeps_earlier_artefacts(tmp_path, ti
         tiny_forest_spec,
         model=[
             {"name": "forest", "kind": "forest", "params": TINY_FOREST},
-            {"name": "broken", "kind": "forest", "params": {**TINY_FOREST, "max_samples": 10**9}},
+            {"name": "broken", "kind": "lightgbm", "params": {"n_estimators": 5, "objective": "no-such-objective"}},
             {"name": "never", "kind": "forest", "params": TINY_FOREST},
         ],
     )
-    with pytest.raises(PipelineError, match="max_samples") as info:
+    with pytest.raises(PipelineError, match="no-such-objective") as info:
         run_pipeline(spec, out_dir=tmp_path, verbose=False)
     result = info.value.result
-    assert result.status == "failed" and "max_samples" in result.error
+    assert result.status == "failed" and "no-such-objective" in result.error
     run = only_run(tmp_path, "tiny")
     status = RunReader(run).status
     assert status["status"] == "failed" and status["finished"] is not None
-    assert "max_samples" in status["error"] and "Traceback" in status["traceback"]
+    assert "no-such-objective" in status["error"] and "Traceback" in status["traceback"]
     assert status["steps_done"] == ["features", "split", "baseline", "model:forest"]
     metrics = read_json(run / "metrics.json")
     assert list(metrics["models"]) == ["forest"]

@@ -66,9 +66,9 @@ def runs_root(tmp_path_factory) -> Path:
     data = write_rossmann(tables, base / "rossmann")
     root = base / "runs"
     tk.run_pipeline(_spec("tiny", data, [FOREST, NET, EMBEDDING_FOREST]), out_dir=root, verbose=False)
-    # more rows per tree than the data has: only the fit can tell
-    broken = {"name": "broken", "kind": "forest", "params": {"max_samples": 10**9}}
-    with pytest.raises(PipelineError, match="max_samples"):
+    # an objective LightGBM does not know: only the fit can tell
+    broken = {"name": "broken", "kind": "lightgbm", "params": {"objective": "no-such-objective"}}
+    with pytest.raises(PipelineError, match="no-such-objective"):
         tk.run_pipeline(_spec("tiny-failed", data, [FOREST, broken]), out_dir=root, verbose=False)
     return root
 

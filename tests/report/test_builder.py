@@ -284,7 +284,7 @@ def test_failed_run_keeps_what_finished_and_says_what_did_not(failed_run_dir, tm
         warnings.simplefilter("error", ReportWarning)
         page = read_page(build_report(failed_run_dir, out=tmp_path))
     summary = page.part("summary").joined
-    assert "failed" in summary and "max_samples" in summary
+    assert "failed" in summary and "no-such-objective" in summary
     assert "Traceback" in page.part("details").joined
     forest = page.part(model_anchor(page, "forest"))
     assert forest.notes == ["Not explained: the run stopped before this model's explain step."]

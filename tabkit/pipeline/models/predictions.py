@@ -32,6 +32,13 @@ class Predictions:
     proba: np.ndarray | None = None
     classes: np.ndarray | None = None
 
+    def corrected(self, correction: dict | None) -> Predictions:
+        """The values times the model's correction factor where the run applies one (see
+        :mod:`tabkit.ensemble.correction`; ``metrics.json`` keeps it per model)."""
+        if not correction or not correction.get("applied"):
+            return self
+        return Predictions(self.values * correction["factor"], classes=self.classes)
+
 
 class OnModelScale(BaseEstimator):
     """A fitted estimator whose predictions are mapped onto the run's model scale (a net

@@ -4,13 +4,17 @@ it finds to one list of problems, so a spec's mistakes are reported at once."""
 
 from __future__ import annotations
 
+import pandas as pd
+
+from tabkit.metrics import METRICS
 from tabkit.pipeline.features import BUILDERS
+from tabkit.pipeline.features.base import unknown_columns
 from tabkit.pipeline.keys import Problems, describe, did_you_mean
 from tabkit.pipeline.kinds import get_kind
 from tabkit.pipeline.sources import DataSource
 from tabkit.pipeline.spec.schema import DEFAULT_FRACTION
 
-__all__ = ["check_features", "check_models", "check_output", "check_split"]
+__all__ = ["check_columns", "check_features", "check_models", "check_output", "check_split", "check_target"]
 
 
 def check_features(
@@ -143,3 +147,45 @@ def check_output(output: dict, models: list[dict], task: str, problems: Problems
         minimum = 1 if key in ("importance_repeats", "importance_rows", "sample_rows") else 0
         if output[key] < minimum:
             problems.add(f"output.{key}", f"must be at least {minimum}, got {output[key]}")
+
+
+def check_columns(
+    source: DataSource, data: dict, features: dict, baseline: dict, output: dict, problems: Problems
+) -> None:
+    """The columns ``baseline.by``, ``features.target_means`` and ``output.dependence_pairs``
+    name are columns of the built rows (the source's header, the builder's derived columns,
+    the target mean columns), each unknown one with a "did you mean"; nothing is checked
+    when the builder cannot know its columns before loading."""
+    by = baseline["by"]
+    if by is not None and not all(isinstance(c, str) for c in by):
+        problems.add("baseline.by", f"must be a list of column names, got {describe(by)}")
+        return
+    if features["builder"] not in source.builders or features["drop"] is None:  # check_features reports it
+        return
+    known = BUILDERS[features["builder"]].known_columns(data, features, source.columns(data))
+    if known is None:
+        return
+    groups = [[g] if isinstance(g, str) else g for g in features["target_means"]]
+    groups = [g for g in groups if isinstance(g, list) and all(isinstance(c, str) for c in g)]
+    means = {"_".join(group) + "_mean" for group in groups}
+    unknown_columns(by or [], known | means, "baseline.by", problems)
+    unknown_columns(dict.fromkeys(c for group in groups for c in group), known, "features.target_means", problems)
+    pairs = [c for pair in output["dependence_pairs"] if isinstance(pair, list) for c in pair if isinstance(c, str)]
+    unknown_columns(dict.fromkeys(pairs), known | means, "output.dependence_pairs", problems)
+
+
+def check_target(source: DataSource, data: dict, metric: str, problems: Problems) -> None:
+    """A regression's target holds numbers: a target whose first values (read before
+    loading) include text is refused, with a sample value."""
+    values = source.target_values(data)
+    if values is None or METRICS[metric].task != "regression":
+        return
+    values = values.dropna()
+    text = values[pd.to_numeric(values, errors="coerce").isna()]
+    if len(text):
+        choices = ", ".join(name for name, m in METRICS.items() if m.task == "classification")
+        problems.add(
+            "data.target",
+            f"the target column {values.name!r} holds text (e.g. {text.iloc[0]!r}), but metric {metric!r} makes "
+            f"this run a regression; choose a classification metric ({choices}) or a target of numbers",
+        )

@@ -200,6 +200,10 @@ def validate(raw: Mapping, *, default_name: str = "pipeline", check_data: bool =
         checks.check_features(source, data, features, task, problems, check_data)
     if source is not None and ok["split"]:
         checks.check_split(split, source, data, problems)
+    if source is not None and check_data and task:
+        if ok["features"] and ok["baseline"] and ok["output"]:
+            checks.check_columns(source, data, features, sections["baseline"], output, problems)
+        checks.check_target(source, data, top["metric"], problems)
     if models_ok and task:
         checks.check_models(models, task, problems)
         if ok["output"]:

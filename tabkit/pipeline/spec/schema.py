@@ -163,6 +163,15 @@ SCHEMA: dict[str, dict[str, Key]] = {
             False,
             doc="classification: the submission holds one probability column per class instead of the predicted label",
         ),
+        "correction": Key(
+            str,
+            "auto",
+            ("auto", "none"),
+            doc="regression: a multiplicative factor on each model's predictions, chosen by the metric on the "
+            "validation rows and scored by the split-half rule (the leaderboard shows both scores); auto "
+            "applies it to the submission where the split-half score improves",
+            example='"none"',
+        ),
         "report": Key(bool, True, doc="build the HTML report at the end"),
         "reports": Key(str, "reports", doc="the folder of the HTML reports"),
         "explain_worst": Key(int, 5, doc="validation rows with the largest errors to explain"),

@@ -23,6 +23,7 @@ from tabkit.pipeline.sources import get_source
 from tabkit.pipeline.spec import Spec, dumps
 from tabkit.pipeline.steps import explain
 from tabkit.pipeline.steps.cache import cache_key, cached_features
+from tabkit.pipeline.steps.correction import describe_correction, fit_correction
 from tabkit.pipeline.steps.facts import data_facts, model_facts, versions
 from tabkit.pipeline.steps.features import build_features
 from tabkit.pipeline.steps.fitted import FittedModel
@@ -253,6 +254,10 @@ class RunSteps:
             )
         for file, table in kind.tables(estimator).items():
             self.writer.write_table(runs.model_artifact(name, file), table)
+        correction = None
+        if self.task == "regression" and self.spec.output["correction"] != "none":
+            correction = fit_correction(predicted.values, self.split.y_valid, self.metric, self.spec.seed)
+            self.log(f"model {name}: {describe_correction(correction, self.metric)}")
         info = model_facts(
             model,
             entry,
@@ -266,8 +271,12 @@ class RunSteps:
             n_train=len(ctx.X_train),
             n_valid=len(ctx.X_valid),
         )
+        if correction is not None:
+            info["correction"] = correction
         self.metrics["models"][name] = info
         self._record(name, kind.name, value, fit_seconds, predict_seconds, predicted, note)
+        if correction is not None:
+            self.scores.corrected(name, correction["score"], correction["factor"])
         self.log(
             f"model {name}: {self.metric} {value:.5f} (fit {fit_seconds:.1f}s, predict {predict_seconds:.1f}s, "
             f"{runs.model_file(name)} {size / 1e6:.1f} MB)"
@@ -323,21 +332,28 @@ class RunSteps:
         fs, choice = self.features, self.spec.output["submission"]
         if choice == "best":
             choice = next(iter(self.scores.ranked_models()), runs.BASELINE)
+        correction = self.metrics["models"].get(choice, {}).get("correction")
         submission = submission_frame(
             self.split.test,
-            self.test_predictions[choice],
+            self.test_predictions[choice].corrected(correction),
             id_column=fs.id,
             target=fs.target,
             closed=fs.closed,
             probabilities=self.spec.output["probabilities"],
         )
         self.result.submission = self.writer.write_csv(runs.SUBMISSION, submission)
+        factor = correction["factor"] if correction and correction["applied"] else None
         self.metrics["submission"] = {
             "model": choice,
             "rows": len(submission),
             "probabilities": self.spec.output["probabilities"],
+            "factor": factor,
         }
-        self.log(f"submission: {len(submission):,} rows from model {choice} -> {self.result.submission}")
+        self.log(
+            f"submission: {len(submission):,} rows from model {choice}"
+            + (f" (x{factor:.4f})" if factor else "")
+            + f" -> {self.result.submission}"
+        )
 
     def build_report(self) -> None:
         from tabkit.report.builder import build_report

@@ -10,7 +10,17 @@ from tabkit import runs
 from tabkit.pipeline.models.predictions import Predictions
 from tabkit.pipeline.models.scoring import greater_is_better
 
-LEADERBOARD_COLUMNS = ["model", "kind", "score", "fit_seconds", "predict_seconds", "explain_seconds", "note"]
+LEADERBOARD_COLUMNS = [
+    "model",
+    "kind",
+    "score",
+    "corrected",
+    "factor",
+    "fit_seconds",
+    "predict_seconds",
+    "explain_seconds",
+    "note",
+]
 
 
 class Scoreboard:
@@ -50,6 +60,8 @@ class Scoreboard:
             "fit_seconds": fit_seconds,
             "predict_seconds": predict_seconds,
             "explain_seconds": np.nan,
+            "corrected": np.nan,
+            "factor": np.nan,
             "note": note,
         }
         self.predictions[name] = predicted
@@ -57,6 +69,10 @@ class Scoreboard:
         if predicted.proba is not None:
             for k, label in enumerate(predicted.classes):
                 self.probabilities[f"{name}:{label}"] = predicted.proba[:, k]
+
+    def corrected(self, name: str, score: float, factor: float) -> None:
+        """Record a model's split-half score with its correction factor, and the factor."""
+        self.board[name].update(corrected=score, factor=factor)
 
     def explained(self, name: str, seconds: float) -> None:
         """Record how long a model's explanations took."""
