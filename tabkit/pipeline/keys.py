@@ -11,9 +11,9 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
-__all__ = ["REQUIRED", "TYPE_NAMES", "Key", "Problems", "SpecError", "describe", "did_you_mean", "resolved"]
+__all__ = ["REQUIRED", "TYPE_NAMES", "Key", "Problems", "Registry", "SpecError", "describe", "did_you_mean", "resolved"]
 
 REQUIRED: Any = object()
 """The default of a key that must be given."""
@@ -72,3 +72,47 @@ class Problems(list):
     def add(self, where: str, message: str) -> None:
         """Record a problem at a key path (``data.path``) or, with ``where=""``, the spec."""
         self.append(f"{where}: {message}" if where else message)
+
+
+Entry = TypeVar("Entry")
+
+
+class Registry(dict, Generic[Entry]):
+    """Named declarations of one sort (data sources, model kinds), by the ``name`` each has;
+    a later registration of a name replaces the earlier one.
+
+    Parameters
+    ----------
+    what : str
+        What the entries are, for messages ("data source").
+    """
+
+    def __init__(self, what: str):
+        super().__init__()
+        self.what = what
+
+    def register(self, entry: Entry) -> Entry:
+        """Add ``entry`` under its ``name``.
+
+        Raises
+        ------
+        ValueError
+            If it has no name.
+        """
+        name = getattr(entry, "name", "")
+        if not name:
+            raise ValueError(f"a {self.what} needs a name")
+        self[name] = entry
+        return entry
+
+    def get_entry(self, name: str) -> Entry:
+        """The entry registered as ``name``.
+
+        Raises
+        ------
+        KeyError
+            Listing the registered names.
+        """
+        if name not in self:
+            raise KeyError(f"unknown {self.what} {name!r}; registered: {', '.join(self)}")
+        return self[name]

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from tabkit import runs
+from tabkit.pipeline.keys import Registry
 from tabkit.pipeline.kinds.selection import latest_days, random_holdout, search_and_refit
 from tabkit.prep.target import TargetTransform
 
@@ -284,28 +285,18 @@ def transferred_embeddings(entry: dict, ctx: FitContext) -> dict:
     return {"init_embeddings": shared}
 
 
-KINDS: dict[str, ModelKind] = {}
+KINDS: Registry[ModelKind] = Registry("model kind")
+"""Kind name -> kind."""
 
 
 def register(kind: ModelKind) -> ModelKind:
     """Add a kind to the registry (a later registration of the same name replaces it)."""
-    if not kind.name:
-        raise ValueError("a model kind needs a name")
-    KINDS[kind.name] = kind
-    return kind
+    return KINDS.register(kind)
 
 
 def get_kind(name: str) -> ModelKind:
-    """The registered kind ``name``.
-
-    Raises
-    ------
-    KeyError
-        Listing the registered kinds.
-    """
-    if name not in KINDS:
-        raise KeyError(f"unknown model kind {name!r}; registered kinds: {', '.join(KINDS)}")
-    return KINDS[name]
+    """The registered kind ``name``; a KeyError lists the registered kinds."""
+    return KINDS.get_entry(name)
 
 
 def _as_params(params: dict) -> dict:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from tabkit.pipeline.keys import Key, Problems
+from tabkit.pipeline.keys import Key, Problems, Registry
 
 __all__ = ["SOURCES", "DataSource", "get_source", "register"]
 
@@ -53,6 +53,11 @@ class DataSource:
         from file headers); None otherwise."""
         return None
 
+    def target_values(self, data: dict) -> Any:
+        """The first values of the training target (a Series), when they can be read
+        before loading (from a file's first rows); None otherwise."""
+        return None
+
     def has_test(self, data: dict) -> bool:
         """Whether the source has rows to predict for a submission."""
         return True
@@ -62,7 +67,9 @@ class DataSource:
         return True
 
     def load(self, data: dict) -> Any:
-        """The data its builder reads (tables, or training and test frames)."""
+        """The data its builder reads (tables, or training and test frames); what loading
+        did to the rows that a reader should know (rows dropped) goes under ``"notes"``, a
+        list of lines the builder passes on to the run's log."""
         raise NotImplementedError
 
     def read_new(self, data: dict, new: Any) -> Any:
@@ -79,27 +86,17 @@ class DataSource:
         return self.name
 
 
-SOURCES: dict[str, DataSource] = {}
+SOURCES: Registry[DataSource] = Registry("data source")
+"""Source name -> source."""
 
 
 def register(source: DataSource) -> DataSource:
     """Add a source to the registry (a later registration of the same name replaces it)."""
-    if not source.name:
-        raise ValueError("a data source needs a name")
     if not source.builders:
         raise ValueError(f"data source {source.name!r} names no feature builder")
-    SOURCES[source.name] = source
-    return source
+    return SOURCES.register(source)
 
 
 def get_source(name: str) -> DataSource:
-    """The registered source ``name``.
-
-    Raises
-    ------
-    KeyError
-        Listing the registered sources.
-    """
-    if name not in SOURCES:
-        raise KeyError(f"unknown data source {name!r}; registered sources: {', '.join(SOURCES)}")
-    return SOURCES[name]
+    """The registered source ``name``; a KeyError lists the registered sources."""
+    return SOURCES.get_entry(name)
