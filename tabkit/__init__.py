@@ -21,6 +21,7 @@ _PUBLIC_NAMES = {
     "add_elapsed": "tabkit.prep.elapsed",
     "time_split": "tabkit.prep.split",
     "TargetMeans": "tabkit.prep.target_means",
+    "HistoryFeatures": "tabkit.prep.history",
     "ForestRegressor": "tabkit.forest.estimators",
     "ForestClassifier": "tabkit.forest.estimators",
     "permutation_importance": "tabkit.forest.importance",
@@ -117,6 +118,7 @@ if TYPE_CHECKING:  # what the lazy names below resolve to, for type checkers and
     )
     from tabkit.prep.dates import add_datepart
     from tabkit.prep.elapsed import add_elapsed
+    from tabkit.prep.history import HistoryFeatures
     from tabkit.prep.processor import TabularProcessor
     from tabkit.prep.split import time_split
     from tabkit.prep.target_means import TargetMeans

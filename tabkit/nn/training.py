@@ -17,6 +17,7 @@ from tqdm.auto import tqdm
 
 from tabkit.nn.device import autocast
 from tabkit.nn.malloc import keep_freed_memory
+from tabkit.nn.progress import is_silenced
 from tabkit.nn.schedule import constant, one_cycle
 
 OPTIMIZERS = ("adamw", "sgd")
@@ -201,7 +202,9 @@ def fit(
     ``evaluate(module)`` scores the validation data after each epoch (its keys become
     history columns); ``early_stopping`` then keeps the best epoch's weights. The
     recorded training loss is multiplied by ``loss_scale`` (for a standardised target).
+    Inside :func:`tabkit.nn.progress.silenced`, ``verbose`` is taken as 0.
     """
+    verbose = 0 if is_silenced() else verbose
     steps_per_epoch = len(batch_starts(len(data), batch_size))
     n_steps = epochs * steps_per_epoch
     groups = single_group(module, lr) if isinstance(lr, Real) else list(lr)

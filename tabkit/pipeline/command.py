@@ -5,7 +5,8 @@ finished run.
 Exit status: 0 on success, 2 for bad input (an invalid spec, a run that cannot predict;
 nothing is written), 1 when a step (or the report) fails; an interrupted (Ctrl-C) or
 terminated (SIGTERM) run ends by that signal once its folder is marked interrupted (a
-shell reports 130 or 143).
+shell reports 130 or 143); a signal while the report is built leaves the run complete
+and says how to rebuild the report.
 """
 
 from __future__ import annotations
@@ -19,6 +20,22 @@ TRUST_NOTE = (
     "Loading a run unpickles its models, which can run code stored in the files: load only "
     "runs you trust. Each file is checked against the SHA-256 in the run's manifest first."
 )
+
+
+DATA_HELP = "the new rows, as the run read its data"
+
+
+class _PredictHelp(argparse.HelpFormatter):
+    """Help of ``tabkit predict``: what ``--data`` takes for each data source, read from
+    the source registry only when the help is shown (the registry imports pandas)."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        if action.dest != "data":
+            return super()._get_help_string(action)
+        from tabkit.pipeline.sources import SOURCES
+
+        takes = "; ".join(f"{name}: {source.new_data}" for name, source in SOURCES.items())
+        return f"{DATA_HELP}, by the run's data source ({takes})".replace("%", "%%")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -55,7 +72,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="score new data with a finished run",
         description="Build the run's features for new data and predict them with one of its models, "
         "writing a submission-style CSV (the id column, then the prediction or one probability "
-        "column per class). " + TRUST_NOTE,
+        "column per class), sorted by id as the run's submission.csv. " + TRUST_NOTE,
+        formatter_class=_PredictHelp,
     )
     predict.add_argument("run_dir", type=Path, metavar="RUN_DIR", help="a finished run, runs/<spec>/<run>/")
     predict.add_argument(
@@ -63,8 +81,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         type=Path,
         required=True,
         metavar="PATH",
-        help="the new rows as the run read its data: a CSV file (csv runs) or a folder "
-        "of Kaggle's files (Rossmann runs)",
+        help=DATA_HELP,
     )
     predict.add_argument(
         "--model",
@@ -90,7 +107,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from tabkit.pipeline.runner import PipelineError, run_pipeline
+    from tabkit.pipeline.runner import PipelineError, ReportInterrupted, run_pipeline
     from tabkit.pipeline.spec import SpecError
     from tabkit.pipeline.steps.progress import format_leaderboard
     from tabkit.signals import Terminated, end_as_signalled
@@ -105,10 +122,11 @@ def _run(args: argparse.Namespace) -> int:
         return 1
     except KeyboardInterrupt as interrupt:
         terminated = isinstance(interrupt, Terminated)
-        print(
-            f"tabkit run: {'terminated' if terminated else 'interrupted'}; the run folder is marked interrupted",
-            file=sys.stderr,
-        )
+        verb = "terminated" if terminated else "interrupted"
+        if isinstance(interrupt, ReportInterrupted):  # the run itself is complete
+            print(f"tabkit run: {verb} while the report was built; {interrupt}", file=sys.stderr)
+        else:
+            print(f"tabkit run: {verb}; the run folder is marked interrupted", file=sys.stderr)
         end_as_signalled(signal.SIGTERM if terminated else signal.SIGINT)
         return 143 if terminated else 130  # where the signal is ignored
     if args.quiet:
@@ -128,7 +146,7 @@ def _predict(args: argparse.Namespace) -> int:
         run = load_run(args.run_dir)
         if not args.data.exists():
             raise ValueError(f"--data: {args.data} does not exist (resolved: {args.data.resolve()})")
-        predictions = run.predict(args.data, model=args.model, probabilities=args.probabilities)
+        predictions = run.submission(args.data, model=args.model, probabilities=args.probabilities)
     except (ValueError, FileNotFoundError, KeyError) as exc:
         print(f"tabkit predict: {exc}", file=sys.stderr)
         return 2

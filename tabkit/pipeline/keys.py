@@ -61,9 +61,12 @@ def resolved(path: str | Path) -> str:
 
 
 def did_you_mean(value: Any, choices) -> str:
-    """``"; did you mean 'x'?"`` for the closest choice, or nothing."""
-    hint = difflib.get_close_matches(str(value), [str(c) for c in choices], n=1, cutoff=0.6)
-    return f"; did you mean {hint[0]!r}?" if hint else ""
+    """``"; did you mean 'x'?"`` for the closest choice (letter case ignored), or nothing."""
+    by_lower: dict[str, str] = {}
+    for choice in map(str, choices):
+        by_lower.setdefault(choice.lower(), choice)
+    hint = difflib.get_close_matches(str(value).lower(), list(by_lower), n=1, cutoff=0.6)
+    return f"; did you mean {by_lower[hint[0]]!r}?" if hint else ""
 
 
 class Problems(list):

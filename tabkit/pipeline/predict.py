@@ -71,9 +71,13 @@ class LoadedRun:
 
     def features(self, data) -> pd.DataFrame:
         """Build the run's features for new rows (a file, a folder or tables, as the
-        run's builder reads them) and add the run's target means."""
+        run's builder reads them) and add the run's history features (from the stored
+        training history) and target means."""
         spec = self.spec
         frame = new_rows(spec.data, spec.features, data)
+        if self.reader.has(runs.HISTORY):
+            for history in self.reader.load(runs.HISTORY):
+                frame = history.transform(frame)
         if self.reader.has(runs.TARGET_MEANS):
             frame = self.reader.load(runs.TARGET_MEANS).transform(frame)
         missing = [c for c in self.feature_names if c not in frame.columns]
@@ -105,13 +109,14 @@ class LoadedRun:
         return FittedModel(name, get_kind(info["kind"]), estimator, self.spec.task, fit_transform, self.transform)
 
     def predict(self, data, model: str | None = None, *, probabilities: bool | None = None) -> pd.DataFrame:
-        """Predict new rows, as the run's submission would.
+        """Predict new rows, in their own order, as scikit-learn does.
 
         Parameters
         ----------
         data : path, DataFrame or dict of DataFrames
             New rows in the layout the run read: a CSV file or a frame for a csv run; a
-            folder of Kaggle's files (or its tables) for a Rossmann run.
+            folder of Kaggle's files (or its tables) for a Rossmann run; user-item pairs
+            (a frame, a CSV file, a MovieLens folder or its ``u.data``) for a ratings run.
         model : str, optional
             A model of the run (default: the one that made the submission).
         probabilities : bool, optional
@@ -120,13 +125,33 @@ class LoadedRun:
         Returns
         -------
         DataFrame
-            The id column and the prediction (or the class probabilities), sorted by id;
-            for data without an id column, the rows' key columns (e.g. user and item) and
-            the prediction, in the rows' order.
+            One line per new row, in the rows' order and with a frame's own index (so
+            ``frame["predicted"] = run.predict(frame)[target]`` lines up): the id column
+            (or, without one, the rows' key columns, e.g. user and item), then the
+            prediction (times the model's correction factor where the run applied one to
+            its submission) or the class probabilities. :meth:`submission` sorts them by id.
         """
+        return self._predictions(data, model, probabilities, by_id=False)
+
+    def submission(self, data, model: str | None = None, *, probabilities: bool | None = None) -> pd.DataFrame:
+        """Predict new rows as the run's ``submission.csv``: sorted by the id column (the
+        competition's order), with a fresh index; what ``tabkit predict`` writes.
+
+        Parameters are those of :meth:`predict`; on the run's own test file this
+        reproduces ``submission.csv``.
+
+        Returns
+        -------
+        DataFrame
+        """
+        return self._predictions(data, model, probabilities, by_id=True)
+
+    def _predictions(self, data, model: str | None, probabilities: bool | None, *, by_id: bool) -> pd.DataFrame:
         fitted = self.model(model)
         frame = self.features(data)
         predicted = fitted.predict(frame if isinstance(fitted, _BaselineModel) else frame[self.feature_names])
+        if not isinstance(fitted, _BaselineModel):  # the correction factor the submission applied
+            predicted = predicted.corrected(self.reader.model_info(fitted.name).get("correction"))
         if probabilities is None:
             probabilities = self.spec.output["probabilities"]
         if probabilities and predicted.proba is None:
@@ -139,6 +164,7 @@ class LoadedRun:
             closed=self.data.get("closed"),
             probabilities=probabilities,
             keys=self.data["keys"],
+            by_id=by_id,
         )
 
 

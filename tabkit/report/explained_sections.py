@@ -10,7 +10,7 @@ import pandas as pd
 from tabkit import runs
 from tabkit.explanation import Explanation
 from tabkit.plots import plot_contribution_summary, plot_tree_spread, plot_waterfall
-from tabkit.plots.units import percent_effect, sig
+from tabkit.plots.units import percent_effect, sig, signed
 from tabkit.report.blocks import Figure, Section, Table, amount
 from tabkit.report.figures import to_data_uri
 from tabkit.report.reading import (
@@ -25,6 +25,7 @@ from tabkit.report.reading import (
 from tabkit.runs import RunReader
 
 HEAD_COLUMNS = ("row", "reason", "class", "actual", "prediction", "bias", "prediction_std")
+ACTUAL_CLASS = "probability of the actual class"
 TOP_FEATURES = 20
 
 
@@ -102,20 +103,24 @@ def waterfall_section(run: RunReader, name: str, section: Section) -> Section | 
                 "reason": [REASONS.get(r, r) for r in heads["reason"]],
                 "actual": heads["actual"],
                 "predicted": heads["prediction"],
+                ACTUAL_CLASS: actual_class_probabilities(run, name, heads, explanation),
             }
         )
+        error = f"{ACTUAL_CLASS}: the model's predicted probability of the row's true class"
     else:
         actual = to_target_units(heads["actual"], transform)
         predicted = to_target_units(heads["prediction"], transform)
+        relative = _is_log(transform) or positive_target(run, actual)
         table = pd.DataFrame(
             {
                 "row": names,
                 "reason": [REASONS.get(r, r) for r in heads["reason"]],
                 "actual": actual,
                 "predicted": predicted,
-                "error": [f"{100 * (p / a - 1):+.1f}%" if a else "" for a, p in zip(actual, predicted)],
+                "error": row_errors(actual, predicted, relative=relative),
             }
         )
+        error = "error: predicted / actual - 1, in percent" if relative else f"error: predicted - actual, in {target}"
     how = (
         "each bar is the percentage a feature moved the prediction; the axis is logarithmic, so a bar's length is "
         "its effect"
@@ -127,7 +132,7 @@ def waterfall_section(run: RunReader, name: str, section: Section) -> Section | 
             list(table.columns),
             [[amount(v) for v in r] for r in table.itertuples(index=False)],
             f"{target}: each chart starts at the average prediction (bias) and adds one feature "
-            f"at a time; {how}; the 10 largest effects are drawn, the others summed",
+            f"at a time; {how}; the 10 largest effects are drawn, the others summed; {error}",
         )
     )
     for i, (row_name, reason) in enumerate(zip(names, heads["reason"])):
@@ -148,6 +153,46 @@ def waterfall_section(run: RunReader, name: str, section: Section) -> Section | 
     if transform == "log":
         section.blocks.append(_log_table(explanation, names))
     return section
+
+
+def _is_log(transform) -> bool:
+    """Whether a model's saved transform (a name or a transform) is the log."""
+    return getattr(transform, "name", transform) == "log"
+
+
+def positive_target(run: RunReader, actual: np.ndarray) -> bool:
+    """Whether the target is strictly positive: every validation row's actual value (the
+    explained rows' when the run has no validation predictions)."""
+    predictions = run.parquet(runs.VALID_PREDICTIONS)
+    if predictions is not None and "actual" in predictions.columns:
+        actual = predictions["actual"].to_numpy(dtype=np.float64)
+    return bool(len(actual)) and bool((np.asarray(actual, dtype=np.float64) > 0).all())
+
+
+def row_errors(actual: np.ndarray, predicted: np.ndarray, *, relative: bool) -> list[str]:
+    """Each row's error: ``+3.1%`` of the actual value for a strictly positive target,
+    else ``+3.1`` in the target's units (a percentage of a value near zero or negative
+    says nothing, or the wrong sign)."""
+    if relative:
+        return [f"{100 * (p / a - 1):+.1f}%" if a > 0 else "" for a, p in zip(actual, predicted)]
+    return [signed(p - a) if np.isfinite(p - a) else "" for a, p in zip(actual, predicted)]
+
+
+def actual_class_probabilities(run: RunReader, name: str, heads: pd.DataFrame, explanation: Explanation) -> list:
+    """The model's predicted probability of each explained row's actual class, from the
+    run's validation probabilities (else from the explanation's per-class predictions);
+    None where neither has it."""
+    probabilities = run.parquet(runs.VALID_PROBABILITIES)
+    shown = []
+    for i, (row, label) in enumerate(zip(heads["row"], heads["actual"])):
+        column = f"{name}:{label}"
+        if probabilities is not None and column in probabilities.columns:
+            shown.append(float(probabilities[column].iloc[int(row)]))
+        elif isinstance(explanation.prediction, pd.DataFrame) and label in explanation.prediction.columns:
+            shown.append(float(explanation.prediction[label].iloc[i]))
+        else:
+            shown.append(None)
+    return shown
 
 
 def _log_table(explanation: Explanation, names: list[str]) -> Table:

@@ -109,10 +109,10 @@ def test_failing_model_marks_run_failed_and_keeps_earlier_artefacts(tmp_path, ti
 def test_cli_reports_a_failed_run_with_exit_1(tmp_path, tiny_forest_spec):
     spec = dict(
         tiny_forest_spec,
-        model=[{"name": "broken", "kind": "forest", "params": {**TINY_FOREST, "min_samples_leaf": -1}}],
+        model=[{"name": "broken", "kind": "lightgbm", "params": {"n_estimators": 5, "objective": "no-such-objective"}}],
     )
     done = run_cli("run", str(write_spec(tmp_path / "tiny.toml", spec)), "--out", str(tmp_path / "runs"), cwd=tmp_path)
-    assert done.returncode == 1 and "pipeline run failed" in done.stderr and "min_samples_leaf" in done.stderr
+    assert done.returncode == 1 and "pipeline run failed" in done.stderr and "no-such-objective" in done.stderr
     assert RunReader(only_run(tmp_path / "runs", "tiny")).status["status"] == "failed"
 
 

@@ -237,3 +237,12 @@ def test_dependence_pairs_are_pairs_of_names():
     assert validate(_with("output.dependence_pairs", [["Promo", "Store"]])).output["dependence_pairs"] == [
         ["Promo", "Store"]
     ]
+
+
+def test_a_number_of_seeds_counts_from_the_spec_seed():
+    raw = spec_dict(seed=5)
+    raw["model"][0]["seeds"] = 3
+    assert validate(raw).models[0]["seeds"] == [5, 6, 7]
+    raw["model"][0]["seeds"] = 0
+    with pytest.raises(SpecError, match=r"model\[0\].seeds: must be at least 1 \(or a list of seeds\), got 0"):
+        validate(raw)

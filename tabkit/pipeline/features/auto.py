@@ -34,7 +34,7 @@ class AutoBuilder(FeatureBuilder):
             data["target"]: "the target (data.target)",
             data["id"]: "the id column (data.id)",
         }
-        parts = [f"{_prefix(date)}{p}" for p in (*DATE_PARTS, *TIME_PARTS, "Elapsed")] if date else []
+        parts = _date_parts(date)
         known = set(columns) | set(parts)
         for name in features["drop"]:
             if name in reserved:
@@ -44,6 +44,12 @@ class AutoBuilder(FeatureBuilder):
         for key in ("cat_names", "cont_names"):
             if features[key]:
                 unknown_columns(features[key], known, f"features.{key}", problems)
+
+    def known_columns(self, data: dict, features: dict, columns: list[str] | None) -> set[str] | None:
+        """The header's columns and the date column's parts, less ``features.drop``."""
+        if columns is None:
+            return None
+        return (set(columns) | set(_date_parts(data["date"]))) - set(features["drop"])
 
     def build(self, loaded: dict, data: dict, features: dict) -> FeatureSet:
         target, date, id_column = data["target"], data["date"], data["id"]
@@ -72,6 +78,7 @@ class AutoBuilder(FeatureBuilder):
             cat_names=list(cat_names),
             cont_names=list(cont_names),
             keys=keys,
+            notes=list(loaded.get("notes", [])),
         )
 
     def new_rows(self, loaded: pd.DataFrame, data: dict, features: dict) -> pd.DataFrame:
@@ -87,3 +94,8 @@ class AutoBuilder(FeatureBuilder):
 
 def _prefix(date: str) -> str:
     return re.sub("[Dd]ate$", "", date)
+
+
+def _date_parts(date: str | None) -> list[str]:
+    """The columns ``add_datepart`` makes of the date column (time parts included)."""
+    return [f"{_prefix(date)}{p}" for p in (*DATE_PARTS, *TIME_PARTS, "Elapsed")] if date else []

@@ -3,13 +3,12 @@ column-role rules every builder shares."""
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 
-from tabkit.pipeline.keys import Problems
+from tabkit.pipeline.keys import Problems, did_you_mean
 from tabkit.prep.lineage import lineage_of
 
 __all__ = ["FeatureBuilder", "FeatureSet", "column_roles", "unknown_columns"]
@@ -41,6 +40,9 @@ class FeatureSet:
         Default group columns of the mean baseline.
     keys : list of str
         Columns that name a row for a reader (Rossmann: Store and Date).
+    notes : list of str
+        What loading or building did that the run's log should say, one line each (rows
+        dropped, a cache entry rebuilt).
     """
 
     train: pd.DataFrame
@@ -54,6 +56,7 @@ class FeatureSet:
     closed: str | None = None
     baseline_by: list[str] = field(default_factory=list)
     keys: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def feature_names(self) -> list[str]:
@@ -94,6 +97,12 @@ class FeatureBuilder:
     def check(self, data: dict, features: dict, columns: list[str] | None, problems: Problems) -> None:
         """Check ``[features]`` against the source's raw ``columns`` (None when unknown)."""
 
+    def known_columns(self, data: dict, features: dict, columns: list[str] | None) -> set[str] | None:
+        """The columns of the built training rows (what ``baseline.by``, target mean groups
+        and dependence pairs may name), from the source's raw ``columns``; None when they
+        cannot be known before loading (then nothing is checked)."""
+        return None
+
     def build(self, loaded: Any, data: dict, features: dict) -> FeatureSet:
         """The training (and test) features of what the source loaded."""
         raise NotImplementedError
@@ -107,10 +116,7 @@ def unknown_columns(names, known, where: str, problems: Problems) -> None:
     """A problem for each name that is not a known column, with a "did you mean"."""
     for name in names:
         if name not in known:
-            hint = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)
-            problems.add(
-                where, f"{name!r} is not a column of the data" + (f"; did you mean {hint[0]!r}?" if hint else "")
-            )
+            problems.add(where, f"{name!r} is not a column of the data" + did_you_mean(name, sorted(map(str, known))))
 
 
 def column_roles(features: dict, default_cat, default_cont, frame: pd.DataFrame) -> tuple[list[str], list[str]]:

@@ -28,6 +28,18 @@ class RossmannBuilder(FeatureBuilder):
         known = {*ROSSMANN_CAT, *ROSSMANN_CONT}
         unknown_columns([c for c in features["drop"] if c != "Date"], known, "features.drop", problems)
 
+    def known_columns(self, data: dict, features: dict, columns: list[str] | None) -> set[str] | None:
+        """fastai's features, the columns of Kaggle's tables they come from, the date parts
+        and the days since and until each event (the same for every Rossmann data set)."""
+        from tabkit.datasets import ROSSMANN_CAT, ROSSMANN_CONT
+        from tabkit.datasets.features import EVENT_COLUMNS
+        from tabkit.datasets.schema import SCHEMAS
+        from tabkit.prep.dates import DATE_PARTS
+
+        tables = [c for t in ("train", "test", "store", "store_states", "weather") for c in SCHEMAS[t] if c != "file"]
+        elapsed = [f"{when}{event}" for event in EVENT_COLUMNS for when in ("After", "Before")]
+        return {*ROSSMANN_CAT, *ROSSMANN_CONT, *tables, *DATE_PARTS, "Elapsed", *elapsed, "trend", "trend_DE"}
+
     def build(self, loaded: dict, data: dict, features: dict) -> FeatureSet:
         from tabkit.datasets import ROSSMANN_CAT, ROSSMANN_CONT, rossmann_features
 

@@ -1,13 +1,15 @@
 """``source = "csv"``: any table as CSV files, a training file and optionally a test file.
 
 The source reads the files (with the spec's dtypes), parses the date column as
-``data.date_format`` says and refuses (or drops) training rows without a target; the
-``auto`` builder turns the frames into features.
+``data.date_format`` says, refuses column names that a header repeats (pandas would rename
+the second ``x`` to ``x.1``) and refuses (or drops, counting them) training rows without a
+target; the ``auto`` builder turns the frames into features.
 """
 
 from __future__ import annotations
 
 import difflib
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -95,18 +97,27 @@ class CsvSource(DataSource):
         except (ValueError, pd.errors.ParserError):  # the check reports it
             return None
 
+    def target_values(self, data: dict) -> pd.Series | None:
+        try:
+            head = _read_head(data, "train") if Path(data["train"]).is_file() else None
+        except (ValueError, pd.errors.ParserError):  # the check reports it
+            return None
+        return head[data["target"]] if head is not None and data["target"] in head.columns else None
+
     def has_test(self, data: dict) -> bool:
         return data["test"] is not None
 
     def has_dates(self, data: dict) -> bool:
         return data["date"] is not None
 
-    def load(self, data: dict) -> dict[str, pd.DataFrame | None]:
-        """``{"train": frame, "test": frame or None}``, dates parsed, training rows without a
-        target refused (or dropped, with ``drop_missing_target``)."""
+    def load(self, data: dict) -> dict[str, Any]:
+        """``{"train": frame, "test": frame or None, "notes": [...]}``, dates parsed,
+        training rows without a target refused (or dropped, with ``drop_missing_target``,
+        and counted in a note)."""
         target = data["target"]
         train = self.read_new(data, data["train"])
         missing = train[target].isna()
+        notes = []
         if missing.any():
             if not data["drop_missing_target"]:
                 raise ValueError(
@@ -114,14 +125,33 @@ class CsvSource(DataSource):
                     f"{int(missing.sum())} of {len(train)} row(s); drop them first or set "
                     "data.drop_missing_target = true"
                 )
+            notes.append(
+                f"dropped {int(missing.sum())} of {len(train)} training row(s) whose target {target!r} is missing "
+                "(data.drop_missing_target)"
+            )
             train = train.loc[~missing].reset_index(drop=True)
         test = self.read_new(data, data["test"]) if data["test"] else None
-        return {"train": train, "test": test}
+        return {"train": train, "test": test, "notes": notes}
 
     def read_new(self, data: dict, new: Any) -> pd.DataFrame:
-        """A CSV file (read with the spec's dtypes) or a frame, its date column parsed."""
+        """A CSV file (read with the spec's dtypes) or a frame, its date column parsed.
+
+        Raises
+        ------
+        ValueError
+            If a column name appears twice in the file's header (or the frame's columns).
+        """
         dtypes = data["dtypes"] or None
-        frame = new.copy() if isinstance(new, pd.DataFrame) else pd.read_csv(new, dtype=dtypes, low_memory=False)
+        if isinstance(new, pd.DataFrame):
+            repeated = sorted(set(new.columns[new.columns.duplicated()]), key=str)
+            if repeated:
+                raise ValueError(f"the new rows hold the column name(s) {repeated} more than once; rename them")
+            frame = new.copy()
+        else:
+            repeated = repeated_names(new)
+            if repeated:
+                raise ValueError(f"{resolved(new)}: {_repeated_message(repeated)}")
+            frame = pd.read_csv(new, dtype=dtypes, low_memory=False)
         if data["date"] is not None:
             frame[data["date"]] = parse_dates(frame[data["date"]], data)
         return frame
@@ -141,9 +171,12 @@ class CsvSource(DataSource):
             return None
         try:
             head = _read_head(data, which)
+            repeated = repeated_names(path)
         except (ValueError, pd.errors.ParserError) as error:
             problems.add(f"data.{which}", f"{resolved(path)} cannot be read as CSV: {error}")
             return None
+        if repeated:
+            problems.add(f"data.{which}", f"{resolved(path)}: {_repeated_message(repeated)}")
         for column in required:
             if column is not None and column not in head.columns:
                 hint = difflib.get_close_matches(column, list(head.columns), n=1, cutoff=0.6)
@@ -152,6 +185,21 @@ class CsvSource(DataSource):
                     f"{resolved(path)} has no column {column!r}" + (f"; did you mean {hint[0]!r}?" if hint else ""),
                 )
         return head
+
+
+def repeated_names(path: str | Path) -> list[str]:
+    """The column names a CSV file's header holds more than once (as written, before pandas
+    renames the second ``x`` to ``x.1``)."""
+    header = pd.read_csv(path, header=None, nrows=1, dtype=str, keep_default_na=False).iloc[0].tolist()
+    return sorted(name for name, count in Counter(header).items() if count > 1)
+
+
+def _repeated_message(names: list[str]) -> str:
+    first = names[0]
+    return (
+        f"the column name(s) {names} appear more than once in the header (pandas would read the second "
+        f"{first!r} as '{first}.1'); rename them"
+    )
 
 
 def _read_head(data: dict, which: str) -> pd.DataFrame:

@@ -186,12 +186,25 @@ def validate(raw: Mapping, *, default_name: str = "pipeline", check_data: bool =
     sections, ok = {}, {}
     for name in ("features", "split", "baseline", "output"):
         sections[name], ok[name] = parsed(top.get(name) or {}, SCHEMA[name], name)
+    if ok["features"]:
+        history = [
+            parsed(table, SCHEMA["features.history"], f"features.history[{i}]")
+            for i, table in enumerate(sections["features"]["history"])
+        ]
+        sections["features"]["history"] = [table for table, _ in history]
+        ok["features"] = all(fine for _, fine in history)
     data, ok["data"] = _data_section(top.get("data") or {}, problems)
     source = get_source(data["source"]) if ok["data"] else None
     if source is not None:
         source.check(data, problems, read_files=check_data)
     before = len(problems)
     models = _models(top.get("model"), problems)
+    for i, model in enumerate(models):  # seeds = n: n seeds from the spec's seed on
+        if isinstance(model.get("seeds"), int) and not isinstance(model["seeds"], bool):
+            if model["seeds"] < 1:
+                problems.add(f"model[{i}].seeds", f"must be at least 1 (or a list of seeds), got {model['seeds']}")
+            base = top["seed"] if isinstance(top.get("seed"), int) else 0
+            model["seeds"] = list(range(base, base + max(model["seeds"], 0)))
     models_ok = len(problems) == before and bool(models)
     features, split, output = (sections[k] for k in ("features", "split", "output"))
     task = METRICS[top["metric"]].task if top.get("metric") in METRICS else None

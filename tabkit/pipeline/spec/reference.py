@@ -38,7 +38,11 @@ def spec_reference() -> str:
         "Schema that `tabkit spec schema` prints.",
         "",
     ]
-    titles = {"": "Top level", "model": "[[model]] (one table per model)"}
+    titles = {
+        "": "Top level",
+        "model": "[[model]] (one table per model)",
+        "features.history": "[[features.history]] (one table per group)",
+    }
     for section, keys in _sections().items():
         parts += _table(titles.get(section, f"[{section}]"), keys)
     for name, source in SOURCES.items():
@@ -56,6 +60,8 @@ def json_schema() -> dict[str, Any]:
     top = _object(sections[""], closed=True)
     for name in ("features", "split", "baseline", "output"):
         top["properties"][name] = _object(sections[name], closed=True)
+    history = top["properties"]["features"]["properties"]["history"]
+    history["items"] = _object(sections["features.history"], closed=True)
     data = _object(sections["data"], closed=False)
     data["allOf"] = [_when("source", name, source.keys, sections["data"]) for name, source in SOURCES.items()]
     top["properties"]["data"] = data

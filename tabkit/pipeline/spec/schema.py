@@ -84,12 +84,47 @@ SCHEMA: dict[str, dict[str, Key]] = {
             int, 20, doc="auto: integer columns with at most this many distinct values are categorical", example="50"
         ),
         "date_time": Key(bool, False, doc="auto: also add Hour, Minute and Second date parts"),
+        "history": Key(
+            list,
+            [],
+            doc="regression with dates: per-group statistics of the target over past windows, leak-free "
+            "(one [[features.history]] table per group; its keys below)",
+            items=dict,
+        ),
         "target_means": Key(
             list,
             [],
             doc="regression: groups of columns whose mean training target (on the learnt scale) becomes a feature",
             example='[["Store"], ["Store", "DayOfWeek"]]',
         ),
+    },
+    "features.history": {
+        "group": Key(
+            (str, list),
+            REQUIRED,
+            doc='the group column, or columns (a store\'s history on the same weekday: ["Store", "DayOfWeek"])',
+            example='"Store"',
+        ),
+        "windows": Key(list, [91, 182, 365], doc="window lengths in days", example="[28, 91, 365]", items=int),
+        "stats": Key(list, ["mean"], doc="mean, std, count and sum", example='["mean", "std"]', items=str),
+        "columns": Key(
+            list, [], doc="other numeric columns of the training rows summarised the same way", example='["Customers"]'
+        ),
+        "events": Key(
+            list,
+            [],
+            doc="0/1 columns known in advance: their days counted in the event_windows before and after each row",
+            example='["Promo", "StateHoliday"]',
+        ),
+        "event_windows": Key(list, [7], doc="event window lengths in days", example="[7, 14]", items=int),
+        "gap": Key(
+            (str, int),
+            "horizon",
+            doc='days between a window\'s end and the row; "horizon" is the days from the last training date '
+            "to the last validation or test date, so training rows see history as stale as the rows predicted",
+            example="48",
+        ),
+        "min_periods": Key(int, 1, doc="fewest rows in a window for a statistic (NaN below)", example="7"),
     },
     "split": {
         "by": Key(
@@ -142,10 +177,11 @@ SCHEMA: dict[str, dict[str, Key]] = {
         ),
         "explain": Key(bool, True, doc="permutation importance and per-row contributions"),
         "seeds": Key(
-            list,
+            (list, int),
             [],
             doc="fit one model per seed (its random_state) and average their predictions "
-            "(on the learnt scale) as one model; each seed's score is recorded",
+            "(on the learnt scale) as one model; each seed's score is recorded; a number n means "
+            "n seeds from the spec's seed on",
             example="[0, 1, 2]",
         ),
     },

@@ -27,6 +27,7 @@ from tabkit.pipeline.steps.correction import describe_correction, fit_correction
 from tabkit.pipeline.steps.facts import data_facts, model_facts, versions
 from tabkit.pipeline.steps.features import build_features
 from tabkit.pipeline.steps.fitted import FittedModel
+from tabkit.pipeline.steps.history import add_history
 from tabkit.pipeline.steps.progress import RunLog, format_leaderboard, format_steps
 from tabkit.pipeline.steps.result import RunResult
 from tabkit.pipeline.steps.scoreboard import Scoreboard
@@ -71,6 +72,8 @@ class RunSteps:
         self.writer.write_text(runs.SPEC, dumps(spec))
         with self._step("features"):
             self.features = self._features()
+            for note in self.features.notes:
+                self.log(f"features: {note}")
         with self._step("split"):
             self._split()
         with self._step("baseline"):
@@ -141,6 +144,13 @@ class RunSteps:
             check_class_target(split.y_train, split.y_valid, fs.target, self.metric)
         if split.dropped:
             self._warn(f"log target: dropped {split.dropped} training row(s) with {fs.target} <= 0")
+        history = add_history(split, spec.features["history"], fs, log_target=self.transform.name == "log")
+        if history:
+            self.writer.write_object(runs.HISTORY, history)
+            self.log(
+                f"history: added {sum(len(h.names_) for h in history)} column(s) with a gap of {history[0].gap} days"
+                f" ({', '.join(h.names_[0] for h in history)}, ...), from the training rows"
+            )
         if split.target_means is not None:
             self.writer.write_object(runs.TARGET_MEANS, split.target_means)
             self.log(f"target means: added {', '.join(split.target_means.names_)} (from the training rows)")
@@ -164,6 +174,8 @@ class RunSteps:
             f"{facts['n_test']:,} test rows; {len(split.cat_names)} categorical + "
             f"{len(split.cont_names)} continuous features"
         )
+        for note in split.notes:
+            self.log(f"split: {note}")
         n_sample = min(spec.output["sample_rows"], len(split.valid))
         sample_rows = np.sort(np.random.default_rng(spec.seed).choice(len(split.valid), n_sample, replace=False))
         sample = split.X_valid.iloc[sample_rows].reset_index(drop=True)

@@ -3,7 +3,7 @@ sees, and the ``[features] target_means`` fitted on the training rows only."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
@@ -33,6 +33,9 @@ class SplitData:
         Fitted on the training rows, when the spec asks for it.
     dropped : int
         Training rows left out because a log target cannot take them.
+    notes : list of str
+        What the run's log should say about the split, one line each (a validation
+        share other than the one asked).
     """
 
     train: pd.DataFrame
@@ -44,6 +47,7 @@ class SplitData:
     y_valid: np.ndarray
     target_means: TargetMeans | None = None
     dropped: int = 0
+    notes: list[str] = field(default_factory=list)
 
     @property
     def feature_names(self) -> list[str]:
@@ -72,7 +76,9 @@ def split_rows(
     """Hold out the latest rows (or random rows) as validation, as the spec's ``[split]``
     says; ``seed`` draws the random rows.
 
-    Rows a log target cannot take (target <= 0) are left out of training first.
+    Rows a log target cannot take (target <= 0) are left out of training first. A
+    ``fraction`` split keeps whole dates together, so its validation share can exceed the
+    one asked: the split's ``notes`` then give the actual share.
     """
     train = features.train
     dropped = 0
@@ -115,6 +121,8 @@ def split_rows(
         y_valid=valid[features.target].to_numpy(),
         dropped=dropped,
     )
+    if by == "fraction":
+        data.notes += _fraction_note(len(valid_pos), len(train), split["fraction"])
     if target_means:
         means = TargetMeans(target_means).fit(fit_rows, transform.forward(y_train))
         data.train, data.valid = means.transform(data.train), means.transform(data.valid)
@@ -122,6 +130,18 @@ def split_rows(
         data.cont_names += means.names_
         data.target_means = means
     return data
+
+
+def _fraction_note(n_valid: int, n_rows: int, asked: float) -> list[str]:
+    """A line saying the validation share, when it differs (at one decimal of a percent)
+    from the one asked."""
+    share = n_valid / n_rows
+    if round(100 * share, 1) == round(100 * asked, 1):
+        return []
+    return [
+        f"the validation rows are {100 * share:.3g}% of the rows ({n_valid} of {n_rows}), not the "
+        f"{100 * asked:.3g}% asked: whole dates stay together"
+    ]
 
 
 def check_class_target(y_train, y_valid, target: str, metric: str) -> None:

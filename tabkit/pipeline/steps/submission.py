@@ -1,5 +1,6 @@
 """The submission table: the id column and the prediction (or one probability column per
-class), closed rows predicted 0, sorted by id. The run and ``tabkit predict`` both use it."""
+class), closed rows predicted 0, sorted by id (the competition's order) or in the rows'
+own order. The run, ``tabkit predict`` and ``load_run(...).predict`` use it."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ def submission_frame(
     closed: str | None,
     probabilities: bool,
     keys: list[str] = (),
+    by_id: bool = True,
 ) -> pd.DataFrame:
     """One line per row of ``rows`` (which holds the id and the ``closed`` column).
 
@@ -28,14 +30,23 @@ def submission_frame(
     predicted : Predictions
         Their predictions.
     id_column : str or None
-        The first column, sorted by; without one, the ``keys`` columns the rows have come
-        first and the rows keep their order.
+        The first column; without one, the ``keys`` columns the rows have come first.
     target : str
         The prediction's column name.
     closed : str or None
         A column whose 0 values mean "closed": those rows are predicted 0 (regression).
     probabilities : bool
         One column per class (named by the class) instead of the predicted label.
+    keys : list of str
+        Columns that name a row, shown first when there is no id column.
+    by_id : bool, default True
+        Sort by the id column, with a fresh index (the submission file's order); False
+        keeps the rows' order and index, so the result lines up with ``rows``. Rows
+        without an id column keep their order either way.
+
+    Returns
+    -------
+    DataFrame
     """
     named = [id_column] if id_column is not None else [k for k in keys if k in rows.columns]
     ids = {column: rows[column].to_numpy() for column in named}
@@ -46,4 +57,6 @@ def submission_frame(
         if closed is not None and predicted.proba is None:
             values = np.where(rows[closed].fillna(1).to_numpy() == 0, 0, values)
         frame = pd.DataFrame({**ids, target: values})
-    return frame if id_column is None else frame.sort_values(id_column, kind="stable").reset_index(drop=True)
+    if id_column is not None and by_id:
+        return frame.sort_values(id_column, kind="stable").reset_index(drop=True)
+    return frame if by_id else frame.set_axis(rows.index, axis=0)
