@@ -423,8 +423,20 @@ def test_a_kind_registered_from_a_test_module_runs_through_a_spec(tmp_path, tiny
 
 @pytest.mark.slow
 def test_kind_names_are_compared_only_where_a_kind_is_declared():
-    found = subprocess.run(["grep", "-rln", '"embedding_net"', "tabkit/"], cwd=REPO, capture_output=True, text=True)
+    found = subprocess.run(
+        ["grep", "-rln", "--include=*.py", '"embedding_net"', "tabkit/"], cwd=REPO, capture_output=True, text=True
+    )
     assert found.stdout.split() == ["tabkit/pipeline/kinds/embedding_net.py"]
+
+
+@pytest.mark.slow
+def test_source_names_are_compared_nowhere():
+    names = "|".join(["csv", "rossmann", "synthetic", "movielens", "synthetic_ratings"])
+    pattern = rf'(==|!=|in \(|in \[)\s*"({names})"'
+    found = subprocess.run(
+        ["grep", "-rlnE", "--include=*.py", pattern, "tabkit/pipeline/"], cwd=REPO, capture_output=True, text=True
+    )
+    assert found.stdout.split() == []
 
 
 def test_unknown_kind_gets_a_did_you_mean(tiny_forest_spec):
