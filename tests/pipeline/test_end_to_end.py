@@ -94,6 +94,8 @@ def check_run(run: Path, done, models: dict[str, str]) -> None:
         "model",
         "kind",
         "score",
+        "corrected",
+        "factor",
         "fit_seconds",
         "predict_seconds",
         "explain_seconds",
