@@ -8,12 +8,25 @@ check, ``docs/spec.md`` and the JSON Schema are all read from those declarations
 
 from __future__ import annotations
 
+import copy
 import difflib
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
-__all__ = ["REQUIRED", "TYPE_NAMES", "Key", "Problems", "Registry", "SpecError", "describe", "did_you_mean", "resolved"]
+__all__ = [
+    "REQUIRED",
+    "TYPE_NAMES",
+    "Key",
+    "Problems",
+    "Registry",
+    "SpecError",
+    "declared",
+    "describe",
+    "did_you_mean",
+    "keys_of",
+    "resolved",
+]
 
 REQUIRED: Any = object()
 """The default of a key that must be given."""
@@ -47,6 +60,21 @@ class Key:
     def type_tuple(self) -> tuple[type, ...]:
         """The accepted Python types."""
         return self.types if isinstance(self.types, tuple) else (self.types,)
+
+
+def declared(key: Key) -> Any:
+    """A dataclass field declared by ``key``: its default (a fresh copy of a list or a
+    table), or none for a required key; ``keys_of`` reads the key back."""
+    if key.default is REQUIRED:
+        return field(metadata={"key": key})
+    if isinstance(key.default, (list, dict)):
+        return field(default_factory=lambda: copy.deepcopy(key.default), metadata={"key": key})
+    return field(default=key.default, metadata={"key": key})
+
+
+def keys_of(section: type) -> dict[str, Key]:
+    """The keys of a dataclass whose fields are :func:`declared`, in field order."""
+    return {item.name: item.metadata["key"] for item in fields(section)}
 
 
 def describe(value: Any) -> str:

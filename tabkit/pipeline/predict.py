@@ -60,7 +60,7 @@ class LoadedRun:
         raw = tomllib.loads(reader.text(runs.SPEC))
         self.spec: Spec = validate(raw, default_name=reader.spec_name, check_data=False)
         self.data = reader.metrics["data"]
-        self.transform = target_transform(self.spec.features["log_target"])
+        self.transform = target_transform(self.spec.features.log_target)
         self.models = [*reader.model_names, runs.BASELINE]
         self.default_model = reader.metrics.get("submission", {}).get("model") or self.models[0]
 
@@ -153,7 +153,7 @@ class LoadedRun:
         if not isinstance(fitted, _BaselineModel):  # the correction factor the submission applied
             predicted = predicted.corrected(self.reader.model_info(fitted.name).get("correction"))
         if probabilities is None:
-            probabilities = self.spec.output["probabilities"]
+            probabilities = self.spec.output.probabilities
         if probabilities and predicted.proba is None:
             raise ValueError("probabilities: the run is a regression; there are no classes")
         return submission_frame(

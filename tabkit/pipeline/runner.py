@@ -96,7 +96,7 @@ def run_pipeline(
             raise ValueError("overrides apply to a spec file or mapping, not to a validated Spec")
     else:
         spec = load_spec(spec, overrides)
-    root = Path(out_dir) if out_dir is not None else Path(spec.output["runs"])
+    root = Path(out_dir) if out_dir is not None else Path(spec.output.runs)
     check_writable(output_folders(spec, root))
     writer = runs.RunWriter(root, spec.name)
     run = RunSteps(spec, writer, RunLog(writer.file(runs.LOG), echo=verbose), root)
@@ -127,7 +127,7 @@ def _finish(run: RunSteps, writer: runs.RunWriter, spec: Spec) -> None:
         complete = True
         run.result.status = "complete"
         run.log(f"run complete in {run.result.duration_s:.1f}s: {writer.path}")
-        if spec.output["report"]:
+        if spec.output.report:
             run.build_report()
     except KeyboardInterrupt as interrupt:
         # status.json, written atomically, is the truth: the interrupt may land after it
@@ -136,7 +136,7 @@ def _finish(run: RunSteps, writer: runs.RunWriter, spec: Spec) -> None:
             run.fail(interrupt)
             raise
         run.result.status = "complete"
-        out = "" if spec.output["reports"] == "reports" else f" --out {spec.output['reports']}"
+        out = "" if spec.output.reports == "reports" else f" --out {spec.output.reports}"
         rebuild = f"the run is complete; rebuild the report with `tabkit report {writer.path}{out}`"
         run.result.error = f"report interrupted; {rebuild}"
         run.log(f"report interrupted ({type(interrupt).__name__}); {rebuild}")
@@ -148,10 +148,10 @@ def output_folders(spec: Spec, root: Path) -> dict[str, Path]:
     """The folders a run of ``spec`` writes in: the runs folder ``root``, the reports
     folder (with ``output.report``) and the feature cache (with ``features.cache``)."""
     folders = {"runs": root}
-    if spec.output["report"]:
-        folders["reports"] = Path(spec.output["reports"])
-    if spec.features["cache"]:
-        folders["cache"] = Path(spec.output["cache"]) if spec.output["cache"] else root / ".cache"
+    if spec.output.report:
+        folders["reports"] = Path(spec.output.reports)
+    if spec.features.cache:
+        folders["cache"] = Path(spec.output.cache) if spec.output.cache else root / ".cache"
     return folders
 
 

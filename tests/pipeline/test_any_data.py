@@ -504,7 +504,7 @@ def test_data_without_dates_is_split_at_random(tmp_path):
     with pytest.raises(SpecError, match="'fraction' holds out the latest dates and needs data.date"):
         validate(dict(spec, split={"by": "fraction", "fraction": 0.2}))
     defaulted = validate(dict(spec, split={"by": "random"}))
-    assert defaulted.split["fraction"] == 0.2  # recorded in the run's spec.toml too
+    assert defaulted.split.fraction == 0.2  # recorded in the run's spec.toml too
 
 
 def test_a_classification_metric_on_a_measured_target_is_refused_before_any_model(tmp_path):

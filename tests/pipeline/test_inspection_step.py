@@ -19,6 +19,7 @@ from tabkit.inspection import embedding_map, training_density
 from tabkit.inspection.dependence import AVERAGE_ROW
 from tabkit.pipeline.kinds import get_kind
 from tabkit.pipeline.runner import run_pipeline
+from tabkit.pipeline.sections import Output
 from tabkit.pipeline.steps import explain
 from tabkit.pipeline.steps.fitted import FittedModel
 from tabkit.pipeline.steps.inspection import write_inspection
@@ -80,7 +81,7 @@ def forest(split) -> FittedModel:
 @pytest.fixture(scope="module")
 def inspected(split, forest, tmp_path_factory):
     writer = _writer(tmp_path_factory.mktemp("runs"), split, forest, "exp_rmspe")
-    index = write_inspection(writer, forest, split, {}, seed=0)
+    index = write_inspection(writer, forest, split, Output(), seed=0)
     return RunReader(writer.path), index
 
 
@@ -163,7 +164,7 @@ def test_contribution_sample_explains_the_first_sample_rows(inspected, split, fo
 def test_contribution_sample_rows_spread_over_a_large_sample(split, forest, tmp_path, monkeypatch):
     monkeypatch.setattr("tabkit.pipeline.steps.inspection.SAMPLE_ROWS", 10)
     writer = _writer(tmp_path, split, forest, "exp_rmspe")
-    index = write_inspection(writer, forest, split, {}, seed=0)
+    index = write_inspection(writer, forest, split, Output(), seed=0)
     positions = index["contribution_sample"]["positions"]
     assert positions == [0, 11, 22, 33, 44, 55, 66, 77, 88, 99]
     sample = RunReader(writer.path).parquet(runs.VALID_SAMPLE).drop(columns="actual").iloc[positions]
@@ -185,7 +186,7 @@ def test_a_classifier_shows_the_probability_of_its_last_class(split, tmp_path):
         y_valid=np.where(split.y_valid > np.median(split.y_train), "high", "low"),
     )
     writer = _writer(tmp_path, valid, model, "logloss")
-    index = write_inspection(writer, model, valid, {}, seed=0)
+    index = write_inspection(writer, model, valid, Output(), seed=0)
     assert index["target_class"] == "low" and not index["errors"]
     run = RunReader(writer.path)
     frame = run.parquet(index["dependence"][0]["file"])
@@ -203,7 +204,7 @@ def test_a_failing_part_is_recorded_and_the_others_are_written(split, forest, tm
     writer = _writer(tmp_path, split, forest, "exp_rmspe")
     lines = []
     index = write_inspection(
-        writer, forest, split, {"dependence_pairs": [["Promo", "Absent"]]}, seed=0, log=lines.append
+        writer, forest, split, Output(dependence_pairs=[["Promo", "Absent"]]), seed=0, log=lines.append
     )
     assert "Absent" in index["errors"]["dependence_2d"] and index["dependence_2d"] == []
     assert len(index["dependence"]) == 4 and index["contribution_sample"] is not None
@@ -213,7 +214,7 @@ def test_a_failing_part_is_recorded_and_the_others_are_written(split, forest, tm
 
 def test_spec_pairs_replace_the_top_pair(split, forest, tmp_path):
     writer = _writer(tmp_path, split, forest, "exp_rmspe")
-    index = write_inspection(writer, forest, split, {"dependence_pairs": [["Distance", "Store"]]}, seed=0)
+    index = write_inspection(writer, forest, split, Output(dependence_pairs=[["Distance", "Store"]]), seed=0)
     assert [e["features"] for e in index["dependence_2d"]] == [["Distance", "Store"]]
 
 
@@ -233,7 +234,7 @@ def test_embedding_maps_of_a_net_leave_out_the_unknown_slot(split, tmp_path):
     ).fit(split.X_train, split.y_train)
     model = FittedModel("net", get_kind("embedding_net"), net, "regression", TargetTransform(), LOG)
     writer = _writer(tmp_path, split, model, "exp_rmspe")
-    index = write_inspection(writer, model, split, {}, seed=0)
+    index = write_inspection(writer, model, split, Output(), seed=0)
     assert not index["errors"] and index["contribution_sample"] is None  # a net explains no rows
     run = RunReader(writer.path)
     assert [e["column"] for e in index["embedding_maps"]] == CAT

@@ -23,6 +23,7 @@ from tabkit.cli import main
 from tabkit.pipeline.features import FeatureSet
 from tabkit.pipeline.predict import load_run
 from tabkit.pipeline.runner import run_pipeline
+from tabkit.pipeline.sections import Split
 from tabkit.pipeline.sources import SOURCES, get_source
 from tabkit.pipeline.spec import SpecError, validate
 from tabkit.pipeline.steps.cache import cached_features
@@ -114,12 +115,12 @@ def _uneven_days() -> FeatureSet:
 
 
 def test_a_fraction_split_says_when_whole_dates_make_it_larger():
-    split = split_rows(_uneven_days(), {"by": "fraction", "fraction": 0.2}, target_transform(None), [], seed=0)
+    split = split_rows(_uneven_days(), Split(by="fraction", fraction=0.2), target_transform(None), [], seed=0)
     assert len(split.valid) == 9
     assert split.notes == [
         "the validation rows are 22.5% of the rows (9 of 40), not the 20% asked: whole dates stay together"
     ]
-    exact = split_rows(_uneven_days(), {"by": "fraction", "fraction": 0.225}, target_transform(None), [], seed=0)
+    exact = split_rows(_uneven_days(), Split(by="fraction", fraction=0.225), target_transform(None), [], seed=0)
     assert exact.notes == []
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from pipeline_helpers import REPO, run_cli, spec_dict, write_spec
 
+from tabkit.pipeline.sections import Split
 from tabkit.pipeline.spec import SpecError, dumps, load_spec, validate
 from tabkit.pipeline.spec.overrides import apply_overrides, parse_override
 
@@ -112,9 +113,9 @@ def test_broken_toml_is_a_spec_error(tmp_path):
 
 def test_defaults_are_filled():
     spec = validate(spec_dict())
-    assert spec.features["builder"] == "rossmann" and spec.features["cache"] is True
-    assert spec.output["runs"] == "runs" and spec.output["submission"] == "best"
-    assert spec.split == {"by": "test", "days": None, "fraction": None}
+    assert spec.features.builder == "rossmann" and spec.features.cache is True
+    assert spec.output.runs == "runs" and spec.output.submission == "best"
+    assert spec.split == Split(by="test", days=None, fraction=None)
     assert spec.models[0]["search"] == {} and spec.models[0]["explain"] is True
     assert spec.data == {"source": "synthetic", "n_stores": 8, "seed": 1} and spec.task == "regression"
 
@@ -234,7 +235,7 @@ def test_dependence_pairs_are_pairs_of_names():
         SpecError, match=r"output.dependence_pairs: each pair must be two column names, got list \['Promo'\]"
     ):
         validate(_with("output.dependence_pairs", [["Promo"]]))
-    assert validate(_with("output.dependence_pairs", [["Promo", "Store"]])).output["dependence_pairs"] == [
+    assert validate(_with("output.dependence_pairs", [["Promo", "Store"]])).output.dependence_pairs == [
         ["Promo", "Store"]
     ]
 

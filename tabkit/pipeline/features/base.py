@@ -9,6 +9,7 @@ from typing import Any
 import pandas as pd
 
 from tabkit.pipeline.keys import Problems, did_you_mean
+from tabkit.pipeline.sections import Features
 from tabkit.prep.lineage import lineage_of
 
 __all__ = ["FeatureBuilder", "FeatureSet", "column_roles", "unknown_columns"]
@@ -94,20 +95,20 @@ class FeatureBuilder:
     name: str = ""
     doc: str = ""
 
-    def check(self, data: dict, features: dict, columns: list[str] | None, problems: Problems) -> None:
+    def check(self, data: dict, features: Features, columns: list[str] | None, problems: Problems) -> None:
         """Check ``[features]`` against the source's raw ``columns`` (None when unknown)."""
 
-    def known_columns(self, data: dict, features: dict, columns: list[str] | None) -> set[str] | None:
+    def known_columns(self, data: dict, features: Features, columns: list[str] | None) -> set[str] | None:
         """The columns of the built training rows (what ``baseline.by``, target mean groups
         and dependence pairs may name), from the source's raw ``columns``; None when they
         cannot be known before loading (then nothing is checked)."""
         return None
 
-    def build(self, loaded: Any, data: dict, features: dict) -> FeatureSet:
+    def build(self, loaded: Any, data: dict, features: Features) -> FeatureSet:
         """The training (and test) features of what the source loaded."""
         raise NotImplementedError
 
-    def new_rows(self, loaded: Any, data: dict, features: dict) -> pd.DataFrame:
+    def new_rows(self, loaded: Any, data: dict, features: Features) -> pd.DataFrame:
         """Features of new rows, read by the source's ``read_new``."""
         raise NotImplementedError
 
@@ -119,7 +120,7 @@ def unknown_columns(names, known, where: str, problems: Problems) -> None:
             problems.add(where, f"{name!r} is not a column of the data" + did_you_mean(name, sorted(map(str, known))))
 
 
-def column_roles(features: dict, default_cat, default_cont, frame: pd.DataFrame) -> tuple[list[str], list[str]]:
+def column_roles(features: Features, default_cat, default_cont, frame: pd.DataFrame) -> tuple[list[str], list[str]]:
     """The categorical and continuous inputs: the spec's lists, else the builder's
     defaults, else every other non-date column; ``features.drop`` left out.
 
@@ -128,9 +129,9 @@ def column_roles(features: dict, default_cat, default_cont, frame: pd.DataFrame)
     ValueError
         If a listed column is not among the built features.
     """
-    drop = set(features["drop"])
-    cat = features["cat_names"] if features["cat_names"] is not None else default_cat
-    cont = features["cont_names"] if features["cont_names"] is not None else default_cont
+    drop = set(features.drop)
+    cat = features.cat_names if features.cat_names is not None else default_cat
+    cont = features.cont_names if features.cont_names is not None else default_cont
     if cat is None:
         cat = [c for c in frame.columns if c not in set(cont) and not _temporal(frame[c])]
     if cont is None:

@@ -7,6 +7,7 @@ import pandas as pd
 
 from tabkit.pipeline.features.base import FeatureBuilder, FeatureSet
 from tabkit.pipeline.keys import Problems
+from tabkit.pipeline.sections import Features
 
 
 class RatingsBuilder(FeatureBuilder):
@@ -15,11 +16,11 @@ class RatingsBuilder(FeatureBuilder):
     name = "ratings"
     doc = "user, item and rating"
 
-    def check(self, data: dict, features: dict, columns: list[str] | None, problems: Problems) -> None:
-        if features["drop"]:
+    def check(self, data: dict, features: Features, columns: list[str] | None, problems: Problems) -> None:
+        if features.drop:
             problems.add("features.drop", "ratings have only their user and item as inputs; nothing can be dropped")
 
-    def build(self, loaded: dict, data: dict, features: dict) -> FeatureSet:
+    def build(self, loaded: dict, data: dict, features: Features) -> FeatureSet:
         ratings = loaded["ratings"].merge(loaded["items"], on="item", how="left")
         return FeatureSet(
             train=ratings,
@@ -33,5 +34,5 @@ class RatingsBuilder(FeatureBuilder):
             keys=["user", "item", "title"],
         )
 
-    def new_rows(self, loaded: pd.DataFrame, data: dict, features: dict) -> pd.DataFrame:
+    def new_rows(self, loaded: pd.DataFrame, data: dict, features: Features) -> pd.DataFrame:
         return loaded

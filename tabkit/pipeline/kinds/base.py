@@ -106,7 +106,7 @@ class ModelKind:
         The estimator class per task, or its ``"module:Class"`` (imported on first use, so
         declaring a kind costs nothing); a task absent here is refused by the spec check.
     entry_keys : dict of str to Key
-        Extra keys of the kind's ``[[model]]`` table (see :mod:`tabkit.pipeline.spec.schema`).
+        Extra keys of the kind's ``[[model]]`` table (see :mod:`tabkit.pipeline.sections`).
     provides : tuple of str
         Capabilities later models can build on (``"embeddings"``).
     learns_target_transform : bool

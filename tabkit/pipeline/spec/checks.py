@@ -11,45 +11,45 @@ from tabkit.pipeline.features import BUILDERS
 from tabkit.pipeline.features.base import unknown_columns
 from tabkit.pipeline.keys import Problems, describe, did_you_mean
 from tabkit.pipeline.kinds import get_kind
+from tabkit.pipeline.sections import DEFAULT_FRACTION, Baseline, Features, Output, Split
 from tabkit.pipeline.sources import DataSource
-from tabkit.pipeline.spec.schema import DEFAULT_FRACTION
 
 __all__ = ["check_columns", "check_features", "check_models", "check_output", "check_split", "check_target"]
 
 
 def check_features(
-    source: DataSource, data: dict, features: dict, task: str, problems: Problems, read_files: bool
+    source: DataSource, data: dict, features: Features, task: str, problems: Problems, read_files: bool
 ) -> None:
-    if features["builder"] is None:
-        features["builder"] = source.builders[0]
-    elif features["builder"] not in BUILDERS:
+    if features.builder is None:
+        features.builder = source.builders[0]
+    elif features.builder not in BUILDERS:
         problems.add(
             "features.builder",
-            f"{features['builder']!r} is not a feature builder (builders: {', '.join(BUILDERS)})"
-            + did_you_mean(features["builder"], BUILDERS),
+            f"{features.builder!r} is not a feature builder (builders: {', '.join(BUILDERS)})"
+            + did_you_mean(features.builder, BUILDERS),
         )
         return
-    elif features["builder"] not in source.builders:
+    elif features.builder not in source.builders:
         problems.add(
             "features.builder",
-            f"{features['builder']!r} does not read source = {source.name!r} (it feeds {', '.join(source.builders)})",
+            f"{features.builder!r} does not read source = {source.name!r} (it feeds {', '.join(source.builders)})",
         )
         return
     for key in ("drop", "cat_names", "cont_names"):
-        values = features[key]
+        values = getattr(features, key)
         if values is not None and not all(isinstance(v, str) for v in values):
             problems.add(f"features.{key}", "must be a list of column names")
             return
-    if features["max_card"] < 1:
-        problems.add("features.max_card", f"must be at least 1, got {features['max_card']}")
+    if features.max_card < 1:
+        problems.add("features.max_card", f"must be at least 1, got {features.max_card}")
     if task == "classification":
-        if features["log_target"]:
+        if features.log_target:
             problems.add("features.log_target", "applies to a regression; the metric makes this run a classification")
-        if features["target_means"]:
+        if features.target_means:
             problems.add(
                 "features.target_means", "needs a regression target; the metric makes this run a classification"
             )
-    for group in features["target_means"]:
+    for group in features.target_means:
         keys = [group] if isinstance(group, str) else group
         if not isinstance(keys, list) or not keys or not all(isinstance(k, str) for k in keys):
             problems.add(
@@ -57,21 +57,21 @@ def check_features(
             )
             return
     if read_files:
-        BUILDERS[features["builder"]].check(data, features, source.columns(data), problems)
+        BUILDERS[features.builder].check(data, features, source.columns(data), problems)
 
 
-def check_split(split: dict, source: DataSource, data: dict, problems: Problems) -> None:
-    by = split["by"]
+def check_split(split: Split, source: DataSource, data: dict, problems: Problems) -> None:
+    by = split.by
     if by == "days":
-        if split["days"] is None:
+        if split.days is None:
             problems.add("split.days", "missing required value for by = 'days'")
-        elif split["days"] < 1:
-            problems.add("split.days", f"must be at least 1, got {split['days']}")
+        elif split.days < 1:
+            problems.add("split.days", f"must be at least 1, got {split.days}")
     if by in ("fraction", "random"):
-        if split["fraction"] is None:
-            split["fraction"] = DEFAULT_FRACTION
-        elif not 0 < split["fraction"] < 1:
-            problems.add("split.fraction", f"must be between 0 and 1, got {split['fraction']}")
+        if split.fraction is None:
+            split.fraction = DEFAULT_FRACTION
+        elif not 0 < split.fraction < 1:
+            problems.add("split.fraction", f"must be between 0 and 1, got {split.fraction}")
     if by == "test" and not source.has_test(data):
         hint = " (data.test)" if "test" in source.keys else ""
         problems.add(
@@ -83,9 +83,9 @@ def check_split(split: dict, source: DataSource, data: dict, problems: Problems)
         problems.add(
             "split.by", f"{by!r} holds out the latest dates and needs data.date; without dates use by = 'random'"
         )
-    if split["days"] is not None and by != "days":
+    if split.days is not None and by != "days":
         problems.add("split.days", f"applies only to by = 'days', not {by!r}")
-    if split["fraction"] is not None and by not in ("fraction", "random"):
+    if split.fraction is not None and by not in ("fraction", "random"):
         problems.add("split.fraction", f"applies only to by = 'fraction' or 'random', not {by!r}")
 
 
@@ -129,48 +129,48 @@ def check_models(models: list[dict], task: str, problems: Problems) -> None:
         kind.check_entry(model, models[:i], task, problems)
 
 
-def check_output(output: dict, models: list[dict], task: str, problems: Problems) -> None:
+def check_output(output: Output, models: list[dict], task: str, problems: Problems) -> None:
     names = [m["name"] for m in models]
-    choice = output["submission"]
+    choice = output.submission
     choices = ["best", "none", "baseline", *names]
     if choice not in choices:
         problems.add(
             "output.submission",
             f'{choice!r} is not "best", "none", "baseline" or a model name' + did_you_mean(choice, choices),
         )
-    if output["probabilities"] and task != "classification":
+    if output.probabilities and task != "classification":
         problems.add("output.probabilities", "applies to a classification; the metric makes this run a regression")
-    for pair in output["dependence_pairs"]:
+    for pair in output.dependence_pairs:
         if not (isinstance(pair, list) and len(pair) == 2 and all(isinstance(c, str) for c in pair)):
             problems.add("output.dependence_pairs", f"each pair must be two column names, got {describe(pair)}")
     for key in ("explain_worst", "explain_random", "importance_repeats", "importance_rows", "sample_rows"):
         minimum = 1 if key in ("importance_repeats", "importance_rows", "sample_rows") else 0
-        if output[key] < minimum:
-            problems.add(f"output.{key}", f"must be at least {minimum}, got {output[key]}")
+        if getattr(output, key) < minimum:
+            problems.add(f"output.{key}", f"must be at least {minimum}, got {getattr(output, key)}")
 
 
 def check_columns(
-    source: DataSource, data: dict, features: dict, baseline: dict, output: dict, problems: Problems
+    source: DataSource, data: dict, features: Features, baseline: Baseline, output: Output, problems: Problems
 ) -> None:
     """The columns ``baseline.by``, ``features.target_means`` and ``output.dependence_pairs``
     name are columns of the built rows (the source's header, the builder's derived columns,
     the target mean columns), each unknown one with a "did you mean"; nothing is checked
     when the builder cannot know its columns before loading."""
-    by = baseline["by"]
+    by = baseline.by
     if by is not None and not all(isinstance(c, str) for c in by):
         problems.add("baseline.by", f"must be a list of column names, got {describe(by)}")
         return
-    if features["builder"] not in source.builders or features["drop"] is None:  # check_features reports it
+    if features.builder not in source.builders or features.drop is None:  # check_features reports it
         return
-    known = BUILDERS[features["builder"]].known_columns(data, features, source.columns(data))
+    known = BUILDERS[features.builder].known_columns(data, features, source.columns(data))
     if known is None:
         return
-    groups = [[g] if isinstance(g, str) else g for g in features["target_means"]]
+    groups = [[g] if isinstance(g, str) else g for g in features.target_means]
     groups = [g for g in groups if isinstance(g, list) and all(isinstance(c, str) for c in g)]
     means = {"_".join(group) + "_mean" for group in groups}
     unknown_columns(by or [], known | means, "baseline.by", problems)
     unknown_columns(dict.fromkeys(c for group in groups for c in group), known, "features.target_means", problems)
-    pairs = [c for pair in output["dependence_pairs"] if isinstance(pair, list) for c in pair if isinstance(c, str)]
+    pairs = [c for pair in output.dependence_pairs if isinstance(pair, list) for c in pair if isinstance(c, str)]
     unknown_columns(dict.fromkeys(pairs), known | means, "output.dependence_pairs", problems)
 
 

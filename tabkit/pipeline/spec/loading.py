@@ -2,7 +2,7 @@
 before any work.
 
 The format (every key, its type, default and an example) is declared in
-:mod:`tabkit.pipeline.spec.schema` and rendered in ``docs/spec.md``. A minimal spec::
+:mod:`tabkit.pipeline.sections` and rendered in ``docs/spec.md``. A minimal spec::
 
     metric = "rmsle"
 
@@ -31,7 +31,7 @@ from __future__ import annotations
 import copy
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -45,10 +45,10 @@ else:  # Python 3.10
 from tabkit.metrics import METRICS
 from tabkit.pipeline.keys import REQUIRED, TYPE_NAMES, Key, Problems, SpecError, describe, did_you_mean
 from tabkit.pipeline.kinds import KINDS, get_kind
+from tabkit.pipeline.sections import SCHEMA, Baseline, Features, HistoryTable, Output, Split
 from tabkit.pipeline.sources import SOURCES, get_source
 from tabkit.pipeline.spec import checks
 from tabkit.pipeline.spec.overrides import apply_overrides
-from tabkit.pipeline.spec.schema import SCHEMA
 
 __all__ = ["Spec", "SpecError", "dumps", "load_spec", "validate"]
 RESERVED_MODEL_NAMES = ("baseline", "actual")
@@ -62,8 +62,10 @@ class Spec:
     ----------
     name, metric : str
     seed : int
-    data, features, split, baseline, output : dict
-        The sections, with defaults.
+    data : dict
+        ``source`` and the source's own keys (declared by the source, so a mapping).
+    features, split, baseline, output : Features, Split, Baseline, Output
+        The typed sections, with defaults (:mod:`tabkit.pipeline.sections`).
     models : list of dict
         The ``[[model]]`` tables, with defaults.
     path : Path or None
@@ -76,11 +78,11 @@ class Spec:
     metric: str
     seed: int
     data: dict
-    features: dict
-    split: dict
-    baseline: dict
+    features: Features
+    split: Split
+    baseline: Baseline
     models: list[dict]
-    output: dict
+    output: Output
     path: Path | None = None
     overrides: list[str] = field(default_factory=list)
 
@@ -96,11 +98,11 @@ class Spec:
             "metric": self.metric,
             "seed": self.seed,
             "data": copy.deepcopy(self.data),
-            "features": copy.deepcopy(self.features),
-            "split": copy.deepcopy(self.split),
-            "baseline": copy.deepcopy(self.baseline),
+            "features": asdict(self.features),
+            "split": asdict(self.split),
+            "baseline": asdict(self.baseline),
             "model": copy.deepcopy(self.models),
-            "output": copy.deepcopy(self.output),
+            "output": asdict(self.output),
         }
 
     def model(self, name: str) -> dict:
@@ -191,8 +193,8 @@ def validate(raw: Mapping, *, default_name: str = "pipeline", check_data: bool =
             parsed(table, SCHEMA["features.history"], f"features.history[{i}]")
             for i, table in enumerate(sections["features"]["history"])
         ]
-        sections["features"]["history"] = [table for table, _ in history]
         ok["features"] = all(fine for _, fine in history)
+        sections["features"]["history"] = [HistoryTable(**table) for table, _ in history] if ok["features"] else []
     data, ok["data"] = _data_section(top.get("data") or {}, problems)
     source = get_source(data["source"]) if ok["data"] else None
     if source is not None:
@@ -206,7 +208,10 @@ def validate(raw: Mapping, *, default_name: str = "pipeline", check_data: bool =
             base = top["seed"] if isinstance(top.get("seed"), int) else 0
             model["seeds"] = list(range(base, base + max(model["seeds"], 0)))
     models_ok = len(problems) == before and bool(models)
-    features, split, output = (sections[k] for k in ("features", "split", "output"))
+    features = Features(**sections["features"]) if ok["features"] else Features()
+    split = Split(**sections["split"]) if ok["split"] else Split()
+    baseline = Baseline(**sections["baseline"]) if ok["baseline"] else Baseline()
+    output = Output(**sections["output"]) if ok["output"] else Output()
     task = METRICS[top["metric"]].task if top.get("metric") in METRICS else None
     # each check runs on the sections that parsed, so one pass reports as much as it can
     if source is not None and ok["features"] and task:
@@ -215,7 +220,7 @@ def validate(raw: Mapping, *, default_name: str = "pipeline", check_data: bool =
         checks.check_split(split, source, data, problems)
     if source is not None and check_data and task:
         if ok["features"] and ok["baseline"] and ok["output"]:
-            checks.check_columns(source, data, features, sections["baseline"], output, problems)
+            checks.check_columns(source, data, features, baseline, output, problems)
         checks.check_target(source, data, top["metric"], problems)
     if models_ok and task:
         checks.check_models(models, task, problems)
@@ -233,7 +238,7 @@ def validate(raw: Mapping, *, default_name: str = "pipeline", check_data: bool =
         data=data,
         features=features,
         split=split,
-        baseline=sections["baseline"],
+        baseline=baseline,
         models=models,
         output=output,
     )

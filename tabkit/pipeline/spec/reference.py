@@ -1,5 +1,5 @@
 """The spec reference page and the spec's JSON Schema, both read from the declarations:
-:data:`~tabkit.pipeline.spec.schema.SCHEMA`, every registered source's ``[data]`` keys and
+:data:`~tabkit.pipeline.sections.SCHEMA`, every registered source's ``[data]`` keys and
 every registered kind's own ``[[model]]`` keys, so neither can drift from what the spec
 check accepts (a test compares the shipped copies).
 
@@ -17,8 +17,8 @@ from tabkit.files import write_text
 from tabkit.pipeline.features import BUILDERS
 from tabkit.pipeline.keys import REQUIRED, TYPE_NAMES, Key
 from tabkit.pipeline.kinds import KINDS
+from tabkit.pipeline.sections import SCHEMA
 from tabkit.pipeline.sources import SOURCES
-from tabkit.pipeline.spec.schema import SCHEMA
 
 __all__ = ["SCHEMA_FILE", "json_schema", "spec_reference"]
 

@@ -37,7 +37,7 @@ def cache_key(source: DataSource, data: dict, features: dict) -> str:
     described = {
         "version": CACHE_VERSION,
         "tabkit": tabkit.__version__,
-        "features": {k: features[k] for k in _FEATURE_OPTIONS},
+        "features": {k: getattr(features, k) for k in _FEATURE_OPTIONS},
         "data": {k: v for k, v in data.items() if k not in source.file_keys},
         "files": {name: file_digest(path) for name, path in source.input_files(data).items()},
     }

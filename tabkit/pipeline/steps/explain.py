@@ -11,6 +11,7 @@ import pandas as pd
 
 from tabkit import runs
 from tabkit.pipeline.models.scoring import OriginalScaleScorer
+from tabkit.pipeline.sections import Output
 from tabkit.pipeline.steps.fitted import FittedModel
 from tabkit.pipeline.steps.inspection import write_inspection
 
@@ -25,7 +26,7 @@ def explain_model(
     split,
     rows: pd.DataFrame,
     keys: pd.DataFrame,
-    output: dict,
+    output: Output,
     *,
     metric: str,
     seed: int,
@@ -34,14 +35,14 @@ def explain_model(
     """Write a model's explanations: permutation importance, the contributions of the
     chosen rows (kinds that explain rows) and the inspection artefacts."""
     name = model.name
-    if output["importance"]:
+    if output.importance:
         table = importance(
             model,
             split.X_valid,
             split.y_valid,
             metric,
-            n_repeats=output["importance_repeats"],
-            max_rows=output["importance_rows"],
+            n_repeats=output.importance_repeats,
+            max_rows=output.importance_rows,
             seed=seed,
         )
         writer.write_csv(runs.model_artifact(name, runs.IMPORTANCE), table)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import pandas as pd
 
 from tabkit.pipeline.features import FeatureSet
+from tabkit.pipeline.sections import HistoryTable
 from tabkit.pipeline.steps.splitting import SplitData
 from tabkit.prep.history import HistoryFeatures
 
@@ -27,24 +28,24 @@ def horizon_days(split: SplitData, date: str) -> int:
     return max(1, int((last - last_train).days))
 
 
-def make_history(entry: dict, features: FeatureSet, *, gap: int, log_target: bool) -> HistoryFeatures:
+def make_history(entry: HistoryTable, features: FeatureSet, *, gap: int, log_target: bool) -> HistoryFeatures:
     """The transformer of one ``[[features.history]]`` table (``gap = "horizon"`` resolved)."""
     return HistoryFeatures(
-        group=entry["group"],
+        group=entry.group,
         date=features.date,
         target=features.target,
-        windows=tuple(entry["windows"]),
-        gap=gap if entry["gap"] == "horizon" else int(entry["gap"]),
-        stats=tuple(entry["stats"]),
-        columns=entry["columns"] or None,
-        min_periods=entry["min_periods"],
-        events=entry["events"] or None,
-        event_windows=tuple(entry["event_windows"]),
+        windows=tuple(entry.windows),
+        gap=gap if entry.gap == "horizon" else int(entry.gap),
+        stats=tuple(entry.stats),
+        columns=entry.columns or None,
+        min_periods=entry.min_periods,
+        events=entry.events or None,
+        event_windows=tuple(entry.event_windows),
         log_target=log_target,
     )
 
 
-def add_history(split: SplitData, entries: list[dict], features: FeatureSet, *, log_target: bool) -> list:
+def add_history(split: SplitData, entries: list[HistoryTable], features: FeatureSet, *, log_target: bool) -> list:
     """Fit each table's transformer on the training rows and add its columns to the training,
     validation and test rows and to the continuous inputs; returns the fitted transformers."""
     if not entries:

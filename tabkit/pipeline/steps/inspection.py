@@ -20,6 +20,7 @@ import pandas as pd
 from tabkit import runs
 from tabkit.inspection import embedding_map, partial_dependence, partial_dependence_2d, top_features, training_density
 from tabkit.inspection.embeddings import UNKNOWN
+from tabkit.pipeline.sections import Output
 from tabkit.pipeline.steps.fitted import FittedModel
 
 N_FEATURES = 4
@@ -43,7 +44,7 @@ def write_inspection(
     writer: runs.RunWriter,
     model: FittedModel,
     split,
-    output: Mapping[str, Any] | None = None,
+    output: Output | None = None,
     *,
     seed: int = 0,
     log: Callable[[str], None] | None = None,
@@ -176,7 +177,7 @@ def write_inspection(
 
     if features:
         part("dependence", dependence)
-    if importance is not None or (output or {}).get("dependence_pairs"):
+    if importance is not None or getattr(output, "dependence_pairs", None):
         part("dependence_2d", maps)
     if "embeddings" in model.kind.provides:
         part("embedding_maps", embeddings)
@@ -196,7 +197,7 @@ def write_inspection(
 
 def _pairs(output: Mapping[str, Any] | None, importance: pd.DataFrame | None, X: pd.DataFrame) -> list[tuple[str, str]]:
     """The spec's ``dependence_pairs``, else the two most important features."""
-    named = (output or {}).get("dependence_pairs")
+    named = getattr(output, "dependence_pairs", None)
     if named:
         return [(str(a), str(b)) for a, b in named]
     pair = top_features(importance, X, k=2) if importance is not None else []

@@ -47,7 +47,7 @@ class RunSteps:
         self.root = root
         self.metric = spec.metric
         self.task = spec.task
-        self.transform = target_transform(spec.features["log_target"])
+        self.transform = target_transform(spec.features.log_target)
         self.result = RunResult(run_dir=writer.path, status="running", metric=self.metric)
         self.models: dict[str, FittedModel] = {}
         self.test_predictions: dict[str, Predictions] = {}
@@ -83,10 +83,10 @@ class RunSteps:
                 self._fit_model(entry)
         rows = self._rows_to_explain()
         for entry in spec.models:
-            if entry["explain"] and (spec.output["importance"] or len(rows)):
+            if entry["explain"] and (spec.output.importance or len(rows)):
                 with self._step(f"explain:{entry['name']}"):
                     self._explain(entry, rows)
-        if self.split.test is not None and spec.output["submission"] != "none":
+        if self.split.test is not None and spec.output.submission != "none":
             with self._step("submission"):
                 self._submission()
         self.log(
@@ -120,12 +120,12 @@ class RunSteps:
             return build_features(spec.data, spec.features)
 
         started = time.perf_counter()
-        if not spec.features["cache"]:
+        if not spec.features.cache:
             self.log("features: building (cache off)")
             features = build()
             self.log(f"features: built in {time.perf_counter() - started:.1f}s")
             return features
-        cache_dir = Path(spec.output["cache"]) if spec.output["cache"] else self.root / ".cache"
+        cache_dir = Path(spec.output.cache) if spec.output.cache else self.root / ".cache"
         key = cache_key(get_source(spec.data["source"]), spec.data, spec.features)
         features, hit = cached_features(cache_dir, key, build)
         self.result.features_cached = hit
@@ -139,12 +139,12 @@ class RunSteps:
 
     def _split(self) -> None:
         fs, spec = self.features, self.spec
-        self.split = split = split_rows(fs, spec.split, self.transform, spec.features["target_means"], spec.seed)
+        self.split = split = split_rows(fs, spec.split, self.transform, spec.features.target_means, spec.seed)
         if self.task == "classification":
             check_class_target(split.y_train, split.y_valid, fs.target, self.metric)
         if split.dropped:
             self._warn(f"log target: dropped {split.dropped} training row(s) with {fs.target} <= 0")
-        history = add_history(split, spec.features["history"], fs, log_target=self.transform.name == "log")
+        history = add_history(split, spec.features.history, fs, log_target=self.transform.name == "log")
         if history:
             self.writer.write_object(runs.HISTORY, history)
             self.log(
@@ -169,14 +169,14 @@ class RunSteps:
             return f" {dates[0]}..{dates[1]}" if dates else ""
 
         self.log(
-            f"split ({spec.split['by']}): {facts['n_train']:,} training rows{span(facts['train_dates'])}, "
+            f"split ({spec.split.by}): {facts['n_train']:,} training rows{span(facts['train_dates'])}, "
             f"{facts['n_valid']:,} validation rows{span(facts['valid_dates'])}, "
             f"{facts['n_test']:,} test rows; {len(split.cat_names)} categorical + "
             f"{len(split.cont_names)} continuous features"
         )
         for note in split.notes:
             self.log(f"split: {note}")
-        n_sample = min(spec.output["sample_rows"], len(split.valid))
+        n_sample = min(spec.output.sample_rows, len(split.valid))
         sample_rows = np.sort(np.random.default_rng(spec.seed).choice(len(split.valid), n_sample, replace=False))
         sample = split.X_valid.iloc[sample_rows].reset_index(drop=True)
         sample["actual"] = split.y_valid[sample_rows]
@@ -185,7 +185,7 @@ class RunSteps:
         self.scores = Scoreboard(self.metric, split.valid[shown].assign(actual=split.y_valid))
 
     def _baseline(self) -> None:
-        by = self.spec.baseline["by"] if self.spec.baseline["by"] is not None else self.features.baseline_by
+        by = self.spec.baseline.by if self.spec.baseline.by is not None else self.features.baseline_by
         started = time.perf_counter()
         baseline = MeanBaseline(by=list(by), classification=self.task == "classification")
         baseline.fit(self.split.train, self.split.y_train)
@@ -267,7 +267,7 @@ class RunSteps:
         for file, table in kind.tables(estimator).items():
             self.writer.write_table(runs.model_artifact(name, file), table)
         correction = None
-        if self.task == "regression" and self.spec.output["correction"] != "none":
+        if self.task == "regression" and self.spec.output.correction != "none":
             correction = fit_correction(predicted.values, self.split.y_valid, self.metric, self.spec.seed)
             self.log(f"model {name}: {describe_correction(correction, self.metric)}")
         info = model_facts(
@@ -316,11 +316,11 @@ class RunSteps:
     def _rows_to_explain(self) -> pd.DataFrame:
         output = self.spec.output
         models = [m for m in self.scores.ranked_models() if m in self.models]
-        if not models or output["explain_worst"] + output["explain_random"] == 0:
+        if not models or output.explain_worst + output.explain_random == 0:
             return pd.DataFrame({"row": [], "reason": []})
         best = self.scores.predictions[models[0]]
         errors = metrics.row_errors(self.metric, self.split.y_valid, self._scored(best), classes=best.classes)
-        return explain.choose_rows(errors, output["explain_worst"], output["explain_random"], self.spec.seed)
+        return explain.choose_rows(errors, output.explain_worst, output.explain_random, self.spec.seed)
 
     def _explain(self, entry: dict, rows: pd.DataFrame) -> None:
         name, started = entry["name"], time.perf_counter()
@@ -341,7 +341,7 @@ class RunSteps:
         self.log(f"model {name}: explained in {seconds:.1f}s")
 
     def _submission(self) -> None:
-        fs, choice = self.features, self.spec.output["submission"]
+        fs, choice = self.features, self.spec.output.submission
         if choice == "best":
             choice = next(iter(self.scores.ranked_models()), runs.BASELINE)
         correction = self.metrics["models"].get(choice, {}).get("correction")
@@ -351,14 +351,14 @@ class RunSteps:
             id_column=fs.id,
             target=fs.target,
             closed=fs.closed,
-            probabilities=self.spec.output["probabilities"],
+            probabilities=self.spec.output.probabilities,
         )
         self.result.submission = self.writer.write_csv(runs.SUBMISSION, submission)
         factor = correction["factor"] if correction and correction["applied"] else None
         self.metrics["submission"] = {
             "model": choice,
             "rows": len(submission),
-            "probabilities": self.spec.output["probabilities"],
+            "probabilities": self.spec.output.probabilities,
             "factor": factor,
         }
         self.log(
@@ -372,7 +372,7 @@ class RunSteps:
 
         started = time.perf_counter()
         try:
-            self.result.report = Path(build_report(self.writer.path, out=self.spec.output["reports"]))
+            self.result.report = Path(build_report(self.writer.path, out=self.spec.output.reports))
         except Exception as exc:  # the run itself is complete; the report can be rebuilt
             self.result.error = f"report failed: {type(exc).__name__}: {exc}"
             self.log(f"{self.result.error}\n{traceback.format_exc()}")

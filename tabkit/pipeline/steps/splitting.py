@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from tabkit.pipeline.features import FeatureSet
+from tabkit.pipeline.sections import Split
 from tabkit.prep.split import time_split
 from tabkit.prep.target import TargetTransform
 from tabkit.prep.target_means import TargetMeans
@@ -71,7 +72,7 @@ class SplitData:
 
 
 def split_rows(
-    features: FeatureSet, split: dict, transform: TargetTransform, target_means: list, seed: int
+    features: FeatureSet, split: Split, transform: TargetTransform, target_means: list, seed: int
 ) -> SplitData:
     """Hold out the latest rows (or random rows) as validation, as the spec's ``[split]``
     says; ``seed`` draws the random rows.
@@ -88,23 +89,23 @@ def split_rows(
         if dropped:
             train = train.loc[keep].reset_index(drop=True)
     n_test = len(features.test) if features.test is not None else 0
-    by = split["by"]
+    by = split.by
     if by == "test":
         train_pos, valid_pos = time_split(train, date=features.date, valid_size=min(n_test, len(train) - 1))
     elif by == "fraction":
-        train_pos, valid_pos = time_split(train, date=features.date, valid_size=split["fraction"])
+        train_pos, valid_pos = time_split(train, date=features.date, valid_size=split.fraction)
     elif by == "random":
-        chosen = np.random.default_rng(seed).random(len(train)) < split["fraction"]
+        chosen = np.random.default_rng(seed).random(len(train)) < split.fraction
         if chosen.all() or not chosen.any():
             raise ValueError(
-                f"split: a random {split['fraction']} of {len(train)} rows leaves no training or no validation rows"
+                f"split: a random {split.fraction} of {len(train)} rows leaves no training or no validation rows"
             )
         train_pos, valid_pos = np.flatnonzero(~chosen), np.flatnonzero(chosen)
     else:
-        first = train[features.date].max() - pd.Timedelta(days=split["days"] - 1)
+        first = train[features.date].max() - pd.Timedelta(days=split.days - 1)
         is_valid = (train[features.date] >= first).to_numpy()
         if is_valid.all():
-            raise ValueError(f"split: the last {split['days']} days hold every training row")
+            raise ValueError(f"split: the last {split.days} days hold every training row")
         train_pos, valid_pos = np.flatnonzero(~is_valid), np.flatnonzero(is_valid)
     fit_rows = train.iloc[train_pos].reset_index(drop=True)
     valid = train.iloc[valid_pos].reset_index(drop=True)
@@ -122,7 +123,7 @@ def split_rows(
         dropped=dropped,
     )
     if by == "fraction":
-        data.notes += _fraction_note(len(valid_pos), len(train), split["fraction"])
+        data.notes += _fraction_note(len(valid_pos), len(train), split.fraction)
     if target_means:
         means = TargetMeans(target_means).fit(fit_rows, transform.forward(y_train))
         data.train, data.valid = means.transform(data.train), means.transform(data.valid)
