@@ -10,62 +10,28 @@ model whatever ``n_jobs`` is.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
-from numbers import Integral, Real
 
 import lightgbm
 import numpy as np
 import pandas as pd
 from joblib import effective_n_jobs
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
-from sklearn.utils._param_validation import Interval
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
+from tabkit.boosting.booster import PARAMETER_CONSTRAINTS, booster_feature_names, round_history
 from tabkit.prep.encoded import EncodedModel, EncodedView, processor_columns
 from tabkit.prep.fit_inputs import check_sample_weight, check_target, encode
 from tabkit.prep.inputs import as_frame
 from tabkit.prep.processor import TabularProcessor
-
-_NAME_UNSAFE = re.compile(r"[\s\"',:\[\]{}]")
-
-
-def booster_feature_names(names: Sequence[str]) -> list[str]:
-    """Feature names LightGBM accepts: blanks and JSON punctuation become ``_``; positional
-    names (``Column_0``, ...) when that would make two names equal."""
-    safe = [_NAME_UNSAFE.sub("_", str(name)) for name in names]
-    if len(set(safe)) < len(safe):
-        return [f"Column_{i}" for i in range(len(safe))]
-    return safe
 
 
 class _LightGBM(BaseEstimator):
     """Shared fitting and input handling of the tabkit LightGBM estimators."""
 
     _model_class: type
-    _parameter_constraints: dict = {
-        "n_estimators": [Interval(Integral, 1, None, closed="left")],
-        "learning_rate": [Interval(Real, 0.0, None, closed="neither")],
-        "num_leaves": [Interval(Integral, 2, None, closed="left")],
-        "max_depth": [Integral],
-        "min_child_samples": [Interval(Integral, 1, None, closed="left")],
-        "subsample": [Interval(Real, 0.0, 1.0, closed="right")],
-        "subsample_freq": [Interval(Integral, 0, None, closed="left")],
-        "colsample_bytree": [Interval(Real, 0.0, 1.0, closed="right")],
-        "reg_alpha": [Interval(Real, 0.0, None, closed="left")],
-        "reg_lambda": [Interval(Real, 0.0, None, closed="left")],
-        "max_cat_to_onehot": [Interval(Integral, 1, None, closed="left")],
-        "cat_smooth": [Interval(Real, 0.0, None, closed="left")],
-        "objective": [str, None],
-        "early_stopping_rounds": [Interval(Integral, 1, None, closed="left"), None],
-        "n_jobs": [Integral, None],
-        "random_state": ["random_state"],
-        "verbose": [Integral],
-        "cat_names": ["array-like", None],
-        "cont_names": ["array-like", None],
-        "max_card": [Interval(Integral, 1, None, closed="left")],
-    }
+    _parameter_constraints: dict = PARAMETER_CONSTRAINTS
 
     def __init__(
         self,
@@ -179,7 +145,7 @@ class _LightGBM(BaseEstimator):
         booster = self.model_.booster_
         self.best_iteration_ = booster.best_iteration if booster.best_iteration > 0 else booster.current_iteration()
         if eval_X is not None:
-            self.history_ = _history(self.model_.evals_result_)
+            self.history_ = round_history(self.model_.evals_result_)
         return self
 
     def _lightgbm_params(self) -> dict:
@@ -261,16 +227,6 @@ class _LightGBM(BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = True
         return tags
-
-
-def _history(evals_result: dict) -> pd.DataFrame:
-    """Per-round metrics ``{set: {metric: [values]}}`` as a frame with columns ``<set>_<metric>``."""
-    columns = {
-        f"{name}_{metric}": values for name, metrics in evals_result.items() for metric, values in metrics.items()
-    }
-    frame = pd.DataFrame(columns)
-    frame.index = pd.RangeIndex(1, len(frame) + 1, name="round")
-    return frame
 
 
 class LightGBMRegressor(RegressorMixin, _LightGBM):

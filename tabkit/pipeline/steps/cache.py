@@ -22,6 +22,7 @@ import pandas as pd
 import tabkit
 from tabkit.files import atomic_write
 from tabkit.pipeline.features import FeatureSet
+from tabkit.pipeline.sections import Features
 from tabkit.pipeline.sources import DataSource
 from tabkit.prep.lineage import add_lineage
 from tabkit.runs import file_digest, write_json
@@ -30,7 +31,7 @@ CACHE_VERSION = 4
 _FEATURE_OPTIONS = ("builder", "drop", "cat_names", "cont_names", "max_card", "date_time")
 
 
-def cache_key(source: DataSource, data: dict, features: dict) -> str:
+def cache_key(source: DataSource, data: dict, features: Features) -> str:
     """The cache key of the features a spec's ``[data]`` and ``[features]`` describe: the
     bytes of the files the source reads (by a name that does not depend on where they
     lie), its other options, and the feature options."""

@@ -19,13 +19,11 @@ from tabkit.pipeline.features import FeatureSet
 from tabkit.pipeline.kinds import FitContext, get_kind
 from tabkit.pipeline.models import Predictions
 from tabkit.pipeline.models.scoring import MeanBaseline, baseline_predictions, greater_is_better
-from tabkit.pipeline.sources import get_source
 from tabkit.pipeline.spec import Spec, dumps
 from tabkit.pipeline.steps import explain
-from tabkit.pipeline.steps.cache import cache_key, cached_features
 from tabkit.pipeline.steps.correction import describe_correction, fit_correction
 from tabkit.pipeline.steps.facts import data_facts, model_facts, versions
-from tabkit.pipeline.steps.features import build_features
+from tabkit.pipeline.steps.features import cached_build
 from tabkit.pipeline.steps.fitted import FittedModel
 from tabkit.pipeline.steps.history import add_history
 from tabkit.pipeline.steps.progress import RunLog, format_leaderboard, format_steps
@@ -115,26 +113,10 @@ class RunSteps:
 
     def _features(self) -> FeatureSet:
         spec = self.spec
-
-        def build() -> FeatureSet:
-            return build_features(spec.data, spec.features)
-
-        started = time.perf_counter()
-        if not spec.features.cache:
-            self.log("features: building (cache off)")
-            features = build()
-            self.log(f"features: built in {time.perf_counter() - started:.1f}s")
-            return features
-        cache_dir = Path(spec.output.cache) if spec.output.cache else self.root / ".cache"
-        key = cache_key(get_source(spec.data["source"]), spec.data, spec.features)
-        features, hit = cached_features(cache_dir, key, build)
-        self.result.features_cached = hit
-        took = f"{time.perf_counter() - started:.1f}s"
-        self.log(
-            f"features: loaded from cache {cache_dir / key} in {took} (feature building skipped)"
-            if hit
-            else f"features: built in {took}, cached as {cache_dir / key}"
-        )
+        cache_dir = None
+        if spec.features.cache:
+            cache_dir = Path(spec.output.cache) if spec.output.cache else self.root / ".cache"
+        features, self.result.features_cached = cached_build(spec.data, spec.features, cache_dir, self.log)
         return features
 
     def _split(self) -> None:
