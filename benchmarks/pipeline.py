@@ -31,8 +31,8 @@ def main() -> None:
     args = parser.parse_args()
 
     from tabkit import runs
-    from tabkit.pipeline.steps.progress import format_leaderboard, format_steps
     from tabkit.pipeline.runner import run_pipeline
+    from tabkit.pipeline.steps.progress import format_leaderboard, format_steps
 
     spec, overrides = args.spec, list(args.overrides)
     if spec is None:
