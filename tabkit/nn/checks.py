@@ -10,6 +10,7 @@ import pandas as pd
 
 from tabkit import metrics as tk_metrics
 from tabkit.nn.groups import check_lr
+from tabkit.nn.numeric import CONT_EMBEDDINGS
 from tabkit.nn.schedule import SCHEDULES
 from tabkit.nn.training import OPTIMIZERS
 from tabkit.prep.checks import check_unique_columns
@@ -42,6 +43,18 @@ def check_rate(rate, name: str) -> float:
     if isinstance(rate, bool) or not isinstance(rate, Real) or not 0 <= rate < 1:
         raise ValueError(f"{name} rates must be numbers in [0, 1), got {rate!r}")
     return float(rate)
+
+
+def check_variants(est) -> None:
+    """The settings of the continuous inputs' embedding and of the members (whatever
+    ``cont_embedding`` is, so a bad value is caught before it is ever used)."""
+    if not (est.cont_embedding is None or est.cont_embedding in CONT_EMBEDDINGS):
+        raise ValueError(f"cont_embedding must be one of {CONT_EMBEDDINGS}, got {est.cont_embedding!r}")
+    check_positive(est.cont_embedding_dim, "cont_embedding_dim", integer=True)
+    check_positive(est.n_frequencies, "n_frequencies", integer=True)
+    check_positive(est.frequency_scale, "frequency_scale")
+    check_positive(est.n_bins, "n_bins", integer=True)
+    check_positive(est.n_members, "n_members", integer=True)
 
 
 def check_positive(value, name: str, *, integer: bool = False, minimum: float = 0) -> None:

@@ -47,7 +47,7 @@ class _MaskedScale(torch.autograd.Function):
     @staticmethod
     def backward(ctx, grad: torch.Tensor):
         (dropped,) = ctx.saved_tensors
-        out = grad.mul(ctx.scale)
+        out = grad.contiguous().mul(ctx.scale)  # the flat positions index a contiguous layout
         out.view(-1).index_fill_(0, dropped, 0.0)
         return out, None, None
 

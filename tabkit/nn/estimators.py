@@ -1,4 +1,5 @@
-"""scikit-learn estimators around the entity-embedding network."""
+"""scikit-learn estimators around the entity-embedding network: the regressor, and the
+classifier (defined in :mod:`tabkit.nn.classifier`)."""
 
 from __future__ import annotations
 
@@ -7,12 +8,15 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 import torch
-from sklearn.base import ClassifierMixin, RegressorMixin
+from sklearn.base import RegressorMixin
 from torch.nn import functional as F
 
 from tabkit.nn import checks
+from tabkit.nn.classifier import EmbeddingNetClassifier
 from tabkit.nn.tabular import TabularNet
 from tabkit.prep.target import target_transform
+
+__all__ = ["EmbeddingNetClassifier", "EmbeddingNetRegressor"]
 
 
 class EmbeddingNetRegressor(RegressorMixin, TabularNet):
@@ -55,6 +59,34 @@ class EmbeddingNetRegressor(RegressorMixin, TabularNet):
         headroom above the largest target, which the sigmoid only reaches asymptotically.
         Near the ends of the range the sigmoid's gradient vanishes, so with few optimiser
         steps rows near ``low`` or ``high`` can stay underfit.
+    cont_embedding : {None, "periodic", "piecewise"}, default None
+        How the continuous inputs (standardised) enter the net. None: as they are, through
+        a BatchNorm. ``"periodic"``: each feature ``x`` becomes ``ReLU(Linear([sin(2 pi
+        c x), cos(2 pi c x)]))`` with ``n_frequencies`` learned frequencies ``c`` drawn
+        from ``N(0, frequency_scale)`` (Gorishniy et al. 2022, "PLR"). ``"piecewise"``:
+        the piecewise-linear encoding of ``x`` on ``n_bins`` quantile bins of the
+        training rows (component ``t`` is ``clip((x - b_{t-1}) / (b_t - b_{t-1}), 0,
+        1)``), then a Linear. Each feature gets its own ``cont_embedding_dim`` columns
+        and weights, in the ``embeddings`` layer group. The ``_na`` flags stay
+        categorical, and :meth:`transform` still gives the raw continuous values.
+    cont_embedding_dim : int, default 16
+        Width of each continuous feature's embedding.
+    n_frequencies : int, default 16
+        Frequencies per feature (``"periodic"``).
+    frequency_scale : float, default 0.1
+        Standard deviation of the initial frequencies (``"periodic"``), in units of the
+        standardised input.
+    n_bins : int, default 16
+        Quantile bins per feature (``"piecewise"``); fewer for a feature with fewer
+        distinct quantiles.
+    n_members : int, default 1
+        Members trained at once, TabM's way (Gorishniy et al. 2025): every hidden Linear
+        is shared by the members, each of which scales its inputs and outputs with its own
+        vectors and adds its own bias, ``s_i * (W (r_i * x)) + b_i``; each member has its
+        own BatchNorm statistics and head, and the embeddings are shared. The loss is the
+        mean of the members' losses; predictions average the members on the scale the net
+        learns (``log(y)`` with ``log_target``; probabilities for a classifier). Training
+        costs about ``n_members`` times as much in the hidden layers.
     log_target : bool, default False
         Train on ``log(y)`` and predict ``exp`` of the output (y must be > 0), through
         :class:`tabkit.prep.target.TargetTransform`.
@@ -115,7 +147,9 @@ class EmbeddingNetRegressor(RegressorMixin, TabularNet):
         the metric, then lr (the head's, at the end of the epoch), seconds and trained
         (the layer groups trained, e.g. ``"head"`` or ``"embeddings,body,head"``).
         Losses are mean squared errors on the training scale (``log(y)`` with
-        ``log_target``). A warm start appends rows, numbering epochs on.
+        ``log_target``); with ``n_members`` above 1 the training loss is the members'
+        mean and the validation loss that of their average. A warm start appends rows,
+        numbering epochs on.
     best_epoch_ : int or None
         The epoch whose weights were kept by early stopping.
     embeddings_ : dict of str to DataFrame
@@ -154,6 +188,12 @@ class EmbeddingNetRegressor(RegressorMixin, TabularNet):
         emb_dropout: float = 0.04,
         emb_sizes: dict[str, int] | None = None,
         max_embedding_width: int = 600,
+        cont_embedding: str | None = None,
+        cont_embedding_dim: int = 16,
+        n_frequencies: int = 16,
+        frequency_scale: float = 0.1,
+        n_bins: int = 16,
+        n_members: int = 1,
         y_range: tuple[float, float] | None = None,
         log_target: bool = False,
         epochs: int = 5,
@@ -179,6 +219,12 @@ class EmbeddingNetRegressor(RegressorMixin, TabularNet):
         self.emb_dropout = emb_dropout
         self.emb_sizes = emb_sizes
         self.max_embedding_width = max_embedding_width
+        self.cont_embedding = cont_embedding
+        self.cont_embedding_dim = cont_embedding_dim
+        self.n_frequencies = n_frequencies
+        self.frequency_scale = frequency_scale
+        self.n_bins = n_bins
+        self.n_members = n_members
         self.y_range = y_range
         self.log_target = log_target
         self.epochs = epochs
@@ -244,6 +290,8 @@ class EmbeddingNetRegressor(RegressorMixin, TabularNet):
         return y_val, self._from_raw(raw)
 
     def _loss(self, out: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        if out.dim() == 3:  # the members' outputs: the mean of their losses
+            return F.mse_loss(out, target.unsqueeze(1).expand_as(out))
         return F.mse_loss(out, target)
 
     def _loss_scale(self) -> float:
@@ -262,120 +310,3 @@ class EmbeddingNetRegressor(RegressorMixin, TabularNet):
         low, high = y_range
         share = min(max((self.target_mean_ - low) / (high - low), 1e-6), 1 - 1e-6)
         return float(np.log(share / (1 - share)))
-
-
-class EmbeddingNetClassifier(ClassifierMixin, TabularNet):
-    """Entity-embedding network for classification, trained with cross-entropy.
-
-    Same architecture, training and parameters as :class:`EmbeddingNetRegressor`
-    (without ``y_range`` and ``log_target``; ``lr`` tuples, :meth:`freeze`, warm starts
-    and ``init_embeddings`` alike); the head has one output per class.
-
-    Attributes
-    ----------
-    classes_ : ndarray
-        The class labels, sorted; ``predict_proba`` columns follow this order.
-    processor_, module_, history_, best_epoch_, embeddings_, device_
-        As for :class:`EmbeddingNetRegressor`; losses are mean cross-entropy, and the
-        metric compares ``y_val`` with :meth:`predict`.
-    """
-
-    def __init__(
-        self,
-        layers: Sequence[int] = (1000, 500),
-        *,
-        dropout: float | Sequence[float] = (0.001, 0.01),
-        emb_dropout: float = 0.04,
-        emb_sizes: dict[str, int] | None = None,
-        max_embedding_width: int = 600,
-        epochs: int = 5,
-        lr: float | tuple[float, ...] = 1e-3,
-        batch_size: int = 512,
-        weight_decay: float = 0.2,
-        optimizer: str = "adamw",
-        schedule: str = "one_cycle",
-        early_stopping: bool | int = False,
-        device: str = "auto",
-        mixed_precision: bool | str = "auto",
-        cat_names: Sequence[str] | None = None,
-        cont_names: Sequence[str] | None = None,
-        max_card: int = 20,
-        max_levels: int | None = None,
-        min_count: int = 1,
-        init_embeddings: dict | None = None,
-        random_state=None,
-        verbose: int = 1,
-    ):
-        self.layers = layers
-        self.dropout = dropout
-        self.emb_dropout = emb_dropout
-        self.emb_sizes = emb_sizes
-        self.max_embedding_width = max_embedding_width
-        self.epochs = epochs
-        self.lr = lr
-        self.batch_size = batch_size
-        self.weight_decay = weight_decay
-        self.optimizer = optimizer
-        self.schedule = schedule
-        self.early_stopping = early_stopping
-        self.device = device
-        self.mixed_precision = mixed_precision
-        self.cat_names = cat_names
-        self.cont_names = cont_names
-        self.max_card = max_card
-        self.max_levels = max_levels
-        self.min_count = min_count
-        self.init_embeddings = init_embeddings
-        self.random_state = random_state
-        self.verbose = verbose
-
-    def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
-        """Class probabilities, shape (n_rows, n_classes), columns in ``classes_`` order
-        (a Series, ``X.iloc[0]``, is one row)."""
-        return self._proba_from_raw(self._predict_raw(X))
-
-    def predict(self, X: pd.DataFrame) -> np.ndarray:
-        """The most probable class of each row."""
-        return self._predict_from_raw(self._predict_raw(X))
-
-    def _proba_from_raw(self, raw: np.ndarray) -> np.ndarray:
-        return torch.softmax(torch.from_numpy(raw).double(), dim=1).numpy()
-
-    def _predict_from_raw(self, raw: np.ndarray) -> np.ndarray:
-        return self.classes_[np.argmax(raw, axis=1)]
-
-    def _check_target_settings(self) -> None:
-        return None
-
-    def _check_target(self, y, what: str) -> np.ndarray:
-        return checks.class_labels(y, what)
-
-    def _fit_target(self, y: np.ndarray) -> np.ndarray:
-        classes = np.unique(y)
-        if len(classes) < 2:
-            raise ValueError(f"y must hold at least 2 classes, got {len(classes)}: {classes.tolist()}")
-        self.classes_ = classes
-        return self._encode_target(y)
-
-    def _encode_target(self, y: np.ndarray) -> np.ndarray:
-        unseen = np.setdiff1d(np.unique(y), self.classes_)
-        if len(unseen):
-            raise ValueError(f"labels not seen in training y: {unseen.tolist()[:10]}")
-        return np.searchsorted(self.classes_, y).astype(np.int64)
-
-    def _metric_inputs(self, func, y_val: np.ndarray, raw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        if getattr(func, "needs", None) == "probabilities":
-            return y_val, torch.softmax(torch.from_numpy(raw).double(), dim=1).numpy()
-        return y_val, self.classes_[np.argmax(raw, axis=1)]
-
-    def _loss(self, out: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-        return F.cross_entropy(out, target)
-
-    def _n_out(self) -> int:
-        return len(self.classes_)
-
-    def _module_y_range(self):
-        return None
-
-    def _module_y_offset(self) -> float:
-        return 0.0

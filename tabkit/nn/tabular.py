@@ -12,17 +12,30 @@ from tabkit.nn import checks
 from tabkit.nn.base import NetEstimator
 from tabkit.nn.encoded import encoded_view
 from tabkit.nn.module import EmbeddingNet, emb_size
+from tabkit.nn.numeric import quantile_edges
 from tabkit.prep.encoded import EncodedView
 from tabkit.prep.processor import TabularProcessor, check_level_limits
 
 WIDE_MIN_LEVELS = 1000  # an id-like column has at least this many levels ...
 WIDE_LEVELS_PER_ROW = 0.5  # ... and more than this many per training row
+# parameters added after models were first saved: a model loaded from before takes these
+VARIANT_DEFAULTS = {
+    "cont_embedding": None,
+    "cont_embedding_dim": 16,
+    "n_frequencies": 16,
+    "frequency_scale": 0.1,
+    "n_bins": 16,
+    "n_members": 1,
+}
 
 
 class TabularNet(NetEstimator):
     """The entity-embedding net's module, processor and settings; subclasses add the
     target handling (``_check_target_settings``, ``_n_out``, ``_module_y_range``,
-    ``_module_y_offset`` and the :class:`~tabkit.nn.base.NetEstimator` target steps)."""
+    ``_module_y_offset``, ``_MEMBER_AVERAGE`` and the :class:`~tabkit.nn.base.NetEstimator`
+    target steps)."""
+
+    _MEMBER_AVERAGE = "outputs"  # how the members' outputs are averaged (see tabkit.nn.members)
 
     _ARCHITECTURE = (
         "layers",
@@ -35,6 +48,7 @@ class TabularNet(NetEstimator):
         "max_card",
         "max_levels",
         "min_count",
+        *VARIANT_DEFAULTS,
     )
 
     def _check_settings(self) -> None:
@@ -42,6 +56,7 @@ class TabularNet(NetEstimator):
         checks.check_rate(self.emb_dropout, "emb_dropout")
         checks.check_positive(self.max_embedding_width, "max_embedding_width", integer=True)
         check_level_limits(self.max_levels, self.min_count)
+        checks.check_variants(self)
         self._check_target_settings()
 
     def _processor(self) -> TabularProcessor:
@@ -73,7 +88,29 @@ class TabularNet(NetEstimator):
             "n_out": self._n_out(),
             "y_range": self._module_y_range(),
             "y_offset": self._module_y_offset(),
+            "cont_embedding": self.cont_embedding,
+            "cont_config": {
+                "dim": int(self.cont_embedding_dim),
+                "n_frequencies": int(self.n_frequencies),
+                "frequency_scale": float(self.frequency_scale),
+            },
+            "n_members": int(self.n_members),
+            "average": self._MEMBER_AVERAGE,
         }
+
+    def _setup(self, X, y, X_val, y_val, metric, *, continuing: bool):
+        out = super()._setup(X, y, X_val, y_val, metric, continuing=continuing)
+        if not continuing and self.cont_embedding == "piecewise":
+            # the bins: quantiles of the training rows as the net sees them (standardised)
+            train = out[0]
+            edges = quantile_edges(train.cont.cpu().numpy(), int(self.n_bins))
+            self.module_config_["cont_config"]["edges"] = edges
+        return out
+
+    def __setstate__(self, state):
+        for name, value in VARIANT_DEFAULTS.items():
+            state.setdefault(name, value)
+        super().__setstate__(state)
 
     def _make_module(self, config: dict) -> EmbeddingNet:
         return EmbeddingNet(**config)
