@@ -55,3 +55,9 @@ def test_history_tables_are_checked(tiny_forest_spec):
     text = str(info.value)
     assert "features.history[0].group: missing required value" in text
     assert "features.history[0].gapp: unknown key; did you mean 'gap'?" in text
+
+
+def test_history_needs_a_regression_with_dates(tiny_forest_spec):
+    spec = {**tiny_forest_spec, "metric": "accuracy", "features": {"history": [{"group": "Store"}]}}
+    with pytest.raises(SpecError, match="features.history: needs a regression target"):
+        validate(spec)

@@ -49,6 +49,10 @@ def check_features(
             problems.add(
                 "features.target_means", "needs a regression target; the metric makes this run a classification"
             )
+        if features.history:
+            problems.add("features.history", "needs a regression target; the metric makes this run a classification")
+    if features.history and not source.has_dates(data):
+        problems.add("features.history", f"needs dates, and this {source.name} data has none (data.date)")
     for group in features.target_means:
         keys = [group] if isinstance(group, str) else group
         if not isinstance(keys, list) or not keys or not all(isinstance(k, str) for k in keys):
