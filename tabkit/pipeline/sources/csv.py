@@ -9,6 +9,7 @@ target; the ``auto`` builder turns the frames into features.
 from __future__ import annotations
 
 import difflib
+import functools
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -203,7 +204,15 @@ def _repeated_message(names: list[str]) -> str:
 
 
 def _read_head(data: dict, which: str) -> pd.DataFrame:
-    return pd.read_csv(data[which], nrows=HEADER_ROWS, dtype=data["dtypes"] or None, low_memory=False)
+    """The first rows of a data file, read once per file version (the spec check asks for
+    them from several checks); callers only read the frame."""
+    path = Path(data[which])
+    return _head(str(path), path.stat().st_mtime_ns, tuple(sorted((data["dtypes"] or {}).items())))
+
+
+@functools.lru_cache(maxsize=8)
+def _head(path: str, mtime_ns: int, dtypes: tuple) -> pd.DataFrame:
+    return pd.read_csv(path, nrows=HEADER_ROWS, dtype=dict(dtypes) or None, low_memory=False)
 
 
 def parse_dates(values: pd.Series, data: dict) -> pd.Series:
