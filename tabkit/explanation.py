@@ -33,8 +33,8 @@ class Explanation:
         for labels such as ``Promo = 1``.
     by : {"feature", "column"}
         Whether ``values`` is per model feature or folded onto source columns.
-    method : {"saabas", "treeshap"}
-        How the contributions were computed.
+    method : {"saabas", "treeshap", "blend"}
+        How the contributions were computed (``"blend"``: a blend's, from its members').
     classes : list or None
         Class labels for a classifier, None for a regressor.
     link : {"identity", "logistic", "softmax", "exp"}

@@ -1,4 +1,4 @@
-"""Permutation importance as bars: one model, or several side by side."""
+"""Permutation importance as bars of one model, or dots of several models side by side."""
 
 from __future__ import annotations
 
@@ -9,11 +9,13 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from tabkit.plots.style import ACCENT, FALL, MUTED, SMALL_FONT, WIDTH, finish, target_axes
+from tabkit.plots.style import ACCENT, FALL, FONT, MUTED, SMALL_FONT, WIDTH, finish, target_axes
 from tabkit.plots.units import metric_direction, sig
 
 NOISE = 1e-12
 """Importances smaller than this share of the largest are shown as 0."""
+MARKERS = ("o", "s", "D", "^", "v", "P", "X")
+"""One marker per model of a comparison (colour is not the only difference)."""
 
 
 def importance_label(metric: str | None = None, greater_is_better: bool | None = None) -> str:
@@ -135,22 +137,25 @@ def plot_importance_comparison(
     *,
     metric: str | None = None,
     greater_is_better: bool | None = None,
-    top_k: int = 20,
+    top_k: int = 15,
     ax: Axes | None = None,
     figsize: tuple[float, float] | None = None,
 ) -> Figure:
-    """Permutation importance of several models side by side, feature by feature.
+    """Permutation importance of several models on one line per feature, one marker per
+    model (a dot plot: models compare at a glance and the chart stays short).
 
-    Features are ranked by their mean importance over the models (a feature a model
-    lacks counts as 0 there and gets no bar); the ``top_k`` are drawn, the rest folded
-    into an ``N others`` line per model.
+    The features drawn are each model's ``top_k`` most important (their union), ranked
+    by their mean importance over the models (a feature a model lacks counts as 0 there
+    and gets no marker); the legend sits above the plot.
 
     Parameters
     ----------
     importances : mapping of str to DataFrame
         Model name -> importance table (columns ``feature``, ``importance``).
-    metric, greater_is_better, top_k, ax, figsize
+    metric, greater_is_better, ax, figsize
         As in :func:`plot_importance`.
+    top_k : int, default 15
+        Features of each model drawn.
 
     Returns
     -------
@@ -172,21 +177,29 @@ def plot_importance_comparison(
         raise ValueError("the importance tables have no rows")
     if not isinstance(top_k, (int, np.integer)) or top_k < 1:
         raise ValueError(f"top_k must be a positive integer, got {top_k!r}")
-    wide = wide.reindex(wide.fillna(0.0).mean(axis=1).sort_values(ascending=False, kind="stable").index)
-    shown, rest = wide.iloc[:top_k].copy(), wide.iloc[top_k:]
-    if len(rest):
-        shown.loc[f"{len(rest)} others"] = rest.sum(min_count=1)
-    shown = shown.mask(shown.abs() < NOISE * np.nanmax(shown.abs().to_numpy()), 0.0)
-    rows = list(shown.index)
-    fig, ax = target_axes(ax, figsize, (WIDTH, (0.08 * len(wide.columns) + 0.1) * len(rows) + 1.6))
-    height = 0.8 / len(wide.columns)
-    for i, name in enumerate(wide.columns):
-        ax.barh(np.arange(len(rows)) - 0.4 + height * (i + 0.5), shown[name], height=height, label=name)
-    ax.set_yticks(np.arange(len(rows)), rows)
-    ax.set_ylim(len(rows) - 0.5, -0.5)
+    tops = {feature for name in wide.columns for feature in wide[name].dropna().nlargest(top_k).index}
+    wide = wide.loc[sorted(tops, key=lambda f: (-wide.loc[f].fillna(0.0).mean(), list(wide.index).index(f)))]
+    shown = wide.mask(wide.abs() < NOISE * np.nanmax(wide.abs().to_numpy()), 0.0)
+    own = ax is None
+    fig, ax = target_axes(ax, figsize, (WIDTH, 0.24 * len(shown) + 1.6))
+    positions = np.arange(len(shown))
+    for i, name in enumerate(shown.columns):
+        ax.plot(
+            shown[name], positions, linestyle="none", marker=MARKERS[i % len(MARKERS)], markersize=5, alpha=0.85,
+            label=name,
+        )  # fmt: skip
+    ax.set_yticks(positions, list(shown.index))
+    ax.set_ylim(len(shown) - 0.5, -0.5)
+    ax.grid(axis="y", color="#e4e7eb", linewidth=0.8)
+    ax.set_axisbelow(True)
     ax.axvline(0.0, color="black", linewidth=0.8)
     ax.set_xlabel(importance_label(metric, greater_is_better))
-    ax.legend(loc="lower right", frameon=False)
-    ax.set_title("Permutation importance by model")
+    columns = min(len(shown.columns), 4)
+    if own:
+        fig.legend(loc="outside upper center", ncols=columns, frameon=False)
+    else:
+        ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
     finish(ax)
+    for text in (fig.legends[0] if own else ax.get_legend()).get_texts():
+        text.set_fontsize(FONT)
     return fig

@@ -3,20 +3,18 @@ prediction, in the target's units."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator, NullLocator
+from matplotlib.ticker import FuncFormatter, Locator, MaxNLocator, NullLocator
 
 from tabkit.explanation import Explanation
-from tabkit.plots.style import ACTUAL, FALL, RISE, SMALL_FONT, TOTAL, WIDTH, finish, target_axes
+from tabkit.plots.labels import BarLabel, place_bar_labels
+from tabkit.plots.style import ACTUAL, FALL, RISE, TOTAL, WIDTH, finish, target_axes
 from tabkit.plots.units import percent, sig, signed, transform_of
-
-THIN = {True: 0.12, False: 0.2}
-"""Bars shorter than this share of the axis (horizontal, vertical) get their label outside."""
 
 
 def plot_waterfall(
@@ -30,6 +28,9 @@ def plot_waterfall(
     id_columns: Sequence[str] | None = None,
     label=None,
     horizontal: bool = True,
+    features: Sequence[str] | None = None,
+    value_range: tuple[float, float] | None = None,
+    number: Callable[[float], str] | None = None,
     ax: Axes | None = None,
     figsize: tuple[float, float] | None = None,
 ) -> Figure:
@@ -38,7 +39,11 @@ def plot_waterfall(
     One floating bar per contribution, largest first, the others summed into one
     ``N other features`` bar (its count is shown: nothing is hidden); rising bars green,
     falling bars red, each named with the feature's value in the row (``Promo = 1``).
-    Every number has three significant digits.
+    Contributions have three significant digits; the bias, the prediction and the actual
+    value are written by ``number`` (three significant digits by default). Each label sits
+    inside its bar when it fits, else past its end, placed by its measured size so that it
+    never crosses the actual value's line, another label or the plot's edge; the legend
+    sits under the plot.
 
     With a log target (``target_transform="log"``) the chart is in the target's units:
     the bias and prediction are ``exp`` of the model's values, the value axis is
@@ -68,6 +73,16 @@ def plot_waterfall(
         most probable class).
     horizontal : bool, default True
         Bars along the x axis, features listed top to bottom.
+    features : list of str, optional
+        The features drawn one by one, in this order, instead of the row's ``top_k``
+        largest (charts of several models side by side share them); a feature the
+        explanation lacks is drawn as 0, the others are summed.
+    value_range : (float, float), optional
+        The value axis's limits, in the target's units (charts side by side share them);
+        widened only where a label would have no room.
+    number : callable, optional
+        Writes the bias, the prediction and the actual value (a report passes the
+        formatter its tables use, so both say the same number).
     ax : matplotlib Axes, optional
         Where to draw; a new figure when None.
     figsize : (float, float), optional
@@ -99,9 +114,15 @@ def plot_waterfall(
     if log and actual is not None and not actual > 0:
         raise ValueError(f"actual must be > 0 on a log target's chart, got {actual!r}")
 
+    number = number or sig
     values = explanation.values.iloc[row]
-    order = values.abs().sort_values(ascending=False, kind="stable").index
-    shown, rest = order[:top_k], order[top_k:]
+    if features is None:
+        order = values.abs().sort_values(ascending=False, kind="stable").index
+        shown, rest = list(order[:top_k]), order[top_k:]
+    else:
+        shown = list(dict.fromkeys(features))
+        rest = values.index.difference(shown, sort=False)
+        values = values.reindex(values.index.union(shown, sort=False), fill_value=0.0)
     names = [feature_label(name, explanation.data, row) for name in shown]
     steps = np.asarray(values[shown], dtype=np.float64)
     if len(rest):
@@ -117,8 +138,11 @@ def plot_waterfall(
     margin = 0.15 * (high - low) if high > low else max(abs(high), 1.0) * 0.05
     low, high = low - margin, high + margin
     shown_as = np.exp if log else np.asarray
+    if value_range is not None:
+        low, high = (float(np.log(v)) if log else float(v) for v in value_range)
 
-    fig, ax = target_axes(ax, figsize, (WIDTH, 0.32 * (len(steps) + 2) + 1.4) if horizontal else (WIDTH, 4.5))
+    own = ax is None
+    fig, ax = target_axes(ax, figsize, (WIDTH, 0.32 * (len(steps) + 2) + 1.6) if horizontal else (WIDTH, 4.8))
     value_axis = ax.xaxis if horizontal else ax.yaxis
     if log:
         (ax.set_xscale if horizontal else ax.set_yscale)("log")
@@ -135,20 +159,13 @@ def plot_waterfall(
         color=[RISE if s >= 0 else FALL for s in steps],
         **{base: shown_as(starts)},
     )
-
-    texts = [percent(s) if log else signed(s, trim=False) for s in steps]
-    span = high - low
-    for position, start, end, text in zip(positions[1:-1], starts, ends, texts):
-        if abs(end - start) >= THIN[horizontal] * span:
-            _label(ax, horizontal, position, float(shown_as((start + end) / 2)), text, "center", 0)
-        else:
-            _label(ax, horizontal, position, float(shown_as(end)), text, "edge", 1 if end >= start else -1)
-    for position, total in zip(positions[[0, -1]], totals):
-        _label(ax, horizontal, position, total, sig(total, trim=False), "edge", 1)
     if actual is not None:
         line = ax.axvline if horizontal else ax.axhline
-        line(actual, color=ACTUAL, linestyle="--", linewidth=1.2, label=f"actual {sig(actual)}")
-        ax.legend(loc="best", frameon=False)
+        line(actual, color=ACTUAL, linestyle="--", linewidth=1.2, label=f"actual {number(actual)}")
+        if own:
+            fig.legend(loc="outside lower center", frameon=False)
+        else:
+            ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
 
     ticks = ["bias", *names, "prediction"]
     if horizontal:
@@ -159,49 +176,38 @@ def plot_waterfall(
         ax.set_xticks(positions, ticks, rotation=45, ha="right")
         ax.set_ylim(float(shown_as(low)), float(shown_as(high)))
     if log:
-        value_axis.set_major_locator(FixedLocator(_linear_ticks(float(shown_as(low)), float(shown_as(high)))))
+        value_axis.set_major_locator(LinearTicks())
         value_axis.set_minor_locator(NullLocator())
     value_axis.set_major_formatter(FuncFormatter(lambda value, _: sig(value)))
     what = "prediction" if label is None else f"probability of {label}"
     value_axis.set_label_text(what + (" (log scale)" if log else ""))
     ax.set_title(title if title is not None else row_title(explanation, row, id_columns))
     finish(ax)
+    texts = [percent(s) if log else signed(s, trim=False) for s in steps]
+    labels = [
+        BarLabel(text, position, float(shown_as(start)), float(shown_as(end)))
+        for position, start, end, text in zip(positions[1:-1], starts, ends, texts)
+    ]
+    labels += [
+        BarLabel(number(total), position, floor, total, inside=False)
+        for position, total in zip(positions[[0, -1]], totals)
+    ]
+    place_bar_labels(ax, labels, horizontal=horizontal, avoid=[] if actual is None else [float(actual)])
+    if own:
+        fig.set_layout_engine("none")  # the labels were placed on this layout: keep it
     return fig
 
 
-def _label(ax: Axes, horizontal: bool, position: float, value: float, text: str, where: str, side: int) -> None:
-    """A bar's label: centred on it, or just past its end (``side`` +1 or -1); upright
-    beside horizontal bars, turned along vertical ones."""
-    xy = (value, position) if horizontal else (position, value)
-    style = {"fontsize": SMALL_FONT, "rotation": 0 if horizontal else 90}
-    if where == "center":
-        ax.annotate(text, xy, ha="center", va="center", **style)
-    elif horizontal:
-        ax.annotate(
-            text,
-            xy,
-            xytext=(3 * side, 0),
-            textcoords="offset points",
-            va="center",
-            ha="left" if side > 0 else "right",
-            **style,
-        )
-    else:
-        ax.annotate(
-            text,
-            xy,
-            xytext=(0, 3 * side),
-            textcoords="offset points",
-            ha="center",
-            va="bottom" if side > 0 else "top",
-            **style,
-        )
+class LinearTicks(Locator):
+    """Round numbers in the view of a log axis that spans little (a waterfall's)."""
 
+    def __call__(self) -> list[float]:
+        low, high = sorted(self.axis.get_view_interval())
+        return self.tick_values(low, high)
 
-def _linear_ticks(low: float, high: float) -> list[float]:
-    """Round numbers between ``low`` and ``high`` for a log axis that spans little."""
-    ticks = MaxNLocator(5).tick_values(low, high)
-    return [t for t in ticks if low <= t <= high and t > 0]
+    def tick_values(self, vmin: float, vmax: float) -> list[float]:
+        ticks = MaxNLocator(5).tick_values(vmin, vmax)
+        return [float(t) for t in ticks if vmin <= t <= vmax and t > 0]
 
 
 def feature_label(name: str, data: pd.DataFrame, row: int) -> str:

@@ -29,7 +29,8 @@ class Table:
 
     ``more`` rows are folded away under the table (in a table of their own); ``numeric``
     says which columns hold numbers (aligned right, sorted as numbers); a ``folded``
-    table is hidden under that summary line.
+    table is hidden under that summary line; a ``tall`` one scrolls in a box of about 15
+    rows, its header kept in view.
     """
 
     columns: list[str]
@@ -39,6 +40,7 @@ class Table:
     numeric: list[bool] = field(default_factory=list)
     sortable: bool = True
     folded: str = ""
+    tall: bool = False
     kind: str = field(default="table", init=False)
 
     def __post_init__(self):
@@ -54,6 +56,36 @@ class Figure:
     alt: str
     caption: str = ""
     kind: str = field(default="figure", init=False)
+
+
+@dataclass
+class Grid:
+    """Figures side by side, as many to a line as the page's width allows (charts of
+    several models that share their axes)."""
+
+    figures: list[Figure]
+    kind: str = field(default="grid", init=False)
+
+
+@dataclass
+class Choice:
+    """One option of a :class:`Chooser`: its label and what it shows."""
+
+    label: str
+    blocks: list
+
+
+@dataclass
+class Chooser:
+    """Blocks shown one option at a time, picked by a row of buttons above them (the
+    page's script switches them; the first shows without it). ``name`` groups the
+    buttons: unique within the page."""
+
+    name: str
+    legend: str
+    options: list[Choice]
+    caption: str = ""
+    kind: str = field(default="chooser", init=False)
 
 
 @dataclass
@@ -85,13 +117,15 @@ class Text:
 @dataclass
 class Section:
     """A titled part of the report; ``anchor`` is its id in the page, ``menu`` its
-    (shorter) entry in the contents."""
+    (shorter) entry in the contents; ``folded`` True or False puts everything under its
+    title in a collapsible part, closed or open (None: not collapsible)."""
 
     title: str
     anchor: str
     blocks: list = field(default_factory=list)
     subsections: list[Section] = field(default_factory=list)
     menu: str = ""
+    folded: bool | None = None
 
     def omitted(self, reason: str) -> Section:
         """Record why this section has no content and return it."""

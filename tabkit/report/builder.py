@@ -21,12 +21,14 @@ from tabkit.report import (
     member_sections,
     model_sections,
     overview_sections,
+    rows_grid,
     run_sections,
 )
 from tabkit.report.blocks import Note, Section
 from tabkit.report.index import run_summary, write_index, write_summary
 from tabkit.report.reading import spec
 from tabkit.report.rendering import render
+from tabkit.report.run_sections import best_model, leaderboard_frame
 from tabkit.runs import RunReader
 
 DEFAULT_OUT = Path("reports")
@@ -45,14 +47,14 @@ Builder = Callable[..., "Section | None"]
 RUN_SECTIONS: tuple[tuple[str, str, Builder], ...] = (
     ("Summary", "summary", run_sections.summary_section),
     ("Feature importance", "importance", overview_sections.importance_section),
-    ("Explained rows", "rows", overview_sections.rows_section),
+    ("Explained rows", "rows", rows_grid.rows_section),
 )
 """(title, anchor, builder) of the sections before the models."""
 MODEL_SECTIONS: tuple[tuple[str, str, Builder], ...] = (
     ("Members", "members", member_sections.members_section),
     ("Permutation importance", "importance", model_sections.importance_section),
     ("Contributions over many rows", "contributions", explained_sections.summary_section),
-    ("Explained rows", "waterfalls", explained_sections.waterfall_section),
+    ("Explained rows", "waterfalls", explained_sections.rows_table_section),
     ("Spread of the trees", "spread", explained_sections.spread_section),
     ("Partial dependence", "dependence", inspection_sections.dependence_section),
     ("Two-feature maps", "maps", inspection_sections.maps_section),
@@ -81,10 +83,12 @@ def _section(title: str, anchor: str, builder: Builder, run: RunReader, *args) -
         return Section(title, anchor).omitted(f"This section could not be drawn: {type(error).__name__}: {error}")
 
 
-def _model_section(run: RunReader, name: str, number: int) -> Section:
-    """A model's facts, then each part of its report that applies."""
+def _model_section(run: RunReader, name: str, number: int, best: str | None) -> Section:
+    """A model's facts, then each part of its report that applies; collapsed unless it is
+    the best model."""
     anchor = f"model-{number}"
-    model = model_sections.model_facts(run, name, Section(f"Model: {name}", anchor, menu=name))
+    shown = Section(f"Model: {name}", anchor, menu=name, folded=name != best)
+    model = model_sections.model_facts(run, name, shown)
     if _explain_missed(run, name):
         model.blocks.append(Note("Not explained: the run stopped before this model's explain step."))
     parts = [_section(title, f"{anchor}-{suffix}", builder, run, name) for title, suffix, builder in MODEL_SECTIONS]
@@ -103,7 +107,9 @@ def _explain_missed(run: RunReader, name: str) -> bool:
 def report_sections(run: RunReader) -> list[Section]:
     """Every section of a run's report that applies to it, in page order."""
     sections = [_section(title, anchor, builder, run) for title, anchor, builder in RUN_SECTIONS]
-    sections += [_model_section(run, name, number) for number, name in enumerate(run.model_names, start=1)]
+    best = best_model(leaderboard_frame(run))
+    best_name = None if best is None else best["model"]
+    sections += [_model_section(run, name, n, best_name) for n, name in enumerate(run.model_names, start=1)]
     sections += [_section(title, anchor, builder, run) for title, anchor, builder in CLOSING_SECTIONS]
     return [section for section in sections if section is not None]
 

@@ -1,6 +1,7 @@
 """Report sections about what moved a model's predictions: the contributions over many
-rows, a waterfall per explained row, and the spread of a forest's trees; all in the
-target's units."""
+rows, the explained rows' predictions and errors (their waterfalls are drawn side by side
+with the other models', :mod:`tabkit.report.rows_grid`), and the spread of a forest's
+trees; all in the target's units."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ import pandas as pd
 
 from tabkit import runs
 from tabkit.explanation import Explanation
-from tabkit.plots import plot_contribution_summary, plot_tree_spread, plot_waterfall
+from tabkit.plots import plot_contribution_summary, plot_tree_spread
+from tabkit.plots.summary import CLIP, contribution_strips
 from tabkit.plots.units import percent_effect, sig, signed
 from tabkit.report.blocks import Figure, Section, Table, amount
 from tabkit.report.figures import to_data_uri
@@ -26,7 +28,7 @@ from tabkit.runs import RunReader
 
 HEAD_COLUMNS = ("row", "reason", "class", "actual", "prediction", "bias", "prediction_std")
 ACTUAL_CLASS = "probability of the actual class"
-TOP_FEATURES = 20
+TOP_FEATURES = 15
 
 
 def feature_values(raw: pd.DataFrame | None, features, n_rows: int) -> pd.DataFrame:
@@ -72,8 +74,18 @@ def _explanation(table: pd.DataFrame, raw: pd.DataFrame | None) -> tuple[Explana
     return explanation, heads
 
 
-def _rows(run: RunReader, name: str):
-    """The model's explanation, the heads of its rows, their names and the raw rows."""
+def contributions_transform(run: RunReader, name: str) -> str | None:
+    """The transform of the scale a model's contributions add up on (``"log"``, or None for
+    the target's own units), as its explain step recorded it; else the scale it learns."""
+    recorded = inspection(run, name)
+    if "contributions_transform" in recorded:
+        return recorded["contributions_transform"]
+    return model_transform(run, name)
+
+
+def model_rows(run: RunReader, name: str):
+    """The model's explanation of the explained rows, the heads of its rows (row, reason,
+    actual, prediction, ...) and their names; None when it explained none."""
     table = run.model_csv(name, runs.CONTRIBUTIONS)
     if table is None or table.empty:
         return None
@@ -86,21 +98,22 @@ def _rows(run: RunReader, name: str):
     return explanation, heads, names
 
 
-def waterfall_section(run: RunReader, name: str, section: Section) -> Section | None:
-    """A waterfall chart per explained row (the same rows in every model), in the
-    target's units, the actual value marked."""
-    found = _rows(run, name)
+def rows_table_section(run: RunReader, name: str, section: Section) -> Section | None:
+    """The explained rows as this model predicts them, with its error on each, in the
+    target's units; for a log target, the contributions as the model adds them."""
+    found = model_rows(run, name)
     if found is None:
         return None
     explanation, heads, names = found
     classification = is_classification(run)
-    transform = None if classification else model_transform(run, name)
+    transform = None if classification else contributions_transform(run, name)
     target = run.metrics.get("target", "target")
+    reasons = [REASONS.get(r, r) for r in heads["reason"]]
     if classification:
         table = pd.DataFrame(
             {
                 "row": names,
-                "reason": [REASONS.get(r, r) for r in heads["reason"]],
+                "reason": reasons,
                 "actual": heads["actual"],
                 "predicted": heads["prediction"],
                 ACTUAL_CLASS: actual_class_probabilities(run, name, heads, explanation),
@@ -114,42 +127,20 @@ def waterfall_section(run: RunReader, name: str, section: Section) -> Section | 
         table = pd.DataFrame(
             {
                 "row": names,
-                "reason": [REASONS.get(r, r) for r in heads["reason"]],
+                "reason": reasons,
                 "actual": actual,
                 "predicted": predicted,
                 "error": row_errors(actual, predicted, relative=relative),
             }
         )
         error = "error: predicted / actual - 1, in percent" if relative else f"error: predicted - actual, in {target}"
-    how = (
-        "each bar is the percentage a feature moved the prediction; the axis is logarithmic, so a bar's length is "
-        "its effect"
-        if transform == "log"
-        else "each bar is what a feature added to the prediction"
-    )
     section.blocks.append(
         Table(
             list(table.columns),
             [[amount(v) for v in r] for r in table.itertuples(index=False)],
-            f"{target}: each chart starts at the average prediction (bias) and adds one feature "
-            f"at a time; {how}; the 10 largest effects are drawn, the others summed; {error}",
+            f"{target}; {error}; each row's waterfall is under Explained rows, beside the other models'",
         )
     )
-    for i, (row_name, reason) in enumerate(zip(names, heads["reason"])):
-        title = f"{row_name} ({REASONS.get(reason, reason)})"
-        if classification:
-            title += f", actual {heads['actual'].iloc[i]}"
-            fig = plot_waterfall(explanation, row=i, title=title)
-        else:
-            actual = float(table["actual"].iloc[i])
-            fig = plot_waterfall(
-                explanation,
-                row=i,
-                target_transform=transform,
-                title=title,
-                actual=actual if (transform != "log" or actual > 0) else None,
-            )
-        section.blocks.append(Figure(to_data_uri(fig), f"waterfall of {row_name}"))
     if transform == "log":
         section.blocks.append(_log_table(explanation, names))
     return section
@@ -213,7 +204,7 @@ def _log_table(explanation: Explanation, names: list[str]) -> Table:
 
 def spread_section(run: RunReader, name: str, section: Section) -> Section | None:
     """How far the forest's trees spread around each explained row's prediction."""
-    found = _rows(run, name)
+    found = model_rows(run, name)
     if found is None or is_classification(run):
         return None
     _, heads, names = found
@@ -251,7 +242,7 @@ def spread_section(run: RunReader, name: str, section: Section) -> Section | Non
 
 def summary_section(run: RunReader, name: str, section: Section) -> Section | None:
     """Contributions of each feature over a sample of validation rows, coloured by the
-    feature's value."""
+    feature's value (grey for a category), the axis cut at robust percentiles."""
     entry = inspection(run, name).get("contribution_sample")
     if not entry:
         return None
@@ -263,8 +254,12 @@ def summary_section(run: RunReader, name: str, section: Section) -> Section | No
         sample = sample.iloc[entry["positions"]] if "positions" in entry else sample.head(len(values))
     data = feature_values(sample, values.columns, len(values))
     classification = is_classification(run)
-    transform = None if classification else model_transform(run, name)
-    fig = plot_contribution_summary(values, data, top_k=TOP_FEATURES, target_transform=transform)
+    transform = None if classification else contributions_transform(run, name)
+    categorical = [c for c in run.metrics.get("data", {}).get("cat_names", []) if c in values.columns]
+    fig = plot_contribution_summary(
+        values, data, top_k=TOP_FEATURES, target_transform=transform, categorical=categorical
+    )
+    strips = contribution_strips(values, data, top_k=TOP_FEATURES, target_transform=transform)
     what = (
         "the percentage it moved the prediction"
         if transform == "log"
@@ -272,13 +267,19 @@ def summary_section(run: RunReader, name: str, section: Section) -> Section | No
         if classification
         else "what it added to the prediction"
     )
-    section.blocks.append(
-        Figure(
-            to_data_uri(fig),
-            f"contributions of every feature over {len(values)} rows",
-            caption=f"each dot is one of {len(values)} validation rows: {what}; colour: the "
-            "feature's value (blue low, red high, grey missing); features ordered by "
-            "their mean effect",
+    unit = "%" if transform == "log" else ""
+    notes = [
+        f"each dot is one of {len(values)} validation rows: {what}; colour: the feature's value (blue low, red "
+        "high; grey for a category or a missing value); features ordered by their mean effect"
+    ]
+    if strips.clipped:
+        notes.append(
+            f"the axis is cut where {CLIP:g}% of the dots lie beyond each end ({sig(strips.low)}{unit} to "
+            f"{sig(strips.high)}{unit}): those {strips.clipped} dots are drawn on its dashed edges"
         )
+    if strips.constant:
+        notes.append(f"left out for having one value in these rows: {', '.join(strips.constant)}")
+    section.blocks.append(
+        Figure(to_data_uri(fig), f"contributions of every feature over {len(values)} rows", caption="; ".join(notes))
     )
     return section

@@ -15,7 +15,7 @@ from tabkit.report.figures import to_data_uri
 from tabkit.report.reading import greater_is_better, model_transform
 from tabkit.runs import RunReader
 
-TOP_FEATURES = 20
+TOP_FEATURES = 15
 TOP_BIASES = 10
 HISTORY_ROUNDS = 25  # rows of a booster's history table: evenly spaced rounds and the last
 

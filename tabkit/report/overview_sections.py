@@ -1,6 +1,5 @@
 """Report sections that compare the run's models: feature importance side by side,
-redundant features, the explained rows with every model's prediction, and predictions
-against the date."""
+redundant features, and predictions against the date."""
 
 from __future__ import annotations
 
@@ -12,13 +11,13 @@ from tabkit import runs
 from tabkit.plots import new_figure, plot_dendrogram, plot_importance_comparison, plot_series
 from tabkit.plots.importance import NOISE, importance_label
 from tabkit.plots.units import sig
-from tabkit.report.blocks import Figure, Section, Table, amount, fmt
+from tabkit.report.blocks import Figure, Section, Table, fmt
 from tabkit.report.figures import to_data_uri
-from tabkit.report.reading import REASONS, explained_rows, greater_is_better, key_columns, row_names
-from tabkit.report.run_sections import best_model, leaderboard_frame
+from tabkit.report.reading import greater_is_better
 from tabkit.runs import RunReader
 
-TOP_FEATURES = 20
+TOP_FEATURES = 15
+"""Features of each model in the importance chart (every feature is in its table)."""
 DENDROGRAM_FEATURES = 30
 REDUNDANCY_THRESHOLD = 0.9
 N_GROUPS_SHOWN = 3
@@ -31,8 +30,8 @@ def importances(run: RunReader) -> dict[str, pd.DataFrame]:
 
 
 def importance_section(run: RunReader, section: Section) -> Section | None:
-    """Permutation importance of every model side by side: bars of the top features and
-    a sortable table (the rest folded)."""
+    """Permutation importance of every model side by side: each model's top features as
+    dots on one line per feature, then every feature in a sortable table."""
     tables = importances(run)
     if not tables:
         return None
@@ -46,7 +45,8 @@ def importance_section(run: RunReader, section: Section) -> Section | None:
             Figure(
                 to_data_uri(fig),
                 "permutation importance of every model",
-                caption=f"the {TOP_FEATURES} features most important on average; the others summed on the last line",
+                caption=f"each model's {TOP_FEATURES} most important features, ordered by their mean importance; "
+                "every feature is in the table below",
             )
         )
     wide = pd.DataFrame(
@@ -64,9 +64,10 @@ def importance_section(run: RunReader, section: Section) -> Section | None:
     section.blocks.append(
         Table(
             ["feature", *wide.columns],
-            rows[:TOP_FEATURES],
-            f"{label} (permutation importance, each model on the same validation rows); click a header to sort",
-            more=rows[TOP_FEATURES:],
+            rows,
+            f"{label} (permutation importance, each model on the same validation rows), all {len(rows)} features; "
+            "click a header to sort",
+            tall=len(rows) > TOP_FEATURES,
         )
     )
     return section
@@ -105,42 +106,6 @@ def redundancy_section(run: RunReader, section: Section) -> Section | None:
     return section
 
 
-def rows_section(run: RunReader, section: Section) -> Section | None:
-    """The validation rows every model explains, with each model's prediction."""
-    rows = explained_rows(run)
-    if rows is None:
-        return None
-    keys = key_columns(run, rows)
-    names = row_names(rows, keys)
-    predictions = run.parquet(runs.VALID_PREDICTIONS)
-    models = [m for m in run.model_names if predictions is not None and m in predictions.columns]
-    table = pd.DataFrame({"row": names, "reason": [REASONS.get(r, r) for r in rows["reason"]]})
-    if predictions is not None:
-        chosen = predictions.iloc[rows["row"].to_numpy()]
-        table["actual"] = chosen["actual"].to_numpy()
-        for model in models:
-            table[model] = chosen[model].to_numpy()
-    board = leaderboard_frame(run)
-    best = best_model(board)
-    n_worst = int((rows["reason"] == "worst").sum())
-    explaining = [m for m in run.model_names if run.has(runs.model_artifact(m, runs.CONTRIBUTIONS))]
-    target = run.metrics.get("target", "the target")
-    section.blocks.append(
-        Table(
-            list(table.columns),
-            [[amount(v) for v in r] for r in table.itertuples(index=False)],
-            f"the {n_worst} rows {best['model'] if best is not None else 'the best model'} "
-            f"(the best model) got most wrong and {len(rows) - n_worst} at random; "
-            f"predictions in {target}; explained in {', '.join(explaining)}",
-        )
-    )
-    features = [c for c in rows.columns if c not in (*keys, "row", "reason")]
-    if features:
-        values = [[feature, *(fmt(v) for v in rows[feature])] for feature in features]
-        section.blocks.append(Table(["feature", *names], values, folded="the rows' feature values", sortable=False))
-    return section
-
-
 def _columns(run: RunReader, frame: pd.DataFrame) -> tuple[str | None, str | None, list[str]]:
     """The date column, the group column (None when the run has none) and the model columns."""
     data = run.metrics.get("data", {})
@@ -151,6 +116,14 @@ def _columns(run: RunReader, frame: pd.DataFrame) -> tuple[str | None, str | Non
     )
     group = data.get("group") if data.get("group") in frame.columns else None
     return date, group, [m for m in run.model_names if m in frame.columns]
+
+
+def outside_legend(fig, ax, n_entries: int) -> None:
+    """The axes' legend above the figure's plots, not on the lines."""
+    handles, labels = ax.get_legend_handles_labels()
+    if ax.get_legend() is not None:
+        ax.get_legend().remove()
+    fig.legend(handles, labels, loc="outside upper center", ncols=min(n_entries, 4), frameon=False)
 
 
 def chosen_groups(frame: pd.DataFrame, group: str, n: int = N_GROUPS_SHOWN) -> list:
@@ -176,7 +149,7 @@ def predictions_section(run: RunReader, section: Section) -> Section | None:
     totals = frame.groupby(date, as_index=False)[["actual", *models]].sum()
     fig, ax = new_figure(7, 3.6)
     plot_series(totals, date, models, title=f"{target}: sum over all validation rows per day", ax=ax)
-    ax.legend(ncols=min(len(models) + 1, 3), loc="upper left", frameon=False)
+    outside_legend(fig, ax, len(models) + 1)
     section.blocks.append(Figure(to_data_uri(fig), "daily totals of actual and predicted values"))
     if group is None:
         return section
@@ -184,7 +157,7 @@ def predictions_section(run: RunReader, section: Section) -> Section | None:
     fig, axes = new_figure(7, 2.6 * len(shown), nrows=len(shown), sharex=True)
     for ax, value in zip(axes if len(shown) > 1 else [axes], shown):
         plot_series(frame[frame[group] == value], date, models, title=f"{group} {fmt(value)}", ax=ax)
-    (axes[0] if len(shown) > 1 else axes).legend(ncols=min(len(models) + 1, 3), loc="upper left", frameon=False)
+    outside_legend(fig, axes[0] if len(shown) > 1 else axes, len(models) + 1)
     section.blocks.append(
         Figure(
             to_data_uri(fig),

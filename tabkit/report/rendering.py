@@ -1,8 +1,9 @@
 """Jinja2 rendering of the report templates, every value autoescaped.
 
-Pages carry one small script (``templates/sort.js``: click a table's header to sort it),
-allowed by the page's Content-Security-Policy through its SHA-256 hash, computed here
-from the very text the page embeds; nothing else runs and nothing is fetched.
+Pages carry one small script (``templates/page.js``: click a table's header to sort it,
+pick an explained row, open a collapsed part a link points into), allowed by the page's
+Content-Security-Policy through its SHA-256 hash, computed here from the very text the
+page embeds; nothing else runs and nothing is fetched.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from functools import cache
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
-SCRIPT = "sort.js"
+SCRIPT = "page.js"
 
 
 @cache

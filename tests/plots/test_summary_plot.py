@@ -12,7 +12,7 @@ from tabkit.forest.attribution import contributions
 from tabkit.forest.estimators import ForestClassifier, ForestRegressor
 from tabkit.plots import plot_contribution_summary
 from tabkit.plots.style import MUTED, smallest_text_px
-from tabkit.plots.summary import value_shades
+from tabkit.plots.summary import contribution_strips, value_shades
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +44,7 @@ def _strips(ax):
 
 def test_features_ordered_by_mean_absolute_contribution_and_folded(rows):
     values, data = rows
-    ax = plot_contribution_summary(values, data).axes[0]
+    ax = plot_contribution_summary(values, data, clip=None).axes[0]
     order = values.abs().mean().sort_values(ascending=False).index
     assert _strips(ax) == list(order[:20]) + ["sum of 8 other features"]
     first = ax.collections[0].get_offsets()
@@ -63,8 +63,9 @@ def test_colours_run_from_low_to_high_values(rows):
     assert colours[int(data["big"].argmax())] == to_hex(cmap(1.0))
     assert colours[int(data["big"].argmin())] == to_hex(cmap(0.0))
     kind = ax.collections[_strips(ax).index("kind")]
-    hi = int(np.flatnonzero(data["kind"] == "hi")[0])
-    assert to_hex(kind.get_facecolors()[hi]) == to_hex(cmap(1.0))  # the last category is the high end
+    assert {to_hex(c) for c in kind.get_facecolors()} == {MUTED}  # a category has no low or high
+    coded = plot_contribution_summary(values, data, top_k=3, categorical=["big"]).axes[0]
+    assert {to_hex(c) for c in coded.collections[_strips(coded).index("big")].get_facecolors()} == {MUTED}
     np.testing.assert_allclose(value_shades(pd.Series(["b", None, "a"])), [1.0, np.nan, 0.0])
     rare = pd.Series([0] * 96 + [1] * 4)  # a flag on 4% of the rows: its percentiles 5 and 95 are both 0
     np.testing.assert_allclose(value_shades(rare), [0.0] * 96 + [1.0] * 4)
@@ -72,9 +73,31 @@ def test_colours_run_from_low_to_high_values(rows):
     assert to_hex(plain.collections[0].get_facecolors()[0]) == MUTED
 
 
+def test_the_axis_is_clipped_at_robust_percentiles_and_outliers_drawn_at_its_edge(rows):
+    values, data = rows
+    wild = values.assign(big=values["big"].where(values.index != 7, 40.0))
+    strips = contribution_strips(wild, data, top_k=3)
+    assert strips.clipped == 16 and strips.high < 2 and strips.low < 0  # 1% of the 4 x 200 dots at each end
+    ax = plot_contribution_summary(wild, data, top_k=3).axes[0]
+    drawn = ax.collections[_strips(ax).index("big")].get_offsets()[:, 0]
+    assert drawn[7] == pytest.approx(strips.high) and drawn.max() == pytest.approx(strips.high)
+    assert strips.low > ax.get_xlim()[0] and strips.high < ax.get_xlim()[1]
+    whole = contribution_strips(wild, data, top_k=3, clip=None)
+    assert whole.clipped == 0 and whole.high == 40.0
+
+
+def test_a_feature_of_one_value_is_left_out_into_the_others(rows):
+    values, data = rows
+    flat = data.assign(big=1.0)
+    strips = contribution_strips(values, flat, top_k=3)
+    assert "big" not in strips.x and strips.constant == ["big"]
+    others = values.drop(columns=list(strips.x)[:3]).sum(axis=1)
+    np.testing.assert_allclose(strips.x["sum of 25 other features"], others)
+
+
 def test_log_target_in_percent(rows):
     values, data = rows
-    ax = plot_contribution_summary(values, data, top_k=2, target_transform="log").axes[0]
+    ax = plot_contribution_summary(values, data, top_k=2, target_transform="log", clip=None).axes[0]
     np.testing.assert_allclose(ax.collections[0].get_offsets()[:, 0], 100 * np.expm1(values["big"]))
     assert ax.get_xlabel() == "change in the prediction (%)"
 

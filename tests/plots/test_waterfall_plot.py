@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
+from matplotlib.text import Text
 
 from tabkit.forest.attribution import Explanation, contributions
 from tabkit.forest.estimators import ForestClassifier, ForestRegressor
@@ -124,10 +125,50 @@ def test_log_target_labels_are_percentage_effects(log_explanation):
     assert ticks and all("e" not in t and "$" not in t for t in ticks)  # target units, not log units
 
 
-def test_thin_bars_get_their_label_outside(log_explanation):
-    ax = _axes(plot_waterfall(log_explanation, target_transform="log"))
-    centred = [t.get_text() for t in ax.texts if t.get_horizontalalignment() == "center"]
-    assert centred == ["+19.7%", "-4.88%"]  # the two small ones sit past their bar's end
+def test_labels_sit_inside_the_bars_that_fit_them_else_past_their_end(log_explanation):
+    fig = plot_waterfall(log_explanation, target_transform="log")
+    ax = _axes(fig)
+    boxes = [t.get_window_extent() for t in ax.texts[:4]]
+    bars = [b.get_window_extent() for b in ax.patches[2:]]
+    inside = [bar.x0 <= box.x0 and box.x1 <= bar.x1 for box, bar in zip(boxes, bars)]
+    outside = [box.x0 >= bar.x1 or box.x1 <= bar.x0 for box, bar in zip(boxes, bars)]
+    assert inside == [True, True, False, False] and outside == [False, False, True, True]
+
+
+def _text_boxes(fig: Figure) -> list:
+    fig.draw_without_rendering()
+    return [t.get_window_extent() for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip()]
+
+
+@pytest.mark.parametrize("row", [0, 1])
+@pytest.mark.parametrize("actual", [None, 4990.0, 5100.0, 5300.0, 5165.0, 5210.0])
+def test_labels_never_cross_the_actual_line_each_other_or_the_edge(explanation, row, actual):
+    fig = plot_waterfall(explanation, row, actual=actual)
+    ax = _axes(fig)
+    labels = [t.get_window_extent() for t in ax.texts]
+    plot = ax.get_window_extent()
+    assert all(plot.x0 <= box.x0 and box.x1 <= plot.x1 for box in labels)
+    if actual is not None:
+        (line,) = ax.lines
+        x = ax.transData.transform((actual, 0))[0]
+        assert not any(box.x0 - 1 < x < box.x1 + 1 for box in labels)
+        legend = fig.legends[0].get_window_extent()
+        assert not legend.overlaps(plot)  # the legend sits outside the plot area
+    boxes = _text_boxes(fig)
+    assert not [(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1 :] if a.overlaps(b)]
+
+
+def test_charts_side_by_side_share_features_axis_and_numbers(explanation):
+    features = ["Noise", "Promo", "Missing"]
+    fig = plot_waterfall(
+        explanation, 0, features=features, value_range=(4500.0, 6000.0), number=lambda v: f"{v:,.0f}", actual=5234.0
+    )
+    ax = _axes(fig)
+    assert tick_labels(ax) == ["bias", "Noise = 0.123", "Promo = 1", "Missing", "3 other features", "prediction"]
+    assert [length for _, length, _ in floating_bars(ax)] == pytest.approx([2.0, 300.0, 0.0, -95.0])
+    assert ax.get_xlim() == (4500.0, 6000.0)
+    assert [t.get_text() for t in ax.texts[-2:]] == ["5,000", "5,207"]
+    assert ax.lines[0].get_label() == "actual 5,234"
 
 
 def test_actual_value_and_row_names(explanation):

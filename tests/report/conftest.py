@@ -2,9 +2,10 @@
 
 The data are the synthetic Rossmann tables written in Kaggle's layout, with every store's
 ``StoreType`` renamed to a script tag, so every report is also an escaping test. One run
-completes (a searched forest, a net and an embedding-forest); one fails at its second
-model; one stops before any model (its folder keeps only what the pipeline writes first).
-A classification run (a forest on a small csv) checks the report of probabilities.
+completes (a searched forest, a net, an embedding-forest, LightGBM and a blend of the
+forest and LightGBM: five models); one fails at its second model; one stops before any
+model (its folder keeps only what the pipeline writes first). A classification run (a
+forest on a small csv) checks the report of probabilities.
 """
 
 from __future__ import annotations
@@ -43,6 +44,9 @@ NET = {
     "params": {"layers": [16], "dropout": 0.0, "epochs": 1, "batch_size": 256, "verbose": 0},
 }
 EMBEDDING_FOREST = {"name": "embedding_forest", "kind": "embedding_forest", "net": "net", "params": {"n_estimators": 5}}
+LIGHTGBM = {"name": "lightgbm", "kind": "lightgbm", "params": {"n_estimators": 40, "num_leaves": 7}}
+BLEND = {"name": "blend", "kind": "ensemble", "members": ["forest", "lightgbm"]}
+FIVE_MODELS = [FOREST, NET, EMBEDDING_FOREST, LIGHTGBM, BLEND]
 
 
 def _spec(name: str, data: Path, models: list[dict]) -> dict:
@@ -65,7 +69,7 @@ def runs_root(tmp_path_factory) -> Path:
     tables["store"]["StoreType"] = EVIL
     data = write_rossmann(tables, base / "rossmann")
     root = base / "runs"
-    tk.run_pipeline(_spec("tiny", data, [FOREST, NET, EMBEDDING_FOREST]), out_dir=root, verbose=False)
+    tk.run_pipeline(_spec("tiny", data, FIVE_MODELS), out_dir=root, verbose=False)
     # an objective LightGBM does not know: only the fit can tell
     broken = {"name": "broken", "kind": "lightgbm", "params": {"objective": "no-such-objective"}}
     with pytest.raises(PipelineError, match="no-such-objective"):

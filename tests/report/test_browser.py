@@ -1,7 +1,9 @@
 """Open a report and the index in a real headless Chromium (Debian's ``chromium``
 package) at 1400 and 800 pixels wide: no errors, no network, no horizontal page scroll,
-no chart text under 10 px as displayed, the summary first, the menu collapsed on the
-narrow screen, and tables that sort when their header is clicked."""
+no chart text under 10 px as displayed and no two texts of a chart overlapping, the
+summary first, the menu collapsed on the narrow screen and every section reachable from
+it, a page of bounded height, a row picker, wide tables that show they scroll, and tables
+that sort when their header is clicked."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from report_pages import svg_of
+from report_pages import menu_links, svg_of
 
 CHROMIUM = next((p for p in (shutil.which("chromium"), "/usr/bin/chromium") if p and Path(p).is_file()), None)
 FLAGS = [
@@ -134,3 +136,116 @@ def test_index_sorts_and_fits(browser, report, width):
     runs = page.evaluate(COLUMN, ["table.sortable", 0])
     assert runs == sorted(runs, reverse=True) and errors == []
     page.close()
+
+
+MAX_HEIGHT = {1400: 15_000, 800: 22_000}
+"""Pixels the five-model report may be tall at each width (the explained rows one at a
+time, every model but the best collapsed)."""
+OVERLAPS = """() => {
+  const holder = document.createElement("div");
+  holder.style.cssText = "position: absolute; left: 0; top: 0; visibility: hidden";
+  document.body.appendChild(holder);
+  const found = [];
+  for (const image of document.images) {
+    if (!image.src.startsWith("data:image/svg+xml,")) { continue; }
+    const text = decodeURIComponent(image.src.slice("data:image/svg+xml,".length));
+    const svg = new DOMParser().parseFromString(text, "image/svg+xml").documentElement;
+    holder.replaceChildren(document.importNode(svg, true));
+    const boxes = Array.from(holder.querySelectorAll("text")).filter(t => t.textContent.trim())
+      .map(t => [t.textContent, t.getBoundingClientRect()]);
+    boxes.forEach(([first, a], i) => boxes.slice(i + 1).forEach(([second, b]) => {
+      if (a.left + 0.5 < b.right && b.left + 0.5 < a.right && a.top + 0.5 < b.bottom && b.top + 0.5 < a.bottom) {
+        found.push([image.alt, first, second]);
+      }
+    }));
+  }
+  holder.remove();
+  return {charts: document.images.length, found: found};
+}"""
+SHOWN = """(id) => {
+  const target = document.getElementById(id);
+  const box = target.getBoundingClientRect();
+  return box.height > 0 && box.top > -2 && box.top < window.innerHeight;
+}"""
+
+
+def test_page_height(opened):
+    width, page, _, _ = opened
+    assert page.evaluate("document.documentElement.scrollHeight") <= MAX_HEIGHT[width]
+
+
+def test_no_text_overlaps_inside_any_chart(opened):
+    _, page, _, _ = opened
+    checked = page.evaluate(OVERLAPS)
+    assert checked["charts"] > 20 and checked["found"] == []
+
+
+def test_every_section_is_reachable_from_the_menu(opened, report):
+    width, page, log, _ = opened
+    if width <= 1000:  # the narrow menu shows its top entries; one click shows every section
+        page.locator("nav label.toggle").click()
+    for anchor in menu_links(report):
+        page.locator(f'nav a[href="#{anchor}"]').click()
+        assert page.evaluate(SHOWN, anchor), f"#{anchor} at {width} px"
+    page.goto(report.as_uri(), wait_until="load")  # as opened, for the tests after this one
+    assert log["errors"] == []
+
+
+def test_the_row_picker_shows_one_row_s_charts_at_a_time(opened):
+    _, page, _, _ = opened
+    shown = """() => Array.from(document.querySelectorAll('#rows .choice'))
+                     .map(c => c.offsetHeight > 0 && Array.from(c.querySelectorAll('img')).every(i => i.width > 0))"""
+    first = page.evaluate(shown)
+    assert first[0] and not any(first[1:]) and len(first) >= 3
+    page.locator("#rows .picker label").nth(2).click()
+    assert page.evaluate(shown) == [i == 2 for i in range(len(first))]
+    page.locator("#rows .picker label").nth(0).click()
+
+
+def test_the_best_model_is_open_the_others_collapsed(opened):
+    _, page, _, _ = opened
+    parts = page.evaluate(
+        """() => Array.from(document.querySelectorAll('section[id^="model-"] > details.part'))
+                  .map(d => [d.querySelector('h2').textContent, d.open])"""
+    )
+    best = page.evaluate(
+        """() => Array.from(document.querySelectorAll('#summary dt'))
+                  .find(d => d.textContent === 'best model').nextElementSibling.textContent"""
+    )
+    name = best.split(" (")[0]
+    assert len(parts) == 5 and [title for title, is_open in parts if is_open] == [f"Model: {name}"]
+
+
+def test_wide_tables_show_they_scroll_and_keep_their_first_column(opened):
+    width, page, _, _ = opened
+    boxes = page.evaluate(
+        """() => Array.from(document.querySelectorAll('.scroll')).filter(b => b.offsetHeight > 0)
+                  .map((b, i) => { b.dataset.probe = i; return [i, b.scrollWidth > b.clientWidth]; })"""
+    )
+    wide = [i for i, scrolls in boxes if scrolls]
+    if width > 1000:
+        return
+    assert wide  # at 800 px the leaderboard or the rows' table is wider than the column
+    for i in wide:
+        seen = page.evaluate(
+            """(i) => { const box = document.querySelector(`.scroll[data-probe="${i}"]`);
+                       const cell = box.querySelector('tbody td');
+                       const shadow = getComputedStyle(box).backgroundImage;
+                       const before = cell.getBoundingClientRect().left - box.getBoundingClientRect().left;
+                       box.scrollLeft = 200;
+                       const after = cell.getBoundingClientRect().left - box.getBoundingClientRect().left;
+                       box.scrollLeft = 0;
+                       return {shadow: shadow, before: before, after: after}; }""",
+            i,
+        )
+        # a shadow at the right edge says more columns lie beyond (headless Chromium hides scrollbars)
+        assert "radial-gradient" in seen["shadow"] and seen["after"] == pytest.approx(seen["before"], abs=1)
+
+
+def test_the_importance_table_sorts_every_feature(opened):
+    _, page, _, _ = opened
+    table = "#importance table.sortable"
+    page.locator(f"{table} th", has_text="lightgbm").click()
+    page.locator(f"{table} th", has_text="lightgbm").click()
+    values = _numbers(page.evaluate(COLUMN, [table, 4]))
+    assert values == sorted(values, reverse=True) and len(values) > 15

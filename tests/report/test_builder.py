@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from report_pages import EVIL, decoded_images, menu_links, read_page, svg_texts
+from report_pages import EVIL, decoded_images, menu_links, read_page, svg_of, svg_texts
 
 from tabkit.plots.units import percent_effect, sig
 from tabkit.report.blocks import amount, fmt
@@ -93,7 +93,7 @@ def test_leaderboard_lists_every_model_with_the_metric_s_own_sign(page, run_dir)
 EXPECTED = [
     ("forest", "importance", 1),
     ("forest", "contributions", 1),
-    ("forest", "waterfalls", 5),
+    ("forest", "waterfalls", 0),
     ("forest", "spread", 1),
     ("forest", "dependence", 4),
     ("forest", "maps", 1),
@@ -108,12 +108,22 @@ EXPECTED = [
     ("net", "spread", None),
     ("net", "contributions", None),
     ("net", "search", None),
-    ("embedding_forest", "waterfalls", 5),
+    ("embedding_forest", "waterfalls", 0),
     ("embedding_forest", "spread", 1),
     ("embedding_forest", "contributions", 1),
     ("embedding_forest", "history", None),
     ("embedding_forest", "embeddings", None),
+    ("lightgbm", "contributions", 1),
+    ("lightgbm", "waterfalls", 0),
+    ("lightgbm", "spread", None),
+    ("blend", "members", 0),
+    ("blend", "importance", 1),
+    ("blend", "contributions", 1),
+    ("blend", "waterfalls", 0),
+    ("blend", "dependence", 4),
+    ("blend", "spread", None),
 ]
+EXPLAINING = ("forest", "embedding_forest", "lightgbm", "blend")
 
 
 @pytest.mark.parametrize("model, section, n_figures", EXPECTED)
@@ -138,37 +148,70 @@ def _explained(run_dir: Path) -> pd.DataFrame:
     return pd.read_csv(run_dir / "forest" / "explained_rows.csv")
 
 
-def test_every_explaining_model_draws_every_row_named_by_store_and_date(page, run_dir):
+def test_every_row_is_drawn_by_every_explaining_model_side_by_side(page, run_dir):
     rows = _explained(run_dir)
     names = [f"Store {store}, {date}" for store, date in zip(rows["Store"], rows["Date"])]
-    for model in ("forest", "embedding_forest"):
-        images = page.part(f"{model_anchor(page, model)}-waterfalls").images
-        assert [image["alt"] for image in images] == [f"waterfall of {name}" for name in names]
+    alts = [image["alt"] for image in page.part("rows").images]
+    n = len(EXPLAINING)
+    expected = [sorted(f"waterfall of {name} in {m}" for m in EXPLAINING) for name in names]
+    assert [sorted(alts[i : i + n]) for i in range(0, len(alts), n)] == expected  # one row's charts together
     text = page.part("rows").joined
     assert all(name in text for name in names)
+    for model in EXPLAINING:  # a model's own section lists the rows with its errors, no charts
+        assert all(name in page.part(f"{model_anchor(page, model)}-waterfalls").joined for name in names)
 
 
-def test_waterfalls_are_in_sales_with_the_actual_marked(page, run_dir, predictions):
+def test_waterfalls_are_in_sales_with_the_tables_numbers_and_the_actual_marked(page, run_dir, predictions):
     rows = _explained(run_dir)
-    for model in ("forest", "embedding_forest"):
+    names = dict(zip(rows["row"], (f"Store {store}, {date}" for store, date in zip(rows["Store"], rows["Date"]))))
+    images = {image["alt"]: image for image in page.part("rows").images}
+    charts = {
+        (row, model): images[f"waterfall of {names[row]} in {model}"] for row in rows["row"] for model in EXPLAINING
+    }
+    for model in EXPLAINING:
         contributions = pd.read_csv(run_dir / model / "contributions.csv")
-        images = page.part(f"{model_anchor(page, model)}-waterfalls").images
-        for image, row in zip(images, contributions.itertuples()):
-            texts = svg_texts(image)
+        assert list(contributions["row"]) == list(rows["row"])
+        for row in contributions.itertuples():
+            texts = svg_texts(charts[row.row, model])
             sales = predictions[model].iloc[row.row]
-            assert sig(np.exp(row.prediction), trim=False) == sig(sales, trim=False)
-            assert sig(np.exp(row.bias), trim=False) in texts and sig(sales, trim=False) in texts
-            assert f"actual {sig(predictions['actual'].iloc[row.row])}" in texts
+            assert np.exp(row.prediction) == pytest.approx(sales, rel=1e-9)
+            assert amount(np.exp(row.bias)) in texts and amount(sales) in texts  # as the tables write them
+            assert amount(sales) in page.part("rows").joined
+            assert f"actual {amount(predictions['actual'].iloc[row.row])}" in texts
             percents = [t for t in texts if re.fullmatch(r"[+-][\d.,]+%", t)]
             assert len(percents) >= 5
-        assert list(contributions["row"]) == list(rows["row"])
+
+
+def test_the_charts_of_a_row_share_their_features_and_axis(page, run_dir):
+    images = page.part("rows").images
+    for start in range(0, len(images), len(EXPLAINING)):
+        texts = [svg_texts(image) for image in images[start : start + len(EXPLAINING)]]
+        features = [[t for t in chart if " = " in t or t.endswith(" other features")] for chart in texts]
+        assert all(f == features[0] for f in features) and len(features[0]) >= 5
+        boxes = [
+            re.search(r'viewBox="([^"]+)"', svg_of(image)).group(1) for image in images[start : start + len(EXPLAINING)]
+        ]
+        assert len(set(boxes)) == 1
 
 
 def test_explained_rows_show_every_model_s_prediction_in_sales(page, run_dir, predictions):
     text = page.part("rows").joined
     for position in _explained(run_dir)["row"]:
-        for column in ("actual", "forest", "net", "embedding_forest"):
+        for column in ("actual", "forest", "net", "embedding_forest", "lightgbm", "blend"):
             assert amount(predictions[column].iloc[position]) in text
+
+
+def test_the_blend_is_explained_from_its_members_contributions(run_dir, metrics):
+    blend = pd.read_csv(run_dir / "blend" / "contributions.csv")
+    members = [pd.read_csv(run_dir / m / "contributions.csv") for m in ("forest", "lightgbm")]
+    weights = metrics["models"]["blend"]["params"]["weights"]
+    features = [
+        c for c in blend.columns if c not in ("row", "reason", "actual", "prediction", "bias", "prediction_std")
+    ]
+    np.testing.assert_allclose(blend["bias"] + blend[features].sum(axis=1), blend["prediction"], rtol=1e-12)
+    expected = sum(w * m["prediction"] for w, m in zip(weights, members))
+    np.testing.assert_allclose(blend["prediction"], expected, rtol=1e-12)
+    assert re.search(r"model blend: [\d,]+ predictions reused", (run_dir / "log.txt").read_text())
 
 
 def test_tree_spread_as_percentages_of_the_prediction(page, run_dir):
@@ -197,12 +240,17 @@ def test_search_shows_scores_with_the_leaderboard_s_sign(page, run_dir):
     assert "-" + fmt(-results["score"].max()) not in text
 
 
-def test_importance_side_by_side_top_20_with_the_rest_folded(page, run_dir):
+def test_importance_side_by_side_each_model_s_top_15_and_every_feature_in_the_table(page, run_dir):
     part = page.part("importance")
     assert [image["alt"] for image in part.images] == ["permutation importance of every model"]
-    features = pd.read_csv(run_dir / "forest" / "importance.csv")["feature"]
-    assert all(feature in part.joined for feature in features)
-    assert f"{len(features) - 20} more rows" in part.joined
+    drawn = set(svg_texts(part.images[0]))
+    for model in ("forest", "net", "lightgbm"):
+        table = pd.read_csv(run_dir / model / "importance.csv")
+        fifteenth = table["importance"].nlargest(15).iloc[-1]
+        assert set(table.loc[table["importance"] > fifteenth, "feature"]) <= drawn
+    every = pd.read_csv(run_dir / "forest" / "importance.csv")["feature"]
+    assert all(feature in part.joined for feature in every) and "more rows" not in part.joined
+    assert f"all {len(every)} features" in part.joined
     assert "increase in validation exp_rmspe when shuffled" in part.joined
 
 
@@ -231,9 +279,9 @@ def test_predictions_over_time_daily_total_and_a_few_stores(page, predictions):
 @pytest.mark.slow
 def test_building_a_report_loads_no_model_and_imports_no_torch(run_dir, tmp_path):
     code = (
-        "import sys; import joblib; from tabkit.report.builder import build_report; "
-        "loads = []; original = joblib.load; "
-        "joblib.load = lambda *a, **k: loads.append(a) or original(*a, **k); "
+        "import sys; from tabkit.runs import RunReader; from tabkit.report.builder import build_report; "
+        "loads = []; original = RunReader.load; "
+        "RunReader.load = lambda *a, **k: loads.append(a) or original(*a, **k); "
         f"build_report({str(run_dir)!r}, out={str(tmp_path)!r}); "
         "print('torch' in sys.modules, len(loads))"
     )
@@ -303,11 +351,11 @@ def test_classification_report(classification_run_dir, tmp_path):
         warnings.simplefilter("error", ReportWarning)
         page = read_page(build_report(classification_run_dir, out=tmp_path))
     rows = pd.read_csv(classification_run_dir / "forest" / "explained_rows.csv")
-    waterfalls = page.part(f"{model_anchor(page, 'forest')}-waterfalls")
-    assert len(waterfalls.images) == len(rows)
-    assert all(
-        f"actual {band}" in " ".join(svg_texts(image))
-        for image, band in zip(waterfalls.images, rows_actual(classification_run_dir))
+    waterfalls = page.part("rows").images
+    assert len(waterfalls) == len(rows) and all(image["alt"].endswith(" in forest") for image in waterfalls)
+    assert all(  # each row explained as the probability of its actual class
+        f"probability of {band}" in svg_texts(image)
+        for image, band in zip(waterfalls, rows_actual(classification_run_dir))
     )
     assert "probability of old" in page.part(f"{model_anchor(page, 'forest')}-dependence").joined
     assert [note for part in page.sections.values() for note in part.notes] == []
@@ -387,3 +435,8 @@ def test_a_blend_shows_its_members_and_a_seed_average_its_seeds(tmp_path):
     seeds = page.part(f"{model_anchor(page, 'forest')}-members").joined
     assert all(f"{seed} {fmt(score)}" in seeds for seed, score in facts["forest"]["seed_scores"].items())
     assert f"{model_anchor(page, 'lightgbm')}-members" not in page.sections
+
+
+def test_a_five_model_report_stays_small(report, run_dir):
+    assert len(pd.read_csv(run_dir / "leaderboard.csv").query("kind != 'baseline'")) == 5
+    assert report.stat().st_size <= 1.5e6

@@ -13,7 +13,7 @@ import pytest
 
 import tabkit as tk
 from tabkit.report.blocks import Section, Table
-from tabkit.report.explained_sections import waterfall_section
+from tabkit.report.explained_sections import rows_table_section
 from tabkit.runs import RunReader
 
 OUTPUT = {"report": False, "importance": False, "explain_worst": 3, "explain_random": 2, "sample_rows": 50}
@@ -40,7 +40,7 @@ def _run(folder: Path, metric: str, make_target, n: int = 200, **features) -> Ru
 
 
 def _table(run: RunReader) -> pd.DataFrame:
-    section = waterfall_section(run, "forest", Section("Explained rows", "waterfalls"))
+    section = rows_table_section(run, "forest", Section("Explained rows", "waterfalls"))
     table = next(block for block in section.blocks if isinstance(block, Table))
     return pd.DataFrame(table.rows, columns=table.columns)
 

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import json
 
-import joblib
 import numpy as np
 import pandas as pd
 import pytest
 
 from tabkit.inspection import partial_dependence, top_features
 from tabkit.plots import plot_partial_dependence
+from tabkit.runs import RunReader
 
 
 @pytest.mark.parametrize("model_name", ["forest", "net", "embedding_forest"])
 def test_curves_of_the_top_features(run_dir, model_name):
-    model = joblib.load(run_dir / "models" / f"{model_name}.joblib")
+    model = RunReader(run_dir).model(model_name)
     X = pd.read_parquet(run_dir / "valid_sample.parquet").drop(columns="actual")
     importance = pd.read_csv(run_dir / model_name / "importance.csv")
     features = top_features(importance, X, k=3)
@@ -29,7 +29,7 @@ def test_curves_of_the_top_features(run_dir, model_name):
 
 
 def test_matches_the_mean_prediction_on_the_same_rows(run_dir):
-    model = joblib.load(run_dir / "models" / "forest.joblib")
+    model = RunReader(run_dir).model("forest")
     X = pd.read_parquet(run_dir / "valid_sample.parquet").drop(columns="actual")
     frame = partial_dependence(model, X, "CompetitionDistance", max_rows=None, n_ice=0, resolution=6)
     for value, prediction in zip(frame["CompetitionDistance"], frame["prediction"]):

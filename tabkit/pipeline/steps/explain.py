@@ -1,6 +1,8 @@
 """Explain the run's models on the validation rows: permutation importance, and per-row
 contributions of one shared set of rows (the best model's worst errors and a few at
-random), so every model is explained on the same rows."""
+random), so every model is explained on the same rows. What one model computed serves
+the next (:mod:`tabkit.pipeline.steps.shared_work`): a blend is explained from its
+members' predictions and contributions."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from tabkit.pipeline.models.scoring import OriginalScaleScorer
 from tabkit.pipeline.sections import Output
 from tabkit.pipeline.steps.fitted import FittedModel
 from tabkit.pipeline.steps.inspection import write_inspection
+from tabkit.pipeline.steps.shared_work import SharedWork
 
 ROW_COLUMNS = ("row", "reason", "class", "actual", "prediction", "bias", "prediction_std")
 """The columns of ``contributions.csv`` before the features (``class`` only for a
@@ -31,10 +34,15 @@ def explain_model(
     metric: str,
     seed: int,
     log: Callable[[str], None],
+    shared: SharedWork | None = None,
 ) -> None:
     """Write a model's explanations: permutation importance, the contributions of the
-    chosen rows (kinds that explain rows) and the inspection artefacts."""
+    chosen rows (models that explain rows) and the inspection artefacts; ``shared`` keeps
+    the run's explain work for the models explained after it (a blend's members' for the
+    blend)."""
     name = model.name
+    shared = shared or SharedWork()
+    reused = shared.reused
     if output.importance:
         table = importance(
             model,
@@ -44,20 +52,23 @@ def explain_model(
             n_repeats=output.importance_repeats,
             max_rows=output.importance_rows,
             seed=seed,
+            estimator=shared.estimator(model),
         )
         writer.write_csv(runs.model_artifact(name, runs.IMPORTANCE), table)
         log(
             f"model {name}: permutation importance done, top features "
             + ", ".join(table["feature"].head(3).astype(str))
         )
-    if model.kind.explains_rows and len(rows):
+    if model.kind.explains(model.estimator) and len(rows):
         writer.write_csv(
             runs.model_artifact(name, runs.CONTRIBUTIONS),
-            contributions_table(model, split.X_valid, split.y_valid, rows),
+            contributions_table(model, split.X_valid, split.y_valid, rows, shared),
         )
         writer.write_csv(runs.model_artifact(name, runs.EXPLAINED_ROWS), explained_rows(split.X_valid, rows, keys))
         log(f"model {name}: contributions of {len(rows)} validation rows")
-    write_inspection(writer, model, split, output, seed=seed, log=log)
+    write_inspection(writer, model, split, output, seed=seed, log=log, shared=shared)
+    if shared.reused > reused:
+        log(f"model {name}: {shared.reused - reused:,} predictions reused (inputs the explain step predicted before)")
 
 
 def choose_rows(errors: np.ndarray, n_worst: int, n_random: int, seed: int) -> pd.DataFrame:
@@ -82,16 +93,26 @@ def choose_rows(errors: np.ndarray, n_worst: int, n_random: int, seed: int) -> p
 
 
 def importance(
-    model: FittedModel, X: pd.DataFrame, y: np.ndarray, metric: str, *, n_repeats: int, max_rows: int, seed: int
+    model: FittedModel,
+    X: pd.DataFrame,
+    y: np.ndarray,
+    metric: str,
+    *,
+    n_repeats: int,
+    max_rows: int,
+    seed: int,
+    estimator=None,
 ) -> pd.DataFrame:
     """``tk.permutation_importance`` on (a sample of) the validation rows, scored on the
-    target's original units; ``y`` in its original units."""
+    target's original units; ``y`` in its original units. ``estimator`` is the model's
+    estimator as :meth:`SharedWork.estimator` gives it (default: the model's own). The
+    shuffles depend only on the seed and the columns: every model of a run sees the same."""
     from tabkit.forest.importance import permutation_importance
 
     scorer = OriginalScaleScorer(metric, model.fit_transform)
     y_fit = y if model.task == "classification" else model.fit_transform.forward(y)
     return permutation_importance(
-        model.estimator,
+        model.estimator if estimator is None else estimator,
         X,
         y_fit,
         scoring=scorer,
@@ -102,17 +123,19 @@ def importance(
     )
 
 
-def contributions_table(model: FittedModel, X: pd.DataFrame, y: np.ndarray, rows: pd.DataFrame) -> pd.DataFrame:
+def contributions_table(
+    model: FittedModel, X: pd.DataFrame, y: np.ndarray, rows: pd.DataFrame, shared: SharedWork | None = None
+) -> pd.DataFrame:
     """One line per chosen row (and class, for a classification): row, reason, [class],
     actual, prediction, bias, prediction_std, then one contribution per feature, on the
-    scale the model learns (log units for a log target), so ``bias + contributions =
-    prediction``. The rows' key columns are in :func:`explained_rows`."""
+    scale the explanation adds up on (:attr:`FittedModel.explained_on`: log units for a log
+    target), so ``bias + contributions = prediction``. The rows' key columns are in :func:`explained_rows`."""
     positions = rows["row"].to_numpy()
     chosen = X.iloc[positions]
-    explanation = model.kind.explain_rows(model.estimator, chosen)
+    explanation = (shared or SharedWork()).explanation(model, chosen)
     head = rows.reset_index(drop=True)
     if explanation.classes is None:
-        head["actual"] = model.fit_transform.forward(np.asarray(y)[positions])
+        head["actual"] = model.explained_on.forward(np.asarray(y)[positions])
         head["prediction"] = explanation.prediction.to_numpy()
         head["bias"] = explanation.bias
         head["prediction_std"] = (

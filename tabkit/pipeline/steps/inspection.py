@@ -22,6 +22,7 @@ from tabkit.inspection import embedding_map, partial_dependence, partial_depende
 from tabkit.inspection.embeddings import UNKNOWN
 from tabkit.pipeline.sections import Output
 from tabkit.pipeline.steps.fitted import FittedModel
+from tabkit.pipeline.steps.shared_work import SharedWork
 
 N_FEATURES = 4
 """Features whose partial dependence is written (the most important ones)."""
@@ -48,6 +49,7 @@ def write_inspection(
     *,
     seed: int = 0,
     log: Callable[[str], None] | None = None,
+    shared: SharedWork | None = None,
 ) -> dict:
     """Compute a model's inspection artefacts and write them into its run folder.
 
@@ -68,17 +70,24 @@ def write_inspection(
         Seeds the row samples (the same rows for every model of the run).
     log : callable, optional
         Writes a line to the run's log.
+    shared : SharedWork, optional
+        The run's explain work: predictions and explanations the models explained before
+        made (a blend's members' serve the blend).
 
     Returns
     -------
     dict
         What ``inspection.json`` holds: the files written, the class shown (None for a
-        regression), seconds per part, and an error message per part that failed (a
+        regression), the transform of the scale the contributions add up on
+        (``contributions_transform``: ``"log"``, or None for the target's units), seconds
+        per part, and an error message per part that failed (a
         failing part is logged and skipped; the run goes on).
     """
     log = log or (lambda line: None)
+    shared = shared or SharedWork()
     started = time.perf_counter()
     name = model.name
+    estimator = shared.estimator(model)
     X_valid = split.X_valid
     classification = model.task == "classification"
     target_class = _last_class(model.estimator) if classification else None
@@ -93,6 +102,7 @@ def write_inspection(
         "dependence_2d": [],
         "embedding_maps": [],
         "contribution_sample": None,
+        "contributions_transform": None if model.explained_on.is_identity else model.explained_on.name,
         "seconds": {},
         "errors": {},
     }
@@ -113,7 +123,7 @@ def write_inspection(
     def dependence() -> None:
         for k, feature in enumerate(features, start=1):
             frame = partial_dependence(
-                model.estimator,
+                estimator,
                 X_valid,
                 feature,
                 categorical=feature in categorical,
@@ -129,7 +139,7 @@ def write_inspection(
     def maps() -> None:
         for k, (feature_x, feature_y) in enumerate(_pairs(output, importance, X_valid), start=1):
             frame = partial_dependence_2d(
-                model.estimator,
+                estimator,
                 X_valid,
                 feature_x,
                 feature_y,
@@ -167,7 +177,7 @@ def write_inspection(
         sample = pd.read_parquet(writer.file(runs.VALID_SAMPLE))
         positions = np.unique(np.linspace(0, len(sample) - 1, min(SAMPLE_ROWS, len(sample))).round().astype(int))
         rows = sample.iloc[positions].drop(columns=["actual"], errors="ignore")
-        explanation = model.kind.explain_rows(model.estimator, rows)
+        explanation = shared.explanation(model, rows)
         if explanation.classes is not None:
             explanation = explanation.for_class(target_class)
         file = runs.model_artifact(name, runs.CONTRIBUTION_SAMPLE)
@@ -181,7 +191,7 @@ def write_inspection(
         part("dependence_2d", maps)
     if "embeddings" in model.kind.provides:
         part("embedding_maps", embeddings)
-    if model.kind.explains_rows and writer.file(runs.VALID_SAMPLE).is_file():
+    if model.kind.explains(model.estimator) and writer.file(runs.VALID_SAMPLE).is_file():
         part("contribution_sample", contributions)
     index["seconds"]["total"] = time.perf_counter() - started
     writer.write_json(runs.model_artifact(name, runs.INSPECTION), index)

@@ -4,9 +4,7 @@ on the scale they learn on into one model of the run; each seed's score is recor
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 
-import numpy as np
 import pandas as pd
 
 from tabkit.pipeline.kinds import FitContext, ModelKind
@@ -32,8 +30,12 @@ class SeedAverage(ModelKind):
         return self.base.pipeline_params(task)
 
     def explain_rows(self, model, X: pd.DataFrame):
-        members = [m.estimator if isinstance(m, OnModelScale) else m for m in model.estimators_]
-        return average_explanation([self.base.explain_rows(m, X) for m in members], model.weights_)
+        from tabkit.ensemble.explanation import blend_explanation
+
+        members = {
+            name: m.estimator if isinstance(m, OnModelScale) else m for name, m in model.named_estimators_.items()
+        }
+        return blend_explanation({name: self.base.explain_rows(m, X) for name, m in members.items()}, model.weights_)
 
     def saved_params(self, model) -> dict:
         member = model.estimators_[0]
@@ -67,31 +69,3 @@ def fit_seeds(
     if ctx.task == "classification":
         return BlendClassifier.from_fitted(members), scores
     return BlendRegressor.from_fitted(members, target_transform=run_transform), scores
-
-
-def average_explanation(explanations: list, weights) -> object:
-    """The weighted average of explanations of the same rows on the same scale (features a
-    model does not use count 0); None when their links differ."""
-    if len({e.link for e in explanations}) > 1:
-        return None
-    weights = np.asarray(weights, dtype=float)
-
-    def mean(frames: list[pd.DataFrame]) -> pd.DataFrame:
-        columns = list(dict.fromkeys(c for f in frames for c in f.columns))
-        return sum(w * f.reindex(columns=columns, fill_value=0.0) for w, f in zip(weights, frames))
-
-    first = explanations[0]
-    if first.classes is None:
-        values = mean([e.values for e in explanations])
-    else:
-        values = {c: mean([e.values[c] for e in explanations]) for c in first.classes}
-    columns = (values if first.classes is None else next(iter(values.values()))).columns
-    data = pd.concat([e.data for e in explanations], axis=1)
-    data = data.loc[:, ~data.columns.duplicated()].reindex(columns=columns)
-    return replace(
-        first,
-        prediction=sum(w * e.prediction for w, e in zip(weights, explanations)),
-        bias=sum(w * e.bias for w, e in zip(weights, explanations)),
-        values=values,
-        data=data,
-    )
