@@ -1,5 +1,5 @@
 """A whole pipeline run, for the next engineer to compare against: seconds per step, peak
-memory, and each model's file size and load time.
+memory, and each model's size on disk (every file of its folder) and load time.
 
     python benchmarks/pipeline.py                                  # pipelines/rossmann.toml on
                                                                    # ../shared/data/rossmann when present,
@@ -55,11 +55,12 @@ def main() -> None:
     print(f"total {total:.0f} s, peak memory {peak:,.0f} MB\n")
     print(f"{'model':<20}{'file MB':>10}{'load s':>10}   (an ensemble's load includes its members')")
     for name in reader.model_names:
-        path = reader.path / runs.model_file(name)
+        folder = f"{runs.model_file(name)}/"
+        size = sum(f["bytes"] for path, f in reader.manifest["files"].items() if path.startswith(folder))
         fresh = runs.RunReader(result.run_dir)  # a reader keeps what it loaded: one per model
         loading = time.perf_counter()
         fresh.load(runs.model_file(name))
-        print(f"{name:<20}{path.stat().st_size / 1e6:>10.1f}{time.perf_counter() - loading:>10.2f}")
+        print(f"{name:<20}{size / 1e6:>10.1f}{time.perf_counter() - loading:>10.2f}")
     if args.keep:
         print(f"\nrun folder: {result.run_dir}")
     else:

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import json
 
-import joblib
+import pandas as pd
 import pytest
 
 from tabkit import runs
 from tabkit.files import atomic_write
+from tabkit.prep import TabularProcessor
 
 
 def test_atomic_write_leaves_nothing_on_error(tmp_path):
@@ -42,20 +43,27 @@ def test_run_folders_never_collide_and_keep_their_status(tmp_path):
 
 
 def test_manifest_records_hashes_and_refuses_changed_or_unlisted_files(tmp_path):
+    processor = TabularProcessor().fit(pd.DataFrame({"shop": ["a", "b", "a"], "sales": [1.0, None, 3.0]}))
     writer = runs.RunWriter(tmp_path, "spec")
-    size = writer.write_object(runs.model_file("forest"), {"trees": [1, 2, 3]})
+    size = writer.write_object(runs.model_file("forest"), processor)
     manifest = json.loads(writer.file(runs.MANIFEST).read_text())
-    recorded = manifest["files"]["models/forest.joblib"]
-    assert manifest["layout"] == runs.LAYOUT_VERSION and recorded["bytes"] == size
-    assert recorded["sha256"] == runs.file_digest(writer.file("models/forest.joblib"))
+    files = manifest["files"]
+    assert manifest["layout"] == runs.LAYOUT_VERSION and sum(f["bytes"] for f in files.values()) == size
+    assert {path: f["format"] for path, f in files.items()} == {
+        "models/forest/state.skops": "skops",
+        "models/forest/object.json": "json",
+    }
+    assert files["models/forest/state.skops"]["sha256"] == runs.file_digest(writer.file("models/forest/state.skops"))
     reader = runs.RunReader(writer.path)
-    assert reader.model("forest") == {"trees": [1, 2, 3]}
+    assert reader.model("forest").categories_ == processor.categories_
     assert reader.model("absent") is None
-    joblib.dump({"trees": "evil"}, writer.file("models/forest.joblib"))
+    state = writer.file("models/forest/state.skops")
+    state.write_bytes(state.read_bytes() + b"\0")
     with pytest.raises(ValueError, match="has changed since the run wrote it"):
         runs.RunReader(writer.path).model("forest")
-    joblib.dump(1, writer.file("models/extra.joblib"))
-    with pytest.raises(ValueError, match="is not listed in"):
+    writer.write_object(runs.model_file("extra"), processor)
+    (writer.file("models/extra") / "more.skops").write_bytes(b"")
+    with pytest.raises(ValueError, match=r"more.skops is not listed in .*manifest.json: the run did not write it"):
         runs.RunReader(writer.path).model("extra")
 
 

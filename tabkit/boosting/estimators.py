@@ -21,13 +21,14 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
 from tabkit.boosting.booster import PARAMETER_CONSTRAINTS, booster_feature_names, round_history
+from tabkit.boosting.saving import SavedBooster
 from tabkit.prep.encoded import EncodedModel, EncodedView, processor_columns
 from tabkit.prep.fit_inputs import check_sample_weight, check_target, encode
 from tabkit.prep.inputs import as_frame
 from tabkit.prep.processor import TabularProcessor
 
 
-class _LightGBM(BaseEstimator):
+class _LightGBM(SavedBooster, BaseEstimator):
     """Shared fitting and input handling of the tabkit LightGBM estimators."""
 
     _model_class: type

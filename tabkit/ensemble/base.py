@@ -1,5 +1,6 @@
 """What the two blends share: their members (checked, cloned, fitted), nested parameters
-(``name__param``, as scikit-learn's voting estimators), weights and ``from_fitted``."""
+(``name__param``, as scikit-learn's voting estimators), weights, ``from_fitted`` and how a
+run saves a blend (JSON of its weights, its members saved on their own)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from sklearn.utils.validation import check_is_fitted
 from tabkit.ensemble.weights import fit_blend_weights, prediction_matrix
 from tabkit.prep.encoded import EncodedView, side_by_side
 from tabkit.prep.fit_inputs import check_target
+from tabkit.run_folder.model_files import ModelParts
 
 WEIGHT_RULES = ("equal", "validation")
 
@@ -193,6 +195,34 @@ class Blend(BaseEstimator):
                 )
         blend._setup(members, rule, fitted=fitted, validation=validation, y_val=y_model)
         return blend
+
+    def _model_parts(self) -> ModelParts:
+        """A fitted blend as a run saves it: its parameters and weights as JSON, its members
+        (or references to the run's models) on their own."""
+        check_is_fitted(self, "weights_")
+        names = [name for name, _ in self._listed()]
+        return ModelParts(
+            config={"params": self._saved_params(), "weights_": [float(w) for w in self.weights_]},
+            members=dict(zip(names, self.estimators_)),
+        )
+
+    @classmethod
+    def _from_model_parts(cls, parts: ModelParts) -> Blend:
+        """The blend :meth:`_model_parts` saved, its members loaded."""
+        members = list(parts.members.items())
+        blend = cls(members, **parts.config["params"])
+        blend._prepare()
+        blend._check_members_agree(members)
+        weights = np.asarray(parts.config["weights_"], dtype=np.float64)
+        blend._setup(members, weights, fitted=[member for _, member in members], validation=None, y_val=None)
+        return blend
+
+    def _saved_params(self) -> dict:
+        """The blend's own parameters as JSON values."""
+        weights = self.weights
+        if isinstance(weights, np.ndarray):
+            weights = weights.tolist()
+        return {"weights": weights}
 
     def _prepare(self) -> None:
         """Fitted state needed before the members' outputs are read (regressors: the transform)."""

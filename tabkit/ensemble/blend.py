@@ -107,6 +107,9 @@ class BlendRegressor(RegressorMixin, Blend):
     def _prepare(self) -> None:
         self.transform_ = target_transform(self.target_transform)
 
+    def _saved_params(self) -> dict:
+        return {**super()._saved_params(), "target_transform": self.transform_.name}
+
     def _model_target(self, y, what: str = "y") -> np.ndarray:
         try:
             if np.iscomplexobj(y):

@@ -13,6 +13,8 @@ from sklearn.exceptions import NotFittedError
 from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils.validation import check_is_fitted
 
+from tabkit.run_folder.model_files import ModelParts
+
 
 class EmbeddingForest(BaseEstimator):
     """A forest fitted on the entity embeddings of an embedding net (shared base class).
@@ -74,6 +76,25 @@ class EmbeddingForest(BaseEstimator):
             cls = EmbeddingForestClassifier if is_classifier(forest) else EmbeddingForestRegressor
         model = cls(net=net, forest=forest, **params).with_net(net)
         model.forest_ = forest
+        return model
+
+    def _model_parts(self) -> ModelParts:
+        """As a run saves it: the options (JSON), the projections, and the net and the
+        forest (each saved on its own, or as a reference to the run's net)."""
+        check_is_fitted(self, "forest_")
+        return ModelParts(
+            config={"components": self.components, "codes": self.codes},
+            state={"projections_": self.projections_},
+            members={"net": self.net_, "forest": self.forest_},
+        )
+
+    @classmethod
+    def _from_model_parts(cls, parts: ModelParts) -> EmbeddingForest:
+        """The model :meth:`_model_parts` saved."""
+        net, forest = parts.members["net"], parts.members["forest"]
+        model = cls(net=net, forest=forest, **parts.config)
+        model.net_, model.forest_ = net, forest
+        model.projections_ = parts.state["projections_"]
         return model
 
     def fit(self, X: pd.DataFrame, y) -> EmbeddingForest:

@@ -19,7 +19,7 @@ from sklearn.utils._param_validation import Interval, RealNotInt, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
-from tabkit.forest.storage import packed_forest
+from tabkit.forest.storage import packed_forest, unpacked_forest
 from tabkit.prep.encoded import EncodedModel, EncodedView, processor_columns
 from tabkit.prep.fit_inputs import check_target, encode
 from tabkit.prep.inputs import as_frame
@@ -157,6 +157,11 @@ class _Forest(BaseEstimator):
         if "forest_" in state:  # trees pickle packed: what they cannot recompute (tabkit.forest.storage)
             state["forest_"] = packed_forest(state["forest_"])
         return state
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        if "forest_" in state:  # trees read through skops come back packed
+            unpacked_forest(self.forest_)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

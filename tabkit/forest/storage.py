@@ -13,8 +13,9 @@ threshold, impurity and weighted count, int64 count, the node's value). Here:
 - leaves keep their sample count and weighted count; a split node's counts are the sums
   of its children's, so they are recomputed on load, to the last bit.
 
-About 24 bytes a node instead of 72. Pickling a tabkit forest packs its trees (see
-:class:`PackedTree`); unpickling gives ordinary scikit-learn trees back.
+About 24 bytes a node instead of 72. Saving a tabkit forest (a run's ``state.skops``, or a
+pickle) packs its trees (see :class:`PackedTree`); loading gives ordinary scikit-learn trees
+back.
 """
 
 from __future__ import annotations
@@ -112,14 +113,23 @@ def _fill_split_nodes(left, right, samples, weights):
 
 
 class PackedTree:
-    """Stands in for a tree while its estimator is pickled: it pickles as its packed
-    arrays and unpickles as an ordinary scikit-learn tree."""
+    """Stands in for a tree while its estimator is saved: its state is the packed arrays.
+    A pickle unpickles it as an ordinary scikit-learn tree; ``skops`` (which builds objects
+    from their state and never calls ``__reduce__``) gives it back as itself, and
+    :func:`unpacked_forest` turns it into the tree."""
 
     def __init__(self, tree: Tree):
         self.packed = pack(tree)
 
     def __reduce__(self):
         return unpack, (self.packed,)
+
+
+def unpacked_forest(forest) -> None:
+    """Replace, in place, every :class:`PackedTree` of a forest's trees by its tree."""
+    for estimator in forest.estimators_:
+        if isinstance(estimator.tree_, PackedTree):
+            estimator.tree_ = unpack(estimator.tree_.packed)
 
 
 def packed_forest(forest):

@@ -16,12 +16,13 @@ from tabkit.nn.device import cpu_threads, placement_after_load, select_device, u
 from tabkit.nn.embeddings import embed_frame, embedding_tables
 from tabkit.nn.groups import GROUP_NAMES, group_rates
 from tabkit.nn.lr_find import LRFindResult, find_lr
+from tabkit.nn.saving import SavedNet
 from tabkit.nn.seeding import Seeded
 from tabkit.nn.training import ParamGroup, Tensors
 from tabkit.prep.processor import TabularProcessor
 
 
-class NetEstimator(BaseEstimator):
+class NetEstimator(SavedNet, BaseEstimator):
     """Fitting, continued training, freezing, prediction, persistence and embedding export
     shared by tabkit's nets.
 

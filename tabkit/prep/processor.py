@@ -13,6 +13,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from tabkit.prep.checks import check_unique_columns, first_value
 from tabkit.prep.lineage import lineage_of
+from tabkit.run_folder.plain import from_plain, to_plain
 
 FILL_RULES = ("median", "mean")
 
@@ -221,6 +222,13 @@ class TabularProcessor(TransformerMixin, BaseEstimator):
         """Output column names: categorical codes, then continuous columns."""
         check_is_fitted(self, "feature_names_in_")
         return np.array([*self.cat_features_, *self.cont_names_], dtype=object)
+
+    def __getstate__(self):
+        # plain data: category labels as one array per column, which every format keeps small
+        return to_plain(dict(super().__getstate__()))
+
+    def __setstate__(self, state):
+        super().__setstate__(from_plain(state))
 
     def _column_roles(self, X: pd.DataFrame) -> tuple[list[str], list[str]]:
         usable = [col for col in X.columns if not _is_temporal(X[col])]

@@ -171,7 +171,7 @@ def test_predict_refuses_a_model_file_that_changed(csv_run, tmp_path):
     run, test, _ = csv_run
     copy = tmp_path / "copy" / "dozers" / run.name
     shutil.copytree(run, copy)
-    model = copy / "models" / "forest.joblib"
+    model = copy / "models" / "forest" / "state.skops"
     model.write_bytes(model.read_bytes() + b"\0")
     with pytest.raises(ValueError, match="has changed since the run wrote it"):
         load_run(copy).predict(test, model="forest")

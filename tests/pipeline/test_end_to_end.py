@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import joblib
 import numpy as np
 import pandas as pd
 import pytest
@@ -14,6 +13,7 @@ from pipeline_helpers import REPO, only_run, read_json, run_cli, spec_dict, synt
 
 from tabkit.datasets import load_rossmann
 from tabkit.pipeline.spec import validate
+from tabkit.runs import RunReader
 
 pytestmark = pytest.mark.slow
 
@@ -122,7 +122,7 @@ def check_run(run: Path, done, models: dict[str, str]) -> None:
     assert len(matched) >= 20
     rows_by_model = []
     for name, kind in models.items():
-        model = joblib.load(run / "models" / f"{name}.joblib")
+        model = RunReader(run).model(name)
         reloaded = model.predict(sample.drop(columns="actual").iloc[list(matched)])
         if kind != "embedding_net":  # a net takes the log target itself and predicts Sales
             reloaded = np.exp(reloaded)

@@ -155,15 +155,15 @@ def test_seeds_must_be_distinct_integers():
 
 
 def test_an_ensemble_file_refers_to_its_members_files(blended):
-    import joblib
+    import json
 
     from tabkit.runs import RunReader
 
     folder = blended.run_dir / "models"
-    sizes = {path.stem: path.stat().st_size for path in folder.glob("*.joblib")}
-    assert sizes["fitted"] < 0.05 * min(sizes["forest"], sizes["gbm"])
-    with pytest.raises(ValueError, match=r"uses models/forest.joblib of its run: load it with tk.load_run"):
-        joblib.load(folder / "fitted.joblib")
+    assert [p.name for p in (folder / "fitted").iterdir()] == ["object.json"]  # no copy of a member
+    card = json.loads((folder / "fitted" / "object.json").read_text())["object"]
+    assert card["members"]["forest"] == {"model": "forest"}
     reader = RunReader(blended.run_dir)
     blend = reader.model("fitted")
+    assert card["config"]["weights_"] == blend.weights_.tolist()
     assert blend.named_estimators_["forest"] is reader.model("forest")

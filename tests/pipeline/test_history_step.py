@@ -29,7 +29,7 @@ def test_history_columns_join_the_inputs_with_the_horizon_as_gap(history_run):
     metrics = read_json(history_run.run_dir / "metrics.json")
     valid = metrics["data"]["valid_dates"]
     conts = metrics["data"]["cont_names"]
-    history = runs.RunReader(history_run.run_dir).load(runs.HISTORY)
+    history = runs.RunReader(history_run.run_dir).load(runs.HISTORY_FEATURES)
     gap = history[0].gap
     last_train = pd.Timestamp(metrics["data"]["train_dates"][1])
     assert gap >= (pd.Timestamp(valid[1]) - last_train).days  # the test rows come later still

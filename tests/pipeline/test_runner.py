@@ -9,7 +9,6 @@ import subprocess
 import sys
 import time
 
-import joblib
 import numpy as np
 import pandas as pd
 import pytest
@@ -25,6 +24,7 @@ from pipeline_helpers import (
     write_spec,
 )
 
+from tabkit import runs
 from tabkit.pipeline.runner import PipelineError, run_pipeline
 from tabkit.pipeline.spec import SpecError, validate
 from tabkit.pipeline.steps.features import build_features
@@ -95,11 +95,11 @@ def test_failing_model_marks_run_failed_and_keeps_earlier_artefacts(tmp_path, ti
     assert list(metrics["models"]) == ["forest"]
     assert list(pd.read_csv(run / "leaderboard.csv")["model"]) == ["forest", "baseline"]
     assert list(pd.read_parquet(run / "valid_predictions.parquet").columns)[-1] == "forest"
-    assert joblib.load(run / "models" / "forest.joblib").predict(
+    assert RunReader(run).model("forest").predict(
         pd.read_parquet(run / "valid_sample.parquet").drop(columns="actual")
     ).shape == (50,)
     assert not (run / "forest" / "importance.csv").exists()  # explanations follow every fit
-    assert not (run / "models" / "broken.joblib").exists() and not (run / "broken").exists()
+    assert not (run / "models" / "broken").exists() and not (run / "broken").exists()
     assert not (run / "submission.csv").exists()
     assert not list(run.rglob("*.tmp"))
     assert "run failed" in (run / "log.txt").read_text()
@@ -191,7 +191,9 @@ def test_an_interrupt_wrapped_by_python_still_marks_the_run_interrupted(tmp_path
         run_pipeline(spec, out_dir=tmp_path / "runs", verbose=False)
     reader = RunReader(only_run(tmp_path / "runs", "tiny"))
     assert reader.status["status"] == "interrupted" and reader.status["error"] == "KeyboardInterrupt"
-    assert "model:forest" in reader.status["steps_done"] and (reader.path / "models" / "forest.joblib").is_file()
+    assert (
+        "model:forest" in reader.status["steps_done"] and (reader.path / "models" / "forest" / "object.json").is_file()
+    )
 
 
 def test_overrides_apply_to_the_run(tmp_path, tiny_forest_spec):
@@ -204,7 +206,7 @@ def test_overrides_apply_to_the_run(tmp_path, tiny_forest_spec):
     metrics = read_json(result.run_dir / "metrics.json")
     assert metrics["data"]["source"] == "synthetic Rossmann (n_stores=3, seed=1)"
     assert metrics["models"]["forest"]["params"]["n_estimators"] == 4
-    assert len(joblib.load(result.run_dir / "models" / "forest.joblib").forest_.estimators_) == 4
+    assert len(RunReader(result.run_dir).model("forest").forest_.estimators_) == 4
     assert "n_estimators = 4" in (result.run_dir / "spec.toml").read_text()
     assert "submission: " in (result.run_dir / "log.txt").read_text()
     assert "from model baseline" in (result.run_dir / "log.txt").read_text()
@@ -345,9 +347,10 @@ def test_classification_with_accuracy(tmp_path):
 def test_target_means_come_from_training_rows_only(tmp_path, tiny_forest_spec):
     spec = dict(tiny_forest_spec, features={"log_target": True, "target_means": [["Store"], ["Store", "DayOfWeek"]]})
     result = run_pipeline(spec, out_dir=tmp_path, verbose=False)
-    means = joblib.load(result.run_dir / "target_means.joblib")
+    reader = RunReader(result.run_dir)
+    means = reader.load(runs.TARGET_MEANS)
     assert means.names_ == ["Store_mean", "Store_DayOfWeek_mean"]
-    forest = joblib.load(result.run_dir / "models" / "forest.joblib")
+    forest = reader.model("forest")
     assert forest.processor_.cont_names_[-2:] == ["Store_mean", "Store_DayOfWeek_mean"]
     first_valid_date = pd.Timestamp(read_json(result.run_dir / "metrics.json")["data"]["valid_dates"][0])
     validated = validate(spec)
@@ -388,7 +391,7 @@ def test_embedding_forest_on_principal_components_and_codes(tmp_path, tiny_fores
     result = run_pipeline(spec, out_dir=tmp_path, verbose=False)
     info = read_json(result.run_dir / "metrics.json")["models"]["pcs"]
     assert info["components"] == 2 and info["codes"] is True
-    model = joblib.load(result.run_dir / "models" / "pcs.joblib")
+    model = RunReader(result.run_dir).model("pcs")
     assert "Store_pc1" in model.forest_.feature_names_in_ and "Store" in model.forest_.feature_names_in_
     importance = pd.read_csv(result.run_dir / "pcs" / "importance.csv")
     assert "Store" in set(importance["feature"]) and not importance["feature"].str.contains("_pc").any()

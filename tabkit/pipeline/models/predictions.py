@@ -9,6 +9,8 @@ import numpy as np
 from sklearn.base import BaseEstimator
 
 from tabkit.prep.encoded import EncodedModel, EncodedView
+from tabkit.prep.target import TargetTransform
+from tabkit.run_folder.model_files import ModelParts
 
 
 @dataclass
@@ -68,6 +70,21 @@ class OnModelScale(BaseEstimator):
     def predict(self, X) -> np.ndarray:
         """The estimator's predictions on the run's model scale."""
         return self._rescaled(self.estimator.predict(X))
+
+    def _model_parts(self) -> ModelParts:
+        """As a run saves it: the two scales (JSON) and the estimator (saved on its own)."""
+        scales = {"fit_transform": self.fit_transform.name, "run_transform": self.run_transform.name}
+        return ModelParts(config=scales, members={"estimator": self.estimator})
+
+    @classmethod
+    def _from_model_parts(cls, parts: ModelParts) -> OnModelScale:
+        """The wrapper :meth:`_model_parts` saved."""
+        config = parts.config
+        return cls(
+            parts.members["estimator"],
+            TargetTransform(config["fit_transform"]),
+            TargetTransform(config["run_transform"]),
+        )
 
     def _rescaled(self, predictions: np.ndarray) -> np.ndarray:
         return self.run_transform.forward(self.fit_transform.inverse(predictions))

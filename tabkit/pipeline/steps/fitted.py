@@ -39,6 +39,13 @@ class FittedModel:
     fit_transform: TargetTransform
     run_transform: TargetTransform
 
+    @property
+    def explained_on(self) -> TargetTransform:
+        """The scale the model's row explanations add up on: the one its estimator learns,
+        or for a kind taking the run's transform itself (a blend, a seed average: its
+        members' contributions are on the run's model scale), the run's."""
+        return self.run_transform if self.kind.learns_target_transform else self.fit_transform
+
     def predict(self, X: pd.DataFrame) -> Predictions:
         """Predict ``X`` in the target's units (and on the model scale, or as probabilities)."""
         if self.task == "classification":
