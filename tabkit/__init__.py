@@ -71,6 +71,7 @@ _SUBMODULES = {
     "boosting",
     "ensemble",
     "explain",
+    "export",
 }
 
 if TYPE_CHECKING:  # what the lazy names below resolve to, for type checkers and editors
@@ -79,6 +80,7 @@ if TYPE_CHECKING:  # what the lazy names below resolve to, for type checkers and
         datasets,
         ensemble,
         explain,
+        export,
         forest,
         inspection,
         metrics,

@@ -1,4 +1,4 @@
-"""The ``tabkit`` command: ``tabkit data``, ``tabkit run`` and ``tabkit report``.
+"""The ``tabkit`` command: ``tabkit data``, ``tabkit run``, ``tabkit export`` and ``tabkit report``.
 
 Each subcommand's arguments and behaviour live with the package that owns them
 (``register(subparsers)`` in a ``command`` module); this module only assembles them.
@@ -16,6 +16,7 @@ import tabkit
 COMMAND_MODULES = (
     "tabkit.datasets.command",
     "tabkit.pipeline.command",
+    "tabkit.pipeline.export_command",
     "tabkit.pipeline.spec.command",
     "tabkit.report.command",
 )

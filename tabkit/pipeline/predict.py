@@ -1,9 +1,11 @@
 """Score new data with a finished run: the run's own feature builder settings, target
 means, target transform and models, read back through :class:`tabkit.runs.RunReader`.
 
-Loading a run unpickles its models, which runs code stored in the files: load only runs
-you trust. Every pickled file is checked against the SHA-256 recorded in the run's
-manifest before it is loaded.
+Loading a run runs no code from its folder: its models are read from formats that hold data
+only, and every class and type they name must be on tabkit's trusted list
+(:mod:`tabkit.run_folder.trusted`); each file is checked against the SHA-256 in the run's manifest
+first. A run written by an older tabkit (joblib pickles) is still read, after a warning:
+unpickling runs code stored in the files, so load such runs only from sources you trust.
 """
 
 from __future__ import annotations
@@ -57,6 +59,7 @@ class LoadedRun:
         status = reader.status.get("status")
         if status != "complete":
             raise ValueError(f"run {reader.path} is not complete (status: {status}); only a complete run can predict")
+        reader.check_layout()
         raw = tomllib.loads(reader.text(runs.SPEC))
         self.spec: Spec = validate(raw, default_name=reader.spec_name, check_data=False)
         self.data = reader.metrics["data"]
@@ -75,10 +78,10 @@ class LoadedRun:
         training history) and target means."""
         spec = self.spec
         frame = new_rows(spec.data, spec.features, data)
-        if self.reader.has(runs.HISTORY):
-            for history in self.reader.load(runs.HISTORY):
+        if self.reader.has_object(runs.HISTORY_FEATURES):
+            for history in self.reader.load(runs.HISTORY_FEATURES):
                 frame = history.transform(frame)
-        if self.reader.has(runs.TARGET_MEANS):
+        if self.reader.has_object(runs.TARGET_MEANS):
             frame = self.reader.load(runs.TARGET_MEANS).transform(frame)
         missing = [c for c in self.feature_names if c not in frame.columns]
         if missing:
@@ -146,6 +149,53 @@ class LoadedRun:
         """
         return self._predictions(data, model, probabilities, by_id=True)
 
+    def export_onnx(self, folder: str | Path, model: str | None = None) -> Path:
+        """Write a model as ONNX, ``<folder>/<model>.onnx``, and ``<model>.json`` beside it
+        naming its inputs (see :mod:`tabkit.export`; needs ``tabkit[onnx]``).
+
+        The graph takes the run's processed columns, :meth:`features` of new rows, fed by
+        :func:`tabkit.export.onnx_inputs`; it outputs what :meth:`predict` gives (before
+        the submission's closed rows are set to 0).
+
+        Parameters
+        ----------
+        folder : path-like
+        model : str, optional
+            A model of the run (default: the one that made the submission).
+
+        Returns
+        -------
+        Path
+            The ``.onnx`` file.
+
+        Raises
+        ------
+        tabkit.export.ExportError
+            For a model kind that cannot be exported, naming the kind and why.
+        """
+        from tabkit.export import export_model
+
+        name = self.default_model if model is None else model
+        fitted = self.model(name)
+        info = self.reader.model_info(name)
+        correction = info.get("correction") or {}
+        return export_model(
+            fitted.baseline if isinstance(fitted, _BaselineModel) else fitted.estimator,
+            folder,
+            name=name,
+            kind=info.get("kind", runs.BASELINE),
+            task=self.spec.task,
+            transform=getattr(fitted, "fit_transform", self.transform),
+            factor=correction["factor"] if correction.get("applied") else None,
+            about={
+                "run": str(self.reader.path),
+                "target": self.reader.metrics["target"],
+                "id_column": self.data["id"],
+                "closed_column": self.data.get("closed"),
+                "submission": "tabkit predict sorts the rows by id_column and predicts 0 where closed_column is 0",
+            },
+        )
+
     def _predictions(self, data, model: str | None, probabilities: bool | None, *, by_id: bool) -> pd.DataFrame:
         fitted = self.model(model)
         frame = self.features(data)
@@ -186,8 +236,8 @@ class _BaselineModel:
 def load_run(path: str | Path) -> LoadedRun:
     """Open a finished pipeline run to predict new data: ``tk.load_run(dir).predict(new)``.
 
-    Loading unpickles the run's models: load only runs you trust (each file is checked
-    against the SHA-256 in the run's manifest first).
+    Loading runs no code from the run folder (see :mod:`tabkit.run_folder.trusted`); a run of an
+    older tabkit is unpickled after a warning: load those only from sources you trust.
 
     Parameters
     ----------

@@ -20,6 +20,24 @@ REPO = Path(__file__).resolve().parents[2]
 TINY_NET = {"layers": [64, 32], "epochs": 4, "lr": 0.02, "batch_size": 64, "y_range": "auto", "verbose": 0}
 TINY_FOREST = {"n_estimators": 10, "max_features": 0.5, "min_samples_leaf": 3}
 
+SMALL_ROSSMANN = [  # --set overrides making pipelines/rossmann-synthetic.toml small and single-threaded
+    "data.n_stores=6",
+    "model.forest.params.n_estimators=8",
+    "model.forest.params.n_jobs=1",
+    "model.forest.search={}",
+    "model.net.params.layers=[32, 16]",
+    "model.net.params.epochs=2",
+    "model.embedding-forest.params.n_estimators=5",
+    "model.embedding-forest.params.n_jobs=1",
+    "model.lightgbm.params.n_estimators=60",
+    "model.lightgbm.params.num_leaves=15",
+    "model.lightgbm.params.n_jobs=1",
+    "output.report=false",
+    "output.importance=false",
+    "output.explain_worst=0",
+    "output.explain_random=0",
+]
+
 TINY_SPEC = {
     "name": "tiny",
     "metric": "exp_rmspe",
