@@ -1,5 +1,6 @@
-"""Data sets: Kaggle's Rossmann Store Sales (a synthetic generator, a checked loader and
-writer for Kaggle's CSV layout, fastai's feature set) and MovieLens ratings (a loader for
+"""Data sets: Kaggle's Rossmann Store Sales (a synthetic generator, also written as files
+in bounded memory whatever its size, a checked loader and writer for Kaggle's CSV layout,
+fastai's feature set) and MovieLens ratings (a loader for
 both public layouts, a writer of the 100k layout, a synthetic generator with planted
 factors)."""
 
@@ -8,6 +9,7 @@ from tabkit.datasets.loader import load_rossmann
 from tabkit.datasets.movielens import load_movielens, write_movielens
 from tabkit.datasets.ratings import make_ratings
 from tabkit.datasets.synthetic import make_rossmann
+from tabkit.datasets.synthetic_files import write_synthetic_rossmann
 from tabkit.datasets.writer import write_rossmann
 
 __all__ = [
@@ -20,4 +22,5 @@ __all__ = [
     "rossmann_features",
     "write_movielens",
     "write_rossmann",
+    "write_synthetic_rossmann",
 ]

@@ -16,7 +16,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "rossmann",
         help="Kaggle's Rossmann Store Sales files",
         description="Write the synthetic Rossmann data set as Kaggle's CSV files "
-        "(train.csv, test.csv, store.csv and the external tables).",
+        "(train.csv, test.csv, store.csv and the external tables), a block of days at a time: "
+        "memory stays bounded whatever --stores is.",
     )
     rossmann.add_argument(
         "--synthetic", action="store_true", required=True, help="generate the data (the real files come from Kaggle)"
@@ -48,21 +49,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _write_rossmann(args: argparse.Namespace) -> int:
-    from tabkit.datasets import (
-        load_rossmann,
-        make_rossmann,
-        rossmann_features,
-        write_rossmann,
-    )
+    from tabkit.datasets import load_rossmann, rossmann_features
+    from tabkit.datasets.synthetic_files import write_synthetic_rossmann
 
     if args.stores < 1:
         print(f"tabkit data: --stores must be at least 1, got {args.stores}", file=sys.stderr)
         return 2
-    tables = make_rossmann(args.stores, seed=args.seed)
-    folder = write_rossmann(tables, args.out)
+    written = write_synthetic_rossmann(args.out, args.stores, seed=args.seed)
+    folder = written.folder
     print(
-        f"wrote {len(tables['train']):,} train rows, {len(tables['test']):,} test rows "
-        f"for {args.stores} stores to {folder}"
+        f"wrote {written.train_rows:,} train rows, {written.test_rows:,} test rows for {args.stores} stores to {folder}"
     )
     if args.summary:
         train, test = rossmann_features(load_rossmann(folder))

@@ -5,9 +5,17 @@ Log sales add up a store's level (type, assortment, local competition), its own 
 profile, yearly seasonality with a December peak, promo and Promo2 uplift, school
 holidays, shopping before and after closed holidays, a competitor opening nearby,
 weather, search interest, slow growth and noise. All arrays are (days, stores).
+
+:class:`SalesPanel` draws the random values in one fixed order from one generator, as if
+each (days, stores) array were drawn whole, yet builds the panel a block of days at a
+time: it walks each large draw once, keeping the generator's state at the start of every
+block, and draws a block again from its state when the block is asked for. Any block
+size, and any order of blocks, gives the same panel.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -59,90 +67,177 @@ def _shifted(flags: np.ndarray, shift: int) -> np.ndarray:
     return result
 
 
-def simulate_days(
-    *,
-    dates: pd.DatetimeIndex,
-    store: pd.DataFrame,
-    state_holiday: np.ndarray,
-    school: np.ndarray,
-    promo: np.ndarray,
-    precipitation: np.ndarray,
-    max_temperature: np.ndarray,
-    trend: np.ndarray,
-    rng: np.random.Generator,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Return ``(open, sales, customers)`` int64 arrays of shape (days, stores)."""
-    n_days, n_stores = len(dates), len(store)
-    days = _day_numbers(dates)[:, None]
-    weekday = dates.day_of_week.values
-    distance = store["CompetitionDistance"].to_numpy(float)
+@dataclass
+class _Draw:
+    """A large (rows, stores) draw, kept as the generator's state at each block's start."""
 
-    # which stores open when
-    sunday_store = rng.random(n_stores) < 0.025
-    holiday_store = sunday_store & (rng.random(n_stores) < 0.8)
-    holiday = state_holiday != "0"
-    is_open = ~((weekday == 6)[:, None] & ~sunday_store) & ~(holiday & ~holiday_store)
-    is_open &= rng.random((n_days, n_stores)) >= 0.003
-    refurbished = np.flatnonzero(rng.random(n_stores) < 0.02)
-    closed_from = rng.integers(0, max(n_days - 30, 1), len(refurbished))
-    closed_for = rng.integers(30, 180, len(refurbished))
-    in_refurbishment = (np.arange(n_days)[:, None] >= closed_from) & (
-        np.arange(n_days)[:, None] < closed_from + closed_for
-    )
-    is_open[:, refurbished] &= ~in_refurbishment
+    method: str  # "random" or "normal"
+    args: tuple
+    rows_per_block: int
+    states: list[dict]
 
-    # store level
-    level = (
-        8.62
-        + store["StoreType"].map(_TYPE_LEVEL).to_numpy(float)
-        + store["Assortment"].map(_ASSORTMENT_LEVEL).to_numpy(float)
-        - 0.04 * (np.log(np.nan_to_num(distance, nan=2000.0)) - 7.65)
-        + rng.normal(0, 0.27, n_stores)
-    )
-    profile = _WEEKDAY[:, None] + rng.normal(0, 0.05, (7, n_stores))
-    log_sales = level + profile[weekday]
+    def block(self, index: int, rows: int, n_stores: int) -> np.ndarray:
+        generator = np.random.Generator(np.random.PCG64())
+        generator.bit_generator.state = self.states[index]
+        return getattr(generator, self.method)(*self.args, size=(rows, n_stores))
 
-    # calendar
-    month, day = dates.month.values, dates.day.values
-    december = np.where((month == 12) & (day <= 23), 0.5 * (day / 23) ** 2, 0.0)
-    log_sales += (_MONTH[month - 1] + december)[:, None]
-    log_sales += (0.02 + rng.normal(0, 0.03, n_stores)) * ((days - days[0]) / 365.25)
-    uplift = 0.28 + rng.normal(0, 0.06, n_stores)
-    log_sales += promo[:, None] * (uplift + 0.05 * (weekday == 0)[:, None])
-    log_sales += school * rng.normal(0.03, 0.04, n_stores)
-    log_sales += 0.1 * (_shifted(holiday, 1) & ~holiday)
-    log_sales += 0.08 * (_shifted(holiday, -1) & ~holiday)
 
-    # a competitor opening nearby takes a share that fades with distance, over ~two months
-    opened = _month_start_days(
-        store["CompetitionOpenSinceYear"].to_numpy(float), store["CompetitionOpenSinceMonth"].to_numpy(float)
-    )
-    since = np.clip((days - opened) / 60.0, 0.0, 1.0)
-    share = rng.uniform(0.08, 0.25, n_stores) * np.exp(-np.nan_to_num(distance, nan=1e6) / 5000)
-    log_sales += np.log1p(-share * since)
+class SalesPanel:
+    """Open days, sales and customers of every store, a block of days at a time.
 
-    # Promo2: a small lift in the months of the store's interval once it has joined
-    joined = _iso_week_days(store["Promo2SinceYear"].to_numpy(float), store["Promo2SinceWeek"].to_numpy(float))
-    interval = _promo2_months(store["PromoInterval"].to_numpy(object))
-    log_sales += 0.04 * ((days >= joined) & interval[month - 1])
+    Parameters
+    ----------
+    dates : DatetimeIndex
+        Every day of the panel.
+    store : DataFrame
+        The store table.
+    state_column : ndarray of int
+        Each store's column in the by-state arrays.
+    state_holiday, school, precipitation, max_temperature, trend : ndarray
+        (days, states): StateHoliday codes, school holidays (0/1), rain, top temperature
+        and the search interest of each day's week.
+    promo : ndarray
+        (days,) 0/1.
+    rng : Generator
+        Draws every random value (left where one draw of the whole panel leaves it).
+    block_days : int, optional
+        Days per block, a multiple of 7 (weeks share a random shock); default every day
+        in one block.
+    """
 
-    # weather and search interest
-    log_sales -= 0.006 * np.minimum(precipitation, 20.0)
-    log_sales -= 0.01 * np.maximum(max_temperature - 27.0, 0.0)
-    log_sales += 0.25 * np.log(trend / trend.mean(axis=0))
+    def __init__(
+        self,
+        *,
+        dates: pd.DatetimeIndex,
+        store: pd.DataFrame,
+        state_column: np.ndarray,
+        state_holiday: np.ndarray,
+        school: np.ndarray,
+        promo: np.ndarray,
+        precipitation: np.ndarray,
+        max_temperature: np.ndarray,
+        trend: np.ndarray,
+        rng: np.random.Generator,
+        block_days: int | None = None,
+    ):
+        n_days, n_stores = len(dates), len(store)
+        if block_days is None:
+            block_days = 7 * -(-n_days // 7)
+        if block_days < 7 or block_days % 7:
+            raise ValueError(f"SalesPanel: block_days must be a positive multiple of 7, got {block_days}")
+        self.dates, self.n_stores, self.block_days = dates, n_stores, block_days
+        self.state_column, self.school, self.promo = state_column, school, promo
+        self.precipitation, self.max_temperature = precipitation, max_temperature
+        self.state_holiday = state_holiday
+        holiday = state_holiday != "0"
+        self.holiday = holiday
+        self.before_holiday = _shifted(holiday, 1) & ~holiday
+        self.after_holiday = _shifted(holiday, -1) & ~holiday
+        self.trend = trend / trend.mean(axis=0)
+        self.day_numbers = _day_numbers(dates)
+        distance = store["CompetitionDistance"].to_numpy(float)
 
-    # noise: daily, plus a shared shock per store and week
-    week = (days[:, 0] - days[0, 0]) // 7
-    log_sales += rng.normal(0, 0.07, (n_days, n_stores))
-    log_sales += rng.normal(0, 0.03, (week[-1] + 1, n_stores))[week]
+        # every random value, in the order of one draw of the whole panel
+        self.sunday_store = rng.random(n_stores) < 0.025
+        self.holiday_store = self.sunday_store & (rng.random(n_stores) < 0.8)
+        self.open_noise = self._walk(rng, "random", (), n_days, block_days)
+        self.refurbished = np.flatnonzero(rng.random(n_stores) < 0.02)
+        self.closed_from = rng.integers(0, max(n_days - 30, 1), len(self.refurbished))
+        self.closed_for = rng.integers(30, 180, len(self.refurbished))
+        self.level = (
+            8.62
+            + store["StoreType"].map(_TYPE_LEVEL).to_numpy(float)
+            + store["Assortment"].map(_ASSORTMENT_LEVEL).to_numpy(float)
+            - 0.04 * (np.log(np.nan_to_num(distance, nan=2000.0)) - 7.65)
+            + rng.normal(0, 0.27, n_stores)
+        )
+        self.profile = _WEEKDAY[:, None] + rng.normal(0, 0.05, (7, n_stores))
+        self.growth = 0.02 + rng.normal(0, 0.03, n_stores)
+        self.uplift = 0.28 + rng.normal(0, 0.06, n_stores)
+        self.school_effect = rng.normal(0.03, 0.04, n_stores)
+        self.share = rng.uniform(0.08, 0.25, n_stores) * np.exp(-np.nan_to_num(distance, nan=1e6) / 5000)
+        self.daily_noise = self._walk(rng, "normal", (0, 0.07), n_days, block_days)
+        n_weeks = (self.day_numbers[-1] - self.day_numbers[0]) // 7 + 1
+        self.weekly_noise = self._walk(rng, "normal", (0, 0.03), n_weeks, block_days // 7)
+        self.basket = np.exp(rng.normal(2.2, 0.1, n_stores) - 0.35 * (store["StoreType"] == "b").to_numpy())
+        self.customer_noise = self._walk(rng, "normal", (0, 0.04), n_days, block_days)
+        self.empty_noise = self._walk(rng, "random", (), n_days, block_days)
 
-    basket = np.exp(rng.normal(2.2, 0.1, n_stores) - 0.35 * (store["StoreType"] == "b").to_numpy())
-    sales = np.round(np.exp(log_sales)).astype(np.int64)
-    customers = np.round(
-        np.exp(log_sales - 0.1 * promo[:, None] + rng.normal(0, 0.04, (n_days, n_stores))) / basket
-    ).astype(np.int64)
-    # a few days the store opened but rang up nothing
-    empty = ~is_open | (rng.random((n_days, n_stores)) < 6e-5)
-    sales[empty] = 0
-    customers[empty] = 0
-    return is_open.astype(np.int64), sales, customers
+        self.opened = _month_start_days(
+            store["CompetitionOpenSinceYear"].to_numpy(float), store["CompetitionOpenSinceMonth"].to_numpy(float)
+        )
+        self.joined = _iso_week_days(store["Promo2SinceYear"].to_numpy(float), store["Promo2SinceWeek"].to_numpy(float))
+        self.interval = _promo2_months(store["PromoInterval"].to_numpy(object))
+
+    def _walk(self, rng: np.random.Generator, method: str, args: tuple, rows: int, per_block: int) -> _Draw:
+        """Draw a (rows, stores) array a block at a time, keeping each block's start state."""
+        states = []
+        for first in range(0, rows, per_block):
+            states.append(rng.bit_generator.state)
+            getattr(rng, method)(*args, size=(min(per_block, rows - first), self.n_stores))
+        return _Draw(method, args, per_block, states)
+
+    @property
+    def n_blocks(self) -> int:
+        """The number of blocks."""
+        return -(-len(self.dates) // self.block_days)
+
+    def block(self, index: int) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """Block ``index``: the positions of its days in ``dates``, and its ``Open``,
+        ``Sales`` and ``Customers`` as int64 arrays of shape (days, stores)."""
+        first = index * self.block_days
+        rows = np.arange(first, min(first + self.block_days, len(self.dates)))
+        n, columns = len(rows), self.state_column
+        days = self.day_numbers[rows][:, None]
+        weekday = self.dates.day_of_week.values[rows]
+        holiday = self.holiday[rows][:, columns]
+
+        # which stores open when
+        is_open = ~((weekday == 6)[:, None] & ~self.sunday_store) & ~(holiday & ~self.holiday_store)
+        is_open &= self.open_noise.block(index, n, self.n_stores) >= 0.003
+        in_refurbishment = (rows[:, None] >= self.closed_from) & (rows[:, None] < self.closed_from + self.closed_for)
+        is_open[:, self.refurbished] &= ~in_refurbishment
+
+        # store level
+        log_sales = self.level + self.profile[weekday]
+
+        # calendar
+        dates = self.dates[rows]
+        month, day = dates.month.values, dates.day.values
+        december = np.where((month == 12) & (day <= 23), 0.5 * (day / 23) ** 2, 0.0)
+        log_sales += (_MONTH[month - 1] + december)[:, None]
+        log_sales += self.growth * ((days - self.day_numbers[0]) / 365.25)
+        log_sales += self.promo[rows][:, None] * (self.uplift + 0.05 * (weekday == 0)[:, None])
+        log_sales += self.school[rows][:, columns] * self.school_effect
+        log_sales += 0.1 * self.before_holiday[rows][:, columns]
+        log_sales += 0.08 * self.after_holiday[rows][:, columns]
+
+        # a competitor opening nearby takes a share that fades with distance, over ~two months
+        since = np.clip((days - self.opened) / 60.0, 0.0, 1.0)
+        log_sales += np.log1p(-self.share * since)
+
+        # Promo2: a small lift in the months of the store's interval once it has joined
+        log_sales += 0.04 * ((days >= self.joined) & self.interval[month - 1])
+
+        # weather and search interest
+        log_sales -= 0.006 * np.minimum(self.precipitation[rows][:, columns], 20.0)
+        log_sales -= 0.01 * np.maximum(self.max_temperature[rows][:, columns] - 27.0, 0.0)
+        log_sales += 0.25 * np.log(self.trend[rows][:, columns])
+
+        # noise: daily, plus a shared shock per store and week
+        week = (days[:, 0] - self.day_numbers[0]) // 7
+        first_week = index * self.block_days // 7
+        log_sales += self.daily_noise.block(index, n, self.n_stores)
+        weeks = self.weekly_noise.block(index, int(week[-1]) - first_week + 1, self.n_stores)
+        log_sales += weeks[week - first_week]
+
+        sales = np.round(np.exp(log_sales)).astype(np.int64)
+        customer_noise = self.customer_noise.block(index, n, self.n_stores)
+        customers = np.round(np.exp(log_sales - 0.1 * self.promo[rows][:, None] + customer_noise) / self.basket).astype(
+            np.int64
+        )
+        # a few days the store opened but rang up nothing
+        empty = ~is_open | (self.empty_noise.block(index, n, self.n_stores) < 6e-5)
+        sales[empty] = 0
+        customers[empty] = 0
+        return rows, {"Open": is_open.astype(np.int64), "Sales": sales, "Customers": customers}

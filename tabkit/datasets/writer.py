@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import pandas as pd
@@ -65,17 +65,22 @@ def write_rossmann(
     root = Path(out_dir)
     root.mkdir(parents=True, exist_ok=True)
     for name, frame in tables.items():
-        frame = frame[list(SCHEMAS[name])]
-        if name not in ("googletrend", "weather") or layout == "combined":
-            _write_csv(frame, root / f"{name}.csv")
-        elif name == "googletrend":
-            _write_trend_files(frame, root / "googletrend")
-        else:
-            folder = root / "weather"
-            folder.mkdir(exist_ok=True)
-            for state, rows in frame.groupby("file", sort=False):
-                _write_csv(rows.drop(columns="file"), folder / f"{state}.csv", sep=";", na_rep="NA")
+        write_table(name, frame, root, layout)
     return root
+
+
+def write_table(name: str, frame: pd.DataFrame, root: Path, layout: str = "per_state") -> None:
+    """Write one checked table of ``write_rossmann`` into ``root``, as it writes it."""
+    frame = frame[list(SCHEMAS[name])]
+    if name not in ("googletrend", "weather") or layout == "combined":
+        write_csv(frame, root / f"{name}.csv")
+    elif name == "googletrend":
+        _write_trend_files(frame, root / "googletrend")
+    else:
+        folder = root / "weather"
+        folder.mkdir(exist_ok=True)
+        for state, rows in frame.groupby("file", sort=False):
+            write_csv(rows.drop(columns="file"), folder / f"{state}.csv", sep=";", na_rep="NA")
 
 
 def _write_trend_files(frame: pd.DataFrame, folder: Path) -> None:
@@ -84,10 +89,17 @@ def _write_trend_files(frame: pd.DataFrame, folder: Path) -> None:
         weeks = rows["week"].to_numpy()
         # the real files label the index column with the period they cover
         label = f"{weeks[0][:10]} - {weeks[-1][-10:]}"
-        _write_csv(rows[["week", "trend"]].set_axis(["Woche", label], axis=1), folder / f"{file}.csv")
+        write_csv(rows[["week", "trend"]].set_axis(["Woche", label], axis=1), folder / f"{file}.csv")
 
 
-def _write_csv(frame: pd.DataFrame, path: Path, *, sep: str = ",", na_rep: str = "") -> None:
-    atomic_write(
-        path, lambda temporary: frame.to_csv(temporary, sep=sep, na_rep=na_rep, index=False, date_format="%Y-%m-%d")
-    )
+def write_csv(frames: pd.DataFrame | Iterable[pd.DataFrame], path: Path, *, sep: str = ",", na_rep: str = "") -> None:
+    """Write a frame, or the frames of one table one after another (the header once), as
+    a CSV file in Kaggle's format, through a temporary file."""
+    parts = [frames] if isinstance(frames, pd.DataFrame) else frames
+
+    def write(temporary: Path) -> None:
+        with open(temporary, "w", encoding="utf-8", newline="") as handle:
+            for i, frame in enumerate(parts):
+                frame.to_csv(handle, sep=sep, na_rep=na_rep, index=False, header=i == 0, date_format="%Y-%m-%d")
+
+    atomic_write(path, write)

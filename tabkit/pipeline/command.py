@@ -1,4 +1,4 @@
-"""``tabkit run SPEC [--set key=value ...] [--out DIR]`` runs a pipeline spec;
+"""``tabkit run SPEC [--set key=value ...] [--out DIR] [--cluster ADDRESS]`` runs a pipeline spec;
 ``tabkit predict RUN_DIR --data PATH [--model NAME] [-o FILE]`` scores new data with a
 finished run.
 
@@ -12,13 +12,17 @@ and says how to rebuild the report.
 from __future__ import annotations
 
 import argparse
+import json
 import signal
 import sys
 from pathlib import Path
 
 TRUST_NOTE = (
-    "Loading a run unpickles its models, which can run code stored in the files: load only "
-    "runs you trust. Each file is checked against the SHA-256 in the run's manifest first."
+    "Loading a run runs no code from its folder: models are read from data-only formats "
+    "(skops with tabkit's trusted types, safetensors, LightGBM text), each file checked "
+    "against the SHA-256 in the run's manifest first. A run of an older tabkit holds pickles: "
+    "it is unpickled after a warning, which can run code stored in the files: load only runs "
+    "you trust."
 )
 
 
@@ -63,6 +67,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=None,
         metavar="DIR",
         help="runs folder (default: the spec's output.runs, usually runs/)",
+    )
+    run.add_argument(
+        "--cluster",
+        default=None,
+        metavar="ADDRESS",
+        help='fit the models on a Dask cluster: "local:N" starts N worker processes here, "tcp://host:8786" '
+        "connects to a running scheduler (the spec's compute.cluster; needs the [distributed] extra)",
     )
     run.add_argument("--quiet", action="store_true", help="print only the final summary")
     run.set_defaults(handler=_run)
@@ -113,7 +124,8 @@ def _run(args: argparse.Namespace) -> int:
     from tabkit.signals import Terminated, end_as_signalled
 
     try:
-        result = run_pipeline(args.spec, overrides=args.overrides, out_dir=args.out, verbose=not args.quiet)
+        overrides = args.overrides + ([f"compute.cluster={json.dumps(args.cluster)}"] if args.cluster else [])
+        result = run_pipeline(args.spec, overrides=overrides, out_dir=args.out, verbose=not args.quiet)
     except SpecError as exc:
         print(f"tabkit run: {exc}", file=sys.stderr)
         return 2

@@ -12,9 +12,11 @@ from typing import Any
 from tabkit import runs
 from tabkit.pipeline.keys import SpecError
 from tabkit.pipeline.spec import Spec, load_spec
+from tabkit.pipeline.steps.cluster import connect
 from tabkit.pipeline.steps.progress import RunLog
 from tabkit.pipeline.steps.result import PipelineError, RunResult
 from tabkit.pipeline.steps.run import RunSteps
+from tabkit.pipeline.steps.tracking import track_run
 from tabkit.signals import Terminated, interruption, terminate_as_interrupt
 
 __all__ = [
@@ -79,7 +81,8 @@ def run_pipeline(
     ------
     SpecError
         The spec is invalid, or the runs, reports (with ``output.report``) or cache
-        folder cannot be written; raised before any file is written.
+        folder cannot be written, or (as :class:`~tabkit.pipeline.steps.cluster.ClusterError`)
+        its ``[compute] cluster`` cannot be reached; raised before any file is written.
     PipelineError
         A step failed; the run is marked failed (error and traceback in ``status.json``)
         and keeps every artefact of the steps that finished. Its ``result`` and its
@@ -98,10 +101,11 @@ def run_pipeline(
         spec = load_spec(spec, overrides)
     root = Path(out_dir) if out_dir is not None else Path(spec.output.runs)
     check_writable(output_folders(spec, root))
+    cluster = connect(spec.compute)  # a scheduler that does not answer is refused before any work
     writer = runs.RunWriter(root, spec.name)
-    run = RunSteps(spec, writer, RunLog(writer.file(runs.LOG), echo=verbose), root)
+    run = RunSteps(spec, writer, RunLog(writer.file(runs.LOG), echo=verbose), root, cluster)
     quiet_nets = nullcontext() if verbose else _silenced_nets()
-    with terminate_as_interrupt(), quiet_nets:
+    with cluster, terminate_as_interrupt(), quiet_nets:
         try:
             run.execute()
         except BaseException as exc:
@@ -129,6 +133,7 @@ def _finish(run: RunSteps, writer: runs.RunWriter, spec: Spec) -> None:
         run.log(f"run complete in {run.result.duration_s:.1f}s: {writer.path}")
         if spec.output.report:
             run.build_report()
+        track_run(run)  # [output] mlflow: a failure is logged, the run stays complete
     except KeyboardInterrupt as interrupt:
         # status.json, written atomically, is the truth: the interrupt may land after it
         # says complete but before finish() returns

@@ -1,7 +1,7 @@
 """Every key of a pipeline spec: its type, default, choices, meaning and an example.
 
 The fixed sections are typed: :class:`Features` (with its :class:`HistoryTable` list),
-:class:`Split`, :class:`Baseline` and :class:`Output` are dataclasses whose fields each carry
+:class:`Split`, :class:`Baseline`, :class:`Output` and :class:`Compute` are dataclasses whose fields each carry
 their :class:`~tabkit.pipeline.keys.Key`, so a validated spec is read as ``spec.output.report``
 and the declaration that types a field also checks it and documents it. ``SCHEMA`` gathers
 those keys with the top level, ``source`` and the ``[[model]]`` keys common to every kind:
@@ -18,7 +18,17 @@ from dataclasses import dataclass
 from tabkit.metrics import METRICS
 from tabkit.pipeline.keys import REQUIRED, Key, declared, keys_of
 
-__all__ = ["DEFAULT_FRACTION", "SCHEMA", "SPLITS", "Baseline", "Features", "HistoryTable", "Output", "Split"]
+__all__ = [
+    "DEFAULT_FRACTION",
+    "SCHEMA",
+    "SPLITS",
+    "Baseline",
+    "Compute",
+    "Features",
+    "HistoryTable",
+    "Output",
+    "Split",
+]
 
 SPLITS = ("test", "days", "fraction", "random")
 DEFAULT_FRACTION = 0.2  # the validation share of by = "fraction" or "random" when the spec gives none
@@ -213,6 +223,43 @@ class Output:
             example='[["Promo", "DayOfWeek"]]',
         )
     )
+    mlflow: bool = declared(
+        Key(
+            bool,
+            False,
+            doc="log the run to MLflow (parameters, scores, seconds, histories, leaderboard, report, submission "
+            "and each model as a pyfunc model) at MLFLOW_TRACKING_URI, else in mlflow.db and mlruns/ beside the "
+            "runs folder; a tracking failure is logged and the run stays complete (needs the [mlflow] extra)",
+            example="true",
+        )
+    )
+
+
+@dataclass
+class Compute:
+    """``[compute]``: where the models are fitted (absent: here, one after another)."""
+
+    cluster: str | None = declared(
+        Key(
+            str,
+            doc='a Dask cluster the model fits and search candidates run on: "local:N" starts N worker '
+            'processes on this machine, "tcp://host:8786" connects to a running scheduler; absent, the run '
+            "fits every model here, one after another (needs the [distributed] extra)",
+            example='"local:4"',
+        )
+    )
+    threads: int | None = declared(
+        Key(int, doc='"local:N": threads of each worker (default: the cores shared out among them)', example="2")
+    )
+    memory_limit: str | None = declared(
+        Key(
+            str,
+            doc='"local:N": memory of each worker, above which Dask restarts it and the model it was fitting '
+            "fails (default: the machine's memory shared out among them)",
+            example='"4GB"',
+        )
+    )
+    timeout: int = declared(Key(int, 10, doc="seconds to wait for the scheduler and its first worker", example="30"))
 
 
 SCHEMA: dict[str, dict[str, Key]] = {
@@ -243,6 +290,7 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "baseline": Key(dict, {}, doc="the naive baseline every model is compared with ([baseline])"),
         "model": Key(list, REQUIRED, doc="one [[model]] table per model, fitted in order"),
         "output": Key(dict, {}, doc="what the run writes ([output])"),
+        "compute": Key(dict, {}, doc="where the models are fitted ([compute])"),
     },
     "data": {
         "source": Key(
@@ -258,7 +306,7 @@ SCHEMA: dict[str, dict[str, Key]] = {
     "baseline": keys_of(Baseline),
     "model": {
         "name": Key(
-            str, REQUIRED, doc="the model's name (its files are models/<name>.joblib and <name>/)", example='"forest"'
+            str, REQUIRED, doc="the model's name (its files are in models/<name>/ and <name>/)", example='"forest"'
         ),
         "kind": Key(
             str,
@@ -290,5 +338,6 @@ SCHEMA: dict[str, dict[str, Key]] = {
         ),
     },
     "output": keys_of(Output),
+    "compute": keys_of(Compute),
 }
 """Section -> key -> :class:`Key`; ``""`` is the top level."""

@@ -50,6 +50,9 @@ class FitContext:
         Their predictions of the validation rows.
     log : callable
         Writes a line to the run's log.
+    search_backend : str or None
+        The joblib backend a ``search`` fits its candidates on (``"dask"`` on a cluster);
+        None fits them one after another in this process.
     """
 
     task: str
@@ -68,6 +71,7 @@ class FitContext:
     dates_train: pd.Series | None = None
     dates_valid: pd.Series | None = None
     notes: list[str] = field(default_factory=list)
+    search_backend: str | None = None
 
     def holdout(self) -> np.ndarray:
         """The training rows a model chooses its rounds or parameters on (see
@@ -113,7 +117,8 @@ class ModelKind:
         The estimator takes the run's target transform as a parameter and learns from
         targets in their original units (its predictions are in those units too).
     explains_rows : bool
-        Whether :meth:`explain_rows` gives per-row contributions.
+        Whether :meth:`explain_rows` gives per-row contributions (for the kind's models
+        that :meth:`explains`).
     """
 
     name: str = ""
@@ -149,6 +154,12 @@ class ModelKind:
 
     def check_entry(self, entry: dict, earlier: list[dict], task: str, problems) -> None:
         """Checks of the kind's own keys (``problems.add(where, message)``); none by default."""
+
+    def needs(self, entry: dict) -> tuple[str, ...]:
+        """The earlier models of the run whose fitted estimators or validation predictions
+        a model entry's fit reads (``ctx.models``, ``ctx.predictions``); on a cluster it is
+        fitted once they are. None by default."""
+        return ()
 
     def check_params(self, params: dict, task: str) -> None:
         """Raise ValueError for settings the estimator would refuse when fitting, before any
@@ -192,6 +203,11 @@ class ModelKind:
         the plain score."""
         return None
 
+    def explains(self, model) -> bool:
+        """Whether :meth:`explain_rows` explains this fitted model: every model of a kind
+        that ``explains_rows`` (an ensemble looks at its members)."""
+        return self.explains_rows
+
     def explain_rows(self, model, X: pd.DataFrame):
         """Per-row contributions (an :class:`tabkit.Explanation`) of ``X``, on the scale the
         model learns, from :func:`tabkit.explain.contributions`; only for kinds with
@@ -207,8 +223,8 @@ class ModelKind:
         return model.get_params(deep=False)
 
     def stored(self, model, entry: dict):
-        """What the run pickles of a fitted model (an ensemble refers to its members'
-        files instead of holding copies of them)."""
+        """What the run saves of a fitted model (an ensemble or an embedding forest refers
+        to the folders of the models it uses instead of holding copies of them)."""
         return model
 
     def tables(self, model) -> dict[str, pd.DataFrame]:
@@ -248,6 +264,7 @@ def fit_or_search(estimator, entry: dict, ctx: FitContext, kind: ModelKind, X_fi
         metric=ctx.metric,
         transform=ctx.fit_transform_for(kind),
         fit_params=kind.fit_params(entry, ctx),
+        backend=ctx.search_backend,
     )
     ctx.notes.append(f"parameters chosen on {ctx.holdout_rule(hold)}, refit on every training row")
     return best, search
@@ -268,6 +285,12 @@ def check_embedding_source(entry: dict, key: str, earlier: list[dict], problems,
         problems.add(where, f"{source!r} is a {entries[source]['kind']} model, which has no embeddings")
     elif entries[source].get("seeds"):
         problems.add(where, f"{source!r} averages several seeds, whose embeddings differ; name a model fitted once")
+
+
+def embedding_source(entry: dict) -> tuple[str, ...]:
+    """The model named by ``init_embeddings_from``, if any (what such an entry needs)."""
+    source = entry.get("init_embeddings_from")
+    return () if source is None else (source,)
 
 
 def transferred_embeddings(entry: dict, ctx: FitContext) -> dict:

@@ -6,7 +6,14 @@ from __future__ import annotations
 import pandas as pd
 
 from tabkit import runs
-from tabkit.pipeline.kinds.base import FitContext, ModelKind, check_embedding_source, register, transferred_embeddings
+from tabkit.pipeline.kinds.base import (
+    FitContext,
+    ModelKind,
+    check_embedding_source,
+    embedding_source,
+    register,
+    transferred_embeddings,
+)
 from tabkit.pipeline.kinds.embedding_net import TRANSFER_KEY
 
 
@@ -24,6 +31,9 @@ class CollabKind(ModelKind):
 
     def check_entry(self, entry: dict, earlier: list[dict], task: str, problems) -> None:
         check_embedding_source(entry, "init_embeddings_from", earlier, problems, required=False)
+
+    def needs(self, entry: dict) -> tuple[str, ...]:
+        return embedding_source(entry)
 
     def pipeline_values(self, entry: dict, ctx: FitContext) -> dict:
         if len(ctx.cat_names) < 2 and not {"user_col", "item_col"} <= set(entry["params"]):

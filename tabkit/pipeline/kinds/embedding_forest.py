@@ -4,8 +4,11 @@ are the forest's."""
 
 from __future__ import annotations
 
+import copy
+
 from tabkit.pipeline.keys import Key
 from tabkit.pipeline.kinds.base import FitContext, ModelKind, check_embedding_source, fit_or_search, register
+from tabkit.runs import ModelReference
 
 
 class EmbeddingForestKind(ModelKind):
@@ -36,6 +39,9 @@ class EmbeddingForestKind(ModelKind):
     def check_entry(self, entry: dict, earlier: list[dict], task: str, problems) -> None:
         check_embedding_source(entry, "net", earlier, problems, required=True)
 
+    def needs(self, entry: dict) -> tuple[str, ...]:
+        return (entry["net"],)
+
     def pipeline_values(self, entry: dict, ctx: FitContext) -> dict:
         return {"cat_names": [], "cont_names": None}
 
@@ -49,6 +55,12 @@ class EmbeddingForestKind(ModelKind):
 
     def saved_params(self, model) -> dict:
         return model.forest_.get_params(deep=False)
+
+    def stored(self, model, entry: dict):
+        """The model with its net replaced by a reference to the net's own folder in the run."""
+        stored = copy.copy(model)
+        stored.net = stored.net_ = ModelReference(entry["net"])
+        return stored
 
 
 register(EmbeddingForestKind())

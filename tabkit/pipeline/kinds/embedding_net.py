@@ -12,7 +12,14 @@ from __future__ import annotations
 import numpy as np
 
 from tabkit.pipeline.keys import Key
-from tabkit.pipeline.kinds.base import FitContext, ModelKind, check_embedding_source, register, transferred_embeddings
+from tabkit.pipeline.kinds.base import (
+    FitContext,
+    ModelKind,
+    check_embedding_source,
+    embedding_source,
+    register,
+    transferred_embeddings,
+)
 
 TRANSFER_KEY = {
     "init_embeddings_from": Key(
@@ -43,6 +50,9 @@ class EmbeddingNetKind(ModelKind):
 
     def check_entry(self, entry: dict, earlier: list[dict], task: str, problems) -> None:
         check_embedding_source(entry, "init_embeddings_from", earlier, problems, required=False)
+
+    def needs(self, entry: dict) -> tuple[str, ...]:
+        return embedding_source(entry)
 
     def check_params(self, params: dict, task: str) -> None:
         # y_range = "auto" is replaced by a range when the net is made

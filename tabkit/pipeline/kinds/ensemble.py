@@ -5,7 +5,8 @@ Regressions blend on the scale the models learn on (log units for a log target) 
 the blend back; classifications average class probabilities. A validation-fitted blend
 is scored honestly: weights fitted on one half of the validation rows score the other
 half, both ways (:func:`tabkit.split_half_score`); its submission uses the weights
-fitted on all validation rows.
+fitted on all validation rows. A blend of members that explain their rows is explained as
+the weighted sum of their contributions (:func:`tabkit.ensemble.explanation.blend_explanation`).
 """
 
 from __future__ import annotations
@@ -41,6 +42,14 @@ class EnsembleKind(ModelKind):
         ),
     }
     learns_target_transform = True
+    explains_rows = True
+
+    def explains(self, model) -> bool:
+        """Whether the blend's rows can be explained: every member explains its rows on the
+        scale the blend averages (its contributions are then their weighted sum)."""
+        from tabkit.explain import explains_rows
+
+        return explains_rows(model)
 
     def allowed_params(self, task: str) -> set[str]:
         return set()  # members and weights are keys of the entry; the pipeline sets the rest
@@ -61,6 +70,9 @@ class EnsembleKind(ModelKind):
                 problems.add(f"{where}.members", f"{name!r} is an ensemble; an ensemble of ensembles is not supported")
         if entry.get("seeds"):
             problems.add(f"{where}.seeds", "an ensemble has no seed of its own; give seeds to its members")
+
+    def needs(self, entry: dict) -> tuple[str, ...]:
+        return tuple(entry["members"])
 
     def _validation_matrix(self, entry: dict, ctx: FitContext) -> np.ndarray:
         predictions = [ctx.predictions[name] for name in entry["members"]]
@@ -102,7 +114,7 @@ class EnsembleKind(ModelKind):
         return value, f"split-half: weights fitted on one half of the validation rows score the other ({halves})"
 
     def stored(self, model, entry: dict):
-        """The blend with each member replaced by a reference to its own file in the run."""
+        """The blend with each member replaced by a reference to its own folder in the run."""
         from tabkit.pipeline.models.predictions import OnModelScale
         from tabkit.runs import ModelReference
 

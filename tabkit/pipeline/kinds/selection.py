@@ -9,6 +9,7 @@ refit it would lose the latest weeks, which matter most for a forecast.
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from typing import Any
 
 import numpy as np
@@ -49,14 +50,32 @@ def random_holdout(n_train: int, n_valid: int, seed: int) -> np.ndarray:
 
 
 def search_and_refit(
-    estimator, grid: dict, X: pd.DataFrame, y: np.ndarray, hold: np.ndarray, *, metric: str, transform, fit_params: dict
+    estimator,
+    grid: dict,
+    X: pd.DataFrame,
+    y: np.ndarray,
+    hold: np.ndarray,
+    *,
+    metric: str,
+    transform,
+    fit_params: dict,
+    backend: str | None = None,
 ) -> tuple[Any, Any]:
     """Search ``grid`` fitted on the rows outside ``hold`` and scored on ``hold``; refit the
-    best candidate on every row. Returns ``(refitted estimator, ValidationSearch)``."""
+    best candidate on every row. Returns ``(refitted estimator, ValidationSearch)``.
+
+    ``backend`` is the joblib backend the candidates are fitted on, all at once
+    (``"dask"``: the cluster of the current Dask client); None fits them one after another
+    here. The refit runs here either way."""
+    from joblib import parallel_config
+
     from tabkit.search.validation_search import ValidationSearch
 
-    search = ValidationSearch(estimator, grid, scoring=OriginalScaleScorer(metric, transform), n_jobs=1)
-    search.fit(X[~hold], y[~hold], X_val=X[hold], y_val=y[hold])
+    search = ValidationSearch(
+        estimator, grid, scoring=OriginalScaleScorer(metric, transform), n_jobs=1 if backend is None else -1
+    )
+    with parallel_config(backend=backend) if backend is not None else nullcontext():
+        search.fit(X[~hold], y[~hold], X_val=X[hold], y_val=y[hold])
     best = clone(estimator).set_params(**search.best_params_)
     return best.fit(X, y, **fit_params), search
 

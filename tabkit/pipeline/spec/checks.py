@@ -4,6 +4,8 @@ it finds to one list of problems, so a spec's mistakes are reported at once."""
 
 from __future__ import annotations
 
+import importlib.util
+
 import pandas as pd
 
 from tabkit.metrics import METRICS
@@ -11,10 +13,19 @@ from tabkit.pipeline.features import BUILDERS
 from tabkit.pipeline.features.base import unknown_columns
 from tabkit.pipeline.keys import Problems, describe, did_you_mean
 from tabkit.pipeline.kinds import get_kind
-from tabkit.pipeline.sections import DEFAULT_FRACTION, Baseline, Features, Output, Split
+from tabkit.pipeline.sections import DEFAULT_FRACTION, Baseline, Compute, Features, Output, Split
 from tabkit.pipeline.sources import DataSource
 
-__all__ = ["check_columns", "check_features", "check_models", "check_output", "check_split", "check_target"]
+__all__ = [
+    "check_columns",
+    "check_compute",
+    "check_features",
+    "check_models",
+    "check_output",
+    "check_split",
+    "check_target",
+    "local_workers",
+]
 
 
 def check_features(
@@ -151,6 +162,59 @@ def check_output(output: Output, models: list[dict], task: str, problems: Proble
         minimum = 1 if key in ("importance_repeats", "importance_rows", "sample_rows") else 0
         if getattr(output, key) < minimum:
             problems.add(f"output.{key}", f"must be at least {minimum}, got {getattr(output, key)}")
+    if output.mlflow and importlib.util.find_spec("mlflow") is None:
+        problems.add("output.mlflow", "needs MLflow, which is not installed: pip install 'tabkit[mlflow]'")
+
+
+def local_workers(cluster: str) -> int | None:
+    """The worker count of ``cluster = "local:N"``; None for a scheduler address.
+
+    Raises
+    ------
+    ValueError
+        If ``cluster`` is neither.
+    """
+    scheme, colon, rest = cluster.partition(":")
+    if scheme == "local" and colon:
+        if rest.isdigit() and int(rest) >= 1:
+            return int(rest)
+        raise ValueError(f'{cluster!r}: "local:N" needs N, the number of worker processes, a whole number from 1')
+    if colon and rest.startswith("//") and len(rest) > 2:
+        return None
+    raise ValueError(
+        f'{cluster!r} is neither "local:N" (N worker processes here) nor a scheduler address ("tcp://host:8786")'
+    )
+
+
+def check_compute(compute: Compute, problems: Problems) -> None:
+    workers = None
+    if compute.cluster is not None:
+        try:
+            workers = local_workers(compute.cluster)
+        except ValueError as exc:
+            problems.add("compute.cluster", str(exc))
+            return
+    if compute.timeout < 1:
+        problems.add("compute.timeout", f"must be at least 1 second, got {compute.timeout}")
+    for key in ("threads", "memory_limit"):
+        if getattr(compute, key) is not None and workers is None:
+            problems.add(
+                f"compute.{key}",
+                'applies to cluster = "local:N" (the workers of a running scheduler were started with their own)',
+            )
+    if workers is not None and compute.threads is not None and compute.threads < 1:
+        problems.add("compute.threads", f"must be at least 1, got {compute.threads}")
+    if workers is not None and compute.memory_limit is not None:
+        try:
+            from dask.utils import parse_bytes
+        except ImportError:  # connecting says the extra is missing
+            return
+        try:
+            valid = parse_bytes(compute.memory_limit) > 0
+        except ValueError:
+            valid = False
+        if not valid:
+            problems.add("compute.memory_limit", f'{compute.memory_limit!r} is not an amount of memory such as "4GB"')
 
 
 def check_columns(

@@ -45,7 +45,7 @@ else:  # Python 3.10
 from tabkit.metrics import METRICS
 from tabkit.pipeline.keys import REQUIRED, TYPE_NAMES, Key, Problems, SpecError, describe, did_you_mean
 from tabkit.pipeline.kinds import KINDS, get_kind
-from tabkit.pipeline.sections import SCHEMA, Baseline, Features, HistoryTable, Output, Split
+from tabkit.pipeline.sections import SCHEMA, Baseline, Compute, Features, HistoryTable, Output, Split
 from tabkit.pipeline.sources import SOURCES, get_source
 from tabkit.pipeline.spec import checks
 from tabkit.pipeline.spec.overrides import apply_overrides
@@ -64,7 +64,7 @@ class Spec:
     seed : int
     data : dict
         ``source`` and the source's own keys (declared by the source, so a mapping).
-    features, split, baseline, output : Features, Split, Baseline, Output
+    features, split, baseline, output, compute : Features, Split, Baseline, Output, Compute
         The typed sections, with defaults (:mod:`tabkit.pipeline.sections`).
     models : list of dict
         The ``[[model]]`` tables, with defaults.
@@ -83,6 +83,7 @@ class Spec:
     baseline: Baseline
     models: list[dict]
     output: Output
+    compute: Compute = field(default_factory=Compute)
     path: Path | None = None
     overrides: list[str] = field(default_factory=list)
 
@@ -103,6 +104,7 @@ class Spec:
             "baseline": asdict(self.baseline),
             "model": copy.deepcopy(self.models),
             "output": asdict(self.output),
+            "compute": asdict(self.compute),
         }
 
     def model(self, name: str) -> dict:
@@ -186,7 +188,7 @@ def validate(raw: Mapping, *, default_name: str = "pipeline", check_data: bool =
 
     top, _ = parsed(raw, SCHEMA[""], "")
     sections, ok = {}, {}
-    for name in ("features", "split", "baseline", "output"):
+    for name in ("features", "split", "baseline", "output", "compute"):
         sections[name], ok[name] = parsed(top.get(name) or {}, SCHEMA[name], name)
     if ok["features"]:
         history = [
@@ -212,6 +214,9 @@ def validate(raw: Mapping, *, default_name: str = "pipeline", check_data: bool =
     split = Split(**sections["split"]) if ok["split"] else Split()
     baseline = Baseline(**sections["baseline"]) if ok["baseline"] else Baseline()
     output = Output(**sections["output"]) if ok["output"] else Output()
+    compute = Compute(**sections["compute"]) if ok["compute"] else Compute()
+    if ok["compute"]:
+        checks.check_compute(compute, problems)
     task = METRICS[top["metric"]].task if top.get("metric") in METRICS else None
     # each check runs on the sections that parsed, so one pass reports as much as it can
     if source is not None and ok["features"] and task:
@@ -241,6 +246,7 @@ def validate(raw: Mapping, *, default_name: str = "pipeline", check_data: bool =
         baseline=baseline,
         models=models,
         output=output,
+        compute=compute,
     )
 
 

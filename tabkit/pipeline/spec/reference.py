@@ -58,7 +58,7 @@ def json_schema() -> dict[str, Any]:
     every key; ``[data]`` checked per source and ``[[model]]`` per kind."""
     sections = _sections()
     top = _object(sections[""], closed=True)
-    for name in ("features", "split", "baseline", "output"):
+    for name in ("features", "split", "baseline", "output", "compute"):
         top["properties"][name] = _object(sections[name], closed=True)
     history = top["properties"]["features"]["properties"]["history"]
     history["items"] = _object(sections["features.history"], closed=True)

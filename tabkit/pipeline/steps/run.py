@@ -16,20 +16,22 @@ import pandas as pd
 
 from tabkit import metrics, runs
 from tabkit.pipeline.features import FeatureSet
-from tabkit.pipeline.kinds import FitContext, get_kind
 from tabkit.pipeline.models import Predictions
 from tabkit.pipeline.models.scoring import MeanBaseline, baseline_predictions, greater_is_better
 from tabkit.pipeline.spec import Spec, dumps
 from tabkit.pipeline.steps import explain
+from tabkit.pipeline.steps.cluster import Cluster
+from tabkit.pipeline.steps.cluster_fits import ClusterFits, ModelFailed, ModelsFailed
 from tabkit.pipeline.steps.correction import describe_correction, fit_correction
 from tabkit.pipeline.steps.facts import data_facts, model_facts, versions
 from tabkit.pipeline.steps.features import cached_build
 from tabkit.pipeline.steps.fitted import FittedModel
+from tabkit.pipeline.steps.fitting import FitData, FitOutcome, fit_entry
 from tabkit.pipeline.steps.history import add_history
 from tabkit.pipeline.steps.progress import RunLog, format_leaderboard, format_steps
 from tabkit.pipeline.steps.result import RunResult
 from tabkit.pipeline.steps.scoreboard import Scoreboard
-from tabkit.pipeline.steps.seeds import SeedAverage, fit_seeds
+from tabkit.pipeline.steps.shared_work import SharedWork
 from tabkit.pipeline.steps.splitting import check_class_target, split_rows
 from tabkit.pipeline.steps.submission import submission_frame
 from tabkit.prep.target import target_transform
@@ -38,8 +40,9 @@ from tabkit.prep.target import target_transform
 class RunSteps:
     """The steps of one run, in order, and the state they share."""
 
-    def __init__(self, spec: Spec, writer: runs.RunWriter, log: RunLog, root: Path):
+    def __init__(self, spec: Spec, writer: runs.RunWriter, log: RunLog, root: Path, cluster: Cluster | None = None):
         self.spec = spec
+        self.cluster = cluster if cluster is not None and cluster.client is not None else None
         self.writer = writer
         self.log = log
         self.root = root
@@ -76,14 +79,17 @@ class RunSteps:
             self._split()
         with self._step("baseline"):
             self._baseline()
-        for entry in spec.models:
-            with self._step(f"model:{entry['name']}"):
-                self._fit_model(entry)
-        rows = self._rows_to_explain()
+        if self.cluster is not None:
+            self._fit_on_cluster()
+        else:
+            for entry in spec.models:
+                with self._step(f"model:{entry['name']}"):
+                    self._fit_model(entry)
+        rows, shared = self._rows_to_explain(), SharedWork()
         for entry in spec.models:
             if entry["explain"] and (spec.output.importance or len(rows)):
                 with self._step(f"explain:{entry['name']}"):
-                    self._explain(entry, rows)
+                    self._explain(entry, rows, shared)
         if self.split.test is not None and spec.output.submission != "none":
             with self._step("submission"):
                 self._submission()
@@ -128,7 +134,7 @@ class RunSteps:
             self._warn(f"log target: dropped {split.dropped} training row(s) with {fs.target} <= 0")
         history = add_history(split, spec.features.history, fs, log_target=self.transform.name == "log")
         if history:
-            self.writer.write_object(runs.HISTORY, history)
+            self.writer.write_object(runs.HISTORY_FEATURES, history)
             self.log(
                 f"history: added {sum(len(h.names_) for h in history)} column(s) with a gap of {history[0].gap} days"
                 f" ({', '.join(h.names_[0] for h in history)}, ...), from the training rows"
@@ -137,6 +143,9 @@ class RunSteps:
             self.writer.write_object(runs.TARGET_MEANS, split.target_means)
             self.log(f"target means: added {', '.join(split.target_means.names_)} (from the training rows)")
         self.keys = split.valid[[c for c in fs.keys if c in split.valid.columns]]
+        self.fit_data = FitData.from_split(
+            split, task=self.task, metric=self.metric, seed=spec.seed, transform=self.transform, date=fs.date
+        )
         self.metrics.update(
             target=fs.target,
             target_transform=None if self.transform.is_identity else self.transform.name,
@@ -179,62 +188,60 @@ class RunSteps:
             self.test_predictions[runs.BASELINE] = baseline_predictions(baseline, self.split.test, self.transform)
         self.writer.write_object(runs.model_file(runs.BASELINE), baseline)
         name = "mean by " + ", ".join(by) if by else "overall mean"
-        value = self._score(predicted)
+        value = self.fit_data.score(predicted)
         self.metrics["baseline"] = {"name": name, "score": value}
         self._record(runs.BASELINE, runs.BASELINE, value, fit_seconds, predict_seconds, predicted)
         self.log(f"baseline ({name}): {self.metric} {value:.5f}")
 
-    def _context(self) -> FitContext:
-        split = self.split
-        return FitContext(
-            task=self.task,
-            metric=self.metric,
-            seed=self.spec.seed,
-            transform=self.transform,
-            X_train=split.X_train,
-            X_valid=split.X_valid,
-            y_train=split.y_train,
-            y_valid=split.y_valid,
-            cat_names=split.cat_names,
-            cont_names=split.cont_names,
-            models=self.models,
-            predictions=self.scores.predictions,
-            log=self.log,
-            dates_train=split.train[self.features.date] if self.features.date else None,
-            dates_valid=split.valid[self.features.date] if self.features.date else None,
-        )
-
     def _fit_model(self, entry: dict) -> None:
-        name, kind = entry["name"], get_kind(entry["kind"])
-        ctx = self._context()
+        self._announce(entry)
+        outcome = fit_entry(entry, self.fit_data, self.models, self.scores.predictions, self.log)
+        self._record_model(entry, outcome)
+
+    def _fit_on_cluster(self) -> None:
+        """Every model fitted on the cluster at once, each after those it needs, and recorded
+        here in the spec's order; a model that fails there fails alone (with those that
+        need it), and the run fails once the others are recorded."""
+        self.log(f"cluster: {self.cluster.describe()}")
+        for entry in self.spec.models:
+            self._announce(entry)
+        fits = ClusterFits(
+            self.cluster.client, self.spec.models, self.fit_data, self.spec.compute.timeout, quiet=not self.log.echo
+        )
+        for entry in self.spec.models:
+            try:
+                with self._step(f"model:{entry['name']}"):
+                    self._record_model(entry, fits.outcome(entry["name"]))
+            except ModelFailed as exc:
+                self.log(f"model {entry['name']}: failed: {exc}")
+                if exc.__cause__ is not None:
+                    self.log("".join(traceback.format_exception(exc.__cause__)).rstrip())
+        if fits.failed:
+            raise ModelsFailed(fits.failed)
+
+    def _announce(self, entry: dict) -> None:
         grid = int(np.prod([len(v) for v in entry["search"].values()])) if entry["search"] else 0
         self.log(
-            f"model {name} ({kind.name}): fitting on {len(ctx.X_train):,} rows"
+            f"model {entry['name']} ({entry['kind']}): fitting on {len(self.fit_data.X_train):,} rows"
             + (f", searching {grid} candidates" if grid else "")
         )
-        started = time.perf_counter()
-        seed_scores = None
-        if entry["seeds"]:
-            estimator, seed_scores = fit_seeds(kind, entry, ctx, self.transform, self._score)
-            kind, search = SeedAverage(kind), None
-        else:
-            estimator, search = kind.fit(entry, ctx)
-        fit_seconds = time.perf_counter() - started
-        model = FittedModel(name, kind, estimator, self.task, ctx.fit_transform_for(kind), self.transform)
-        started = time.perf_counter()
-        predicted = model.predict(ctx.X_valid)
-        predict_seconds = time.perf_counter() - started
-        value, note = self._score(predicted), "; ".join(ctx.notes)
-        override = kind.validation_score(estimator, entry, ctx)
-        if override is not None:
+
+    def _record_model(self, entry: dict, outcome: FitOutcome) -> None:
+        """Record a fitted entry: its scores, predictions and files."""
+        model, name, predicted = outcome.model, entry["name"], outcome.valid
+        kind, estimator, search = model.kind, model.estimator, outcome.search
+        for line in outcome.said:
+            self.log(line)
+        value, note = outcome.score, "; ".join(outcome.notes)
+        if outcome.override is not None:
             in_sample = value
-            value, note = override
+            value, note = outcome.override
             self.log(
                 f"model {name}: {self.metric} {in_sample:.5f} with weights fitted on every validation row; "
                 f"{value:.5f} {note}"
             )
-        if self.split.X_test is not None:
-            self.test_predictions[name] = model.predict(self.split.X_test)
+        if outcome.test is not None:
+            self.test_predictions[name] = outcome.test
         self.models[name] = model
         self._log_inputs(name, estimator)
         size = self.writer.write_object(runs.model_file(name), kind.stored(estimator, entry))
@@ -256,23 +263,24 @@ class RunSteps:
             model,
             entry,
             search=search,
-            seed_scores=seed_scores,
+            seed_scores=outcome.seed_scores,
             note=note,
             score=value,
-            fit_seconds=fit_seconds,
-            predict_seconds=predict_seconds,
+            fit_seconds=outcome.fit_seconds,
+            predict_seconds=outcome.predict_seconds,
             file_bytes=size,
-            n_train=len(ctx.X_train),
-            n_valid=len(ctx.X_valid),
+            n_train=len(self.fit_data.X_train),
+            n_valid=len(self.fit_data.X_valid),
         )
         if correction is not None:
             info["correction"] = correction
         self.metrics["models"][name] = info
-        self._record(name, kind.name, value, fit_seconds, predict_seconds, predicted, note)
+        self._record(name, kind.name, value, outcome.fit_seconds, outcome.predict_seconds, predicted, note)
         if correction is not None:
             self.scores.corrected(name, correction["score"], correction["factor"])
         self.log(
-            f"model {name}: {self.metric} {value:.5f} (fit {fit_seconds:.1f}s, predict {predict_seconds:.1f}s, "
+            f"model {name}: {self.metric} {value:.5f} (fit {outcome.fit_seconds:.1f}s, "
+            f"predict {outcome.predict_seconds:.1f}s, "
             f"{runs.model_file(name)} {size / 1e6:.1f} MB)"
             + (f", best {info['best_params']}" if search is not None else "")
         )
@@ -301,10 +309,10 @@ class RunSteps:
         if not models or output.explain_worst + output.explain_random == 0:
             return pd.DataFrame({"row": [], "reason": []})
         best = self.scores.predictions[models[0]]
-        errors = metrics.row_errors(self.metric, self.split.y_valid, self._scored(best), classes=best.classes)
+        errors = metrics.row_errors(self.metric, self.split.y_valid, self.fit_data.scored(best), classes=best.classes)
         return explain.choose_rows(errors, output.explain_worst, output.explain_random, self.spec.seed)
 
-    def _explain(self, entry: dict, rows: pd.DataFrame) -> None:
+    def _explain(self, entry: dict, rows: pd.DataFrame, shared: SharedWork) -> None:
         name, started = entry["name"], time.perf_counter()
         explain.explain_model(
             self.writer,
@@ -316,6 +324,7 @@ class RunSteps:
             metric=self.metric,
             seed=self.spec.seed,
             log=self.log,
+            shared=shared,
         )
         seconds = time.perf_counter() - started
         self.scores.explained(name, seconds)
@@ -363,13 +372,6 @@ class RunSteps:
         self.log(f"report: {self.result.report} ({self.result.steps['report']:.1f}s)")
 
     # -- scores and artefacts ----------------------------------------------------------
-
-    def _scored(self, predicted: Predictions) -> np.ndarray:
-        """What the metric reads of predictions: probabilities or values."""
-        return predicted.proba if metrics.METRICS[self.metric].needs == "probabilities" else predicted.values
-
-    def _score(self, predicted: Predictions) -> float:
-        return metrics.score(self.metric, self.split.y_valid, self._scored(predicted), classes=predicted.classes)
 
     def _warn(self, message: str) -> None:
         self.result.warnings.append(message)
