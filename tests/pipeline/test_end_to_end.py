@@ -239,7 +239,7 @@ def test_shipped_specs_are_valid(tmp_path):
     assert real.model("blend")["members"] == ["net", "lightgbm", "forest", "embedding-forest"]
     net = real.model("net")["params"]
     assert net["layers"] == [1000, 500] and net["dropout"] == [0.001, 0.01] and net["emb_dropout"] == 0.04
-    assert (net["epochs"], net["lr"], net["weight_decay"], net["batch_size"]) == (5, 3e-3, 0.2, 512)
+    assert (net["epochs"], net["lr"], net["weight_decay"], net["batch_size"]) == (8, 3e-3, 0.2, 512)
     train, test = synthetic_bulldozers(tmp_path / "bulldozers", n_train=50, n_test=10)
     bulldozers = load_spec(REPO / "pipelines" / "bulldozers.toml", [f"data.train={train}", f"data.test={test}"])
     assert (bulldozers.metric, bulldozers.data["target"], bulldozers.data["date"]) == ("rmsle", "SalePrice", "saledate")
