@@ -3,15 +3,18 @@ once on training data and shared by every model family."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import partial
 from numbers import Integral, Real
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from tabkit.prep.checks import check_unique_columns, first_value
+from tabkit.prep.checks import check_unique_columns
+from tabkit.prep.columns import as_float, column_roles, finite, training_categories
 from tabkit.prep.lineage import lineage_of
 from tabkit.run_folder.plain import from_plain, to_plain
 
@@ -113,45 +116,11 @@ class TabularProcessor(TransformerMixin, BaseEstimator):
         self
         """
         _check_frame(X, "fit")
-        if not (self.fill in FILL_RULES or (isinstance(self.fill, Real) and not isinstance(self.fill, bool))):
-            raise ValueError(f"fill must be one of {FILL_RULES} or a number, got {self.fill!r}")
+        check_fill(self.fill)
         check_level_limits(self.max_levels, self.min_count)
-        cat_names, cont_names = self._column_roles(X)
+        cat_names, cont_names = column_roles(self, X.dtypes.to_dict(), lambda col: X[col].nunique())
         _check_columns(X, [*cat_names, *cont_names])
-        raw = {col: _as_float(X[col], col) for col in cont_names}
-        self.n_infinite_ = {col: int(n) for col, values in raw.items() if (n := np.isinf(values).sum())}
-        continuous = {col: _finite(values) for col, values in raw.items()}
-
-        self.cat_names_ = cat_names
-        self.cont_names_ = cont_names
-        self.categories_, self.n_dropped_levels_ = {}, {}
-        for col in cat_names:
-            everything = _training_categories(X[col])
-            kept = self._kept_levels(X[col], everything)
-            self.categories_[col] = kept
-            if len(kept) < len(everything):
-                self.n_dropped_levels_[col] = len(everything) - len(kept)
-        self.na_names_ = [f"{col}_na" for col, values in continuous.items() if values.isna().any()]
-        self.categories_.update({name: [False, True] for name in self.na_names_})
-        self.cat_features_ = [*cat_names, *self.na_names_]
-        self.cardinalities_ = {col: len(cats) + 1 for col, cats in self.categories_.items()}
-
-        self.fill_values_, self.means_, self.stds_ = {}, {}, {}
-        for col, values in continuous.items():
-            fill_value = self._fill_value(values)
-            filled = values.fillna(fill_value)
-            std = float(filled.std())
-            self.fill_values_[col] = fill_value
-            self.means_[col] = float(filled.mean())
-            self.stds_[col] = std if np.isfinite(std) and std > 0 else 1.0
-
-        self.feature_names_in_ = np.array([*cat_names, *cont_names], dtype=object)
-        self.n_features_in_ = len(self.feature_names_in_)
-        recorded = lineage_of(X)
-        source = {col: recorded.get(col, col) for col in [*cat_names, *cont_names]}
-        source.update({f"{col}_na": source[col] for col in cont_names})
-        self.lineage_ = {name: source[name] for name in self.get_feature_names_out()}
-        return self
+        return set_fitted(self, _FrameStatistics(X, cont_names), cat_names, cont_names)
 
     def transform(self, X: pd.DataFrame, *, normalize: bool = False) -> pd.DataFrame:
         """Encode ``X`` with the fitted codes, fills and (optionally) scaling.
@@ -178,7 +147,7 @@ class TabularProcessor(TransformerMixin, BaseEstimator):
         check_is_fitted(self, "feature_names_in_")
         _check_frame(X, "transform")
         _check_columns(X, list(self.feature_names_in_))
-        continuous = {col: _finite(_as_float(X[col], col)) for col in self.cont_names_}
+        continuous = {col: finite(as_float(X[col], col)) for col in self.cont_names_}
         out: dict[str, np.ndarray] = {}
         for col in self.cat_names_:
             out[col] = _encode(X[col], self.categories_[col])
@@ -230,46 +199,137 @@ class TabularProcessor(TransformerMixin, BaseEstimator):
     def __setstate__(self, state):
         super().__setstate__(from_plain(state))
 
-    def _column_roles(self, X: pd.DataFrame) -> tuple[list[str], list[str]]:
-        usable = [col for col in X.columns if not _is_temporal(X[col])]
-        if self.cat_names is not None and self.cont_names is not None:
-            cat_names, cont_names = list(self.cat_names), list(self.cont_names)
-        elif self.cat_names is not None:
-            cat_names = list(self.cat_names)
-            cont_names = [col for col in usable if col not in cat_names]
-        elif self.cont_names is not None:
-            cont_names = list(self.cont_names)
-            cat_names = [col for col in usable if col not in cont_names]
+
+class FitStatistics(Protocol):
+    """What :func:`set_fitted` reads from the training data, column by column: from the
+    whole frame in :meth:`TabularProcessor.fit`, from merged partition summaries in
+    :mod:`tabkit.prep.partition_fit`."""
+
+    lineage: dict[str, str]
+
+    def categories(self, col: str) -> list:
+        """All training categories of a categorical column, in code order."""
+
+    def level_counts(self, col: str) -> pd.Series:
+        """Rows per level of a categorical column (indexed by level)."""
+
+    def n_infinite(self, col: str) -> int:
+        """Infinite values of a continuous column."""
+
+    def has_missing(self, col: str) -> bool:
+        """Whether a continuous column has missing or infinite values."""
+
+    def median(self, col: str) -> float:
+        """Median of a continuous column's finite values (NaN when there are none)."""
+
+    def mean(self, col: str) -> float:
+        """Mean of a continuous column's finite values (NaN when there are none)."""
+
+    def filled_moments(self, col: str, fill: float) -> tuple[float, float]:
+        """Mean and standard deviation (ddof=1) of a continuous column with every
+        missing or infinite value replaced by ``fill``."""
+
+
+def set_fitted(processor: TabularProcessor, stats: FitStatistics, cat_names: list, cont_names: list):
+    """Set every fitted attribute of ``processor``: the one place where codes, level
+    limits, ``_na`` flags, fills, scales and lineage are decided.
+
+    Parameters
+    ----------
+    processor : TabularProcessor
+        Its parameters say how; its fitted attributes are (re)set.
+    stats : FitStatistics
+        The training data's statistics.
+    cat_names, cont_names : list of str
+        The column roles (see :func:`tabkit.prep.columns.column_roles`).
+
+    Returns
+    -------
+    TabularProcessor
+        ``processor``, fitted.
+    """
+    processor.n_infinite_ = {col: n for col in cont_names if (n := stats.n_infinite(col))}
+    processor.cat_names_ = cat_names
+    processor.cont_names_ = cont_names
+    processor.categories_, processor.n_dropped_levels_ = {}, {}
+    for col in cat_names:
+        everything = stats.categories(col)
+        kept = _kept_levels(processor, everything, partial(stats.level_counts, col))
+        processor.categories_[col] = kept
+        if len(kept) < len(everything):
+            processor.n_dropped_levels_[col] = len(everything) - len(kept)
+    processor.na_names_ = [f"{col}_na" for col in cont_names if stats.has_missing(col)]
+    processor.categories_.update({name: [False, True] for name in processor.na_names_})
+    processor.cat_features_ = [*cat_names, *processor.na_names_]
+    processor.cardinalities_ = {col: len(cats) + 1 for col, cats in processor.categories_.items()}
+
+    processor.fill_values_, processor.means_, processor.stds_ = {}, {}, {}
+    for col in cont_names:
+        if isinstance(processor.fill, str):
+            value = stats.median(col) if processor.fill == "median" else stats.mean(col)
+            fill_value = float(value) if pd.notna(value) else 0.0
         else:
-            cont_names = [col for col in usable if _looks_continuous(X[col], self.max_card)]
-            cat_names = [col for col in usable if col not in cont_names]
-        both = sorted(set(cat_names) & set(cont_names))
-        if both:
-            raise ValueError(f"column(s) named both categorical and continuous: {both}")
-        if not cat_names and not cont_names:
-            raise ValueError("no usable columns: the frame has only date/time columns")
-        return cat_names, cont_names
+            fill_value = float(processor.fill)
+        mean, std = stats.filled_moments(col, fill_value)
+        processor.fill_values_[col] = fill_value
+        processor.means_[col] = mean
+        processor.stds_[col] = std if np.isfinite(std) and std > 0 else 1.0
 
-    def _kept_levels(self, values: pd.Series, categories: list) -> list:
-        """``categories`` without the levels that ``min_count`` and ``max_levels`` leave out."""
-        if self.max_levels is None and self.min_count == 1:
-            return categories
-        counts = values.value_counts(dropna=True)
-        counts = np.array([counts.get(level, 0) for level in categories], dtype=np.int64)
-        keep = counts >= self.min_count
-        if self.max_levels is not None and keep.sum() > self.max_levels:
-            # most frequent first; a stable sort keeps ties in the categories' (sorted) order
-            ranked = np.argsort(-counts, kind="stable")
-            keep = np.zeros(len(categories), dtype=bool)
-            keep[ranked[: self.max_levels]] = True
-            keep &= counts >= self.min_count
-        return [level for level, kept in zip(categories, keep) if kept]
+    processor.feature_names_in_ = np.array([*cat_names, *cont_names], dtype=object)
+    processor.n_features_in_ = len(processor.feature_names_in_)
+    source = {col: stats.lineage.get(col, col) for col in [*cat_names, *cont_names]}
+    source.update({f"{col}_na": source[col] for col in cont_names})
+    processor.lineage_ = {name: source[name] for name in processor.get_feature_names_out()}
+    return processor
 
-    def _fill_value(self, values: pd.Series) -> float:
-        if not isinstance(self.fill, str):
-            return float(self.fill)
-        value = values.median() if self.fill == "median" else values.mean()
-        return float(value) if pd.notna(value) else 0.0
+
+def _kept_levels(processor: TabularProcessor, categories: list, level_counts: Callable[[], pd.Series]) -> list:
+    """``categories`` without the levels that ``min_count`` and ``max_levels`` leave out."""
+    max_levels, min_count = processor.max_levels, processor.min_count
+    if max_levels is None and min_count == 1:
+        return categories
+    by_level = level_counts()
+    counts = np.array([by_level.get(level, 0) for level in categories], dtype=np.int64)
+    keep = counts >= min_count
+    if max_levels is not None and keep.sum() > max_levels:
+        # most frequent first; a stable sort keeps ties in the categories' (sorted) order
+        ranked = np.argsort(-counts, kind="stable")
+        keep = np.zeros(len(categories), dtype=bool)
+        keep[ranked[:max_levels]] = True
+        keep &= counts >= min_count
+    return [level for level, kept in zip(categories, keep) if kept]
+
+
+class _FrameStatistics:
+    """:class:`FitStatistics` of a whole training frame."""
+
+    def __init__(self, X: pd.DataFrame, cont_names: list[str]):
+        raw = {col: as_float(X[col], col) for col in cont_names}
+        self._X, self.lineage = X, lineage_of(X)
+        self._n_infinite = {col: int(np.isinf(values).sum()) for col, values in raw.items()}
+        self._continuous = {col: finite(values) for col, values in raw.items()}
+
+    def categories(self, col: str) -> list:
+        return training_categories(self._X[col])
+
+    def level_counts(self, col: str) -> pd.Series:
+        return self._X[col].value_counts(dropna=True)
+
+    def n_infinite(self, col: str) -> int:
+        return self._n_infinite[col]
+
+    def has_missing(self, col: str) -> bool:
+        return bool(self._continuous[col].isna().any())
+
+    def median(self, col: str) -> float:
+        return self._continuous[col].median()
+
+    def mean(self, col: str) -> float:
+        return self._continuous[col].mean()
+
+    def filled_moments(self, col: str, fill: float) -> tuple[float, float]:
+        filled = self._continuous[col].fillna(fill)
+        return float(filled.mean()), float(filled.std())
 
 
 def _check_frame(X, step: str) -> None:
@@ -278,6 +338,12 @@ def _check_frame(X, step: str) -> None:
     check_unique_columns(X, f"TabularProcessor.{step}")
     if len(X) == 0:
         raise ValueError(f"TabularProcessor.{step}: the frame has no rows")
+
+
+def check_fill(fill) -> None:
+    """Raise ValueError unless ``fill`` is one of :data:`FILL_RULES` or a number."""
+    if not (fill in FILL_RULES or (isinstance(fill, Real) and not isinstance(fill, bool))):
+        raise ValueError(f"fill must be one of {FILL_RULES} or a number, got {fill!r}")
 
 
 def check_level_limits(max_levels, min_count) -> None:
@@ -297,48 +363,6 @@ def _check_columns(X: pd.DataFrame, required: list[str]) -> None:
     missing = [col for col in required if col not in X.columns]
     if missing:
         raise ValueError(f"missing required column(s): {missing}")
-
-
-def _is_temporal(values: pd.Series) -> bool:
-    return pd.api.types.is_datetime64_any_dtype(values) or pd.api.types.is_timedelta64_dtype(values)
-
-
-def _looks_continuous(values: pd.Series, max_card: int) -> bool:
-    if pd.api.types.is_bool_dtype(values):
-        return False
-    if pd.api.types.is_float_dtype(values):
-        return True
-    if pd.api.types.is_integer_dtype(values):
-        return values.nunique() > max_card
-    return False
-
-
-def _as_float(values: pd.Series, column: str) -> pd.Series:
-    """A continuous column as float64, or a ValueError naming the column and a bad value."""
-    if pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
-        return values.astype("float64")
-    numeric = pd.to_numeric(values, errors="coerce")
-    bad = numeric.isna() & values.notna()
-    if bad.any():
-        raise ValueError(
-            f"continuous column {column!r} holds {int(bad.sum())} non-numeric value(s), e.g. {first_value(values[bad])}"
-        )
-    return numeric.astype("float64")
-
-
-def _finite(values: pd.Series) -> pd.Series:
-    """Float values with +-inf as missing."""
-    return values.where(~np.isinf(values))
-
-
-def _training_categories(values: pd.Series) -> list:
-    if isinstance(values.dtype, pd.CategoricalDtype) and values.dtype.ordered:
-        return list(values.dtype.categories)
-    uniques = list(pd.unique(values.dropna()))
-    try:
-        return sorted(uniques)
-    except TypeError:
-        return sorted(uniques, key=lambda value: (type(value).__name__, str(value)))
 
 
 def _encode(values: pd.Series, categories: list) -> np.ndarray:

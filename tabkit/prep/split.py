@@ -50,9 +50,7 @@ def time_split(df: pd.DataFrame, *, date: str, valid_size: float) -> tuple[np.nd
         dates = as_dates(dates, date, "time_split")
     if dates.isna().any():
         raise ValueError(f"time_split: column {date!r} has {int(dates.isna().sum())} missing value(s)")
-    counts = dates.value_counts().sort_index(ascending=False)
-    rows_from_latest = counts.cumsum().to_numpy()
-    first_valid = counts.index[int(np.searchsorted(rows_from_latest, n_valid))]
+    first_valid = first_valid_date(dates.value_counts(), n_valid)
     is_valid = (dates >= first_valid).to_numpy()
     if is_valid.all():
         raise ValueError(
@@ -60,6 +58,14 @@ def time_split(df: pd.DataFrame, *, date: str, valid_size: float) -> tuple[np.nd
             f"once whole dates are kept together"
         )
     return np.flatnonzero(~is_valid), np.flatnonzero(is_valid)
+
+
+def first_valid_date(counts: pd.Series, n_valid: int):
+    """The earliest date of the validation rows: the latest dates, whole, until they hold at
+    least ``n_valid`` rows (``counts``: rows per date, e.g. merged from partitions)."""
+    latest_first = counts.sort_index(ascending=False)
+    rows_from_latest = latest_first.cumsum().to_numpy()
+    return latest_first.index[min(int(np.searchsorted(rows_from_latest, n_valid)), len(latest_first) - 1)]
 
 
 def _holds_numbers(values: pd.Series) -> bool:
