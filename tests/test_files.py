@@ -2,7 +2,7 @@ import os
 
 import pytest
 
-from tabkit.files import atomic_write, write_text
+from tabkit.files import atomic_folder, atomic_write, write_text
 
 
 def test_writes_whole_file_with_ordinary_permissions(tmp_path):
@@ -25,3 +25,37 @@ def test_failed_write_keeps_the_old_file_and_leaves_no_temporary(tmp_path):
         atomic_write(path, half_then_fail)
     assert path.read_text() == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["metrics.json"]
+
+
+def test_folder_appears_whole_with_ordinary_permissions(tmp_path):
+    (tmp_path / "out").mkdir()  # an empty folder is replaced
+
+    def write(folder):
+        (folder / "part").mkdir()
+        (folder / "part" / "a.txt").write_text("a")
+
+    path = atomic_folder(tmp_path / "out", write)
+    assert (path / "part" / "a.txt").read_text() == "a"
+    mask = os.umask(0)
+    os.umask(mask)
+    assert path.stat().st_mode & 0o777 == 0o777 & ~mask  # not mkdtemp's 0700
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]
+
+
+def test_failed_folder_write_leaves_nothing(tmp_path):
+    def half_then_fail(folder):
+        (folder / "a.txt").write_text("half")
+        raise RuntimeError("disk full")
+
+    with pytest.raises(RuntimeError, match="disk full"):
+        atomic_folder(tmp_path / "out", half_then_fail)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_folder_never_replaces_a_folder_with_files(tmp_path):
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "keep.txt").write_text("keep")
+    with pytest.raises(OSError):
+        atomic_folder(tmp_path / "out", lambda folder: (folder / "new.txt").write_text("new"))
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["keep.txt"]

@@ -1,7 +1,9 @@
-"""Read one CSV file into a schema's columns and dtypes, or fail naming file, column and row."""
+"""Read one CSV file (whole or a chunk of rows at a time) into a schema's columns and dtypes,
+or fail naming file, column and row."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -49,45 +51,106 @@ def read_table(
         type, is missing in a column that may not have missing values, or (StateHoliday)
         is not one of the known codes; the message names the file, column and row.
     """
-    rename = rename or {}
+    sep, read_as, on_disk = _columns_to_read(path, label, dtypes, rename or {})
+    try:
+        raw = pd.read_csv(path, sep=sep, usecols=list(read_as), dtype=read_as)
+    except (ValueError, TypeError, OverflowError):
+        text = pd.read_csv(path, sep=sep, usecols=list(read_as), dtype=str)
+        _raise_first_bad_number(text, label, {on_disk[c]: d for c, d in dtypes.items()}, 0)
+        raise
+    return _checked(raw, label, dtypes, on_disk, nullable, 0)
+
+
+def read_chunks(
+    path: Path, label: str, dtypes: dict[str, str], *, nullable: frozenset[str] = frozenset(), chunk_rows: int
+) -> Iterator[pd.DataFrame]:
+    """:func:`read_table`'s frame ``chunk_rows`` rows at a time, in the file's order, with
+    its checks and errors (rows counted from the file's start); the file's columns are
+    checked before the first chunk is read."""
+    sep, read_as, on_disk = _columns_to_read(path, label, dtypes, {})
+    return _chunks(path, label, dtypes, nullable, chunk_rows, sep, read_as, on_disk)
+
+
+def _chunks(
+    path: Path,
+    label: str,
+    dtypes: dict[str, str],
+    nullable: frozenset[str],
+    chunk_rows: int,
+    sep: str,
+    read_as: dict[str, object],
+    on_disk: dict[str, str],
+) -> Iterator[pd.DataFrame]:
+    first = 0
+    with pd.read_csv(path, sep=sep, usecols=list(read_as), dtype=read_as, chunksize=chunk_rows) as reader:
+        while True:
+            try:
+                raw = next(reader)
+            except StopIteration:
+                return
+            except (ValueError, TypeError, OverflowError):
+                # the typed read failed in this chunk: find the culprit reading it as text
+                with pd.read_csv(path, sep=sep, usecols=list(read_as), dtype=str, chunksize=chunk_rows) as texts:
+                    for index, text in enumerate(texts):
+                        if index * chunk_rows >= first:
+                            _raise_first_bad_number(text, label, {on_disk[c]: d for c, d in dtypes.items()}, first)
+                            break
+                raise
+            rows = len(raw)
+            checked = _checked(raw, label, dtypes, on_disk, nullable, first)
+            del raw  # not held while the chunk is used
+            yield checked
+            first += rows
+
+
+def _columns_to_read(
+    path: Path, label: str, dtypes: dict[str, str], rename: dict[str, str]
+) -> tuple[str, dict[str, object], dict[str, str]]:
+    """The separator, the on-disk columns to read with their read dtypes, and the map from
+    schema names to on-disk names; ValueError when a column is missing."""
     header = read_header(path, label)
     on_disk = {rename.get(name, name): name for name in header}
     missing = [name for name in dtypes if name not in on_disk]
     if missing:
         raise ValueError(f"load_rossmann: file {label} has no column(s) {missing}; it has {header}")
-    sep = sniff_separator(path)
-    read_as = {on_disk[c]: (str if d in (DATE, STR) else d) for c, d in dtypes.items()}
-    try:
-        raw = pd.read_csv(path, sep=sep, usecols=list(read_as), dtype=read_as)
-    except (ValueError, TypeError, OverflowError):
-        raw = pd.read_csv(path, sep=sep, usecols=list(read_as), dtype=str)
-        _raise_first_bad_number(raw, label, {on_disk[c]: d for c, d in dtypes.items()})
-        raise
-    frame = raw.rename(columns={v: k for k, v in on_disk.items()})[list(dtypes)]
+    read_as: dict[str, object] = {on_disk[c]: (str if d in (DATE, STR) else d) for c, d in dtypes.items()}
+    return sniff_separator(path), read_as, on_disk
 
+
+def _checked(
+    raw: pd.DataFrame,
+    label: str,
+    dtypes: dict[str, str],
+    on_disk: dict[str, str],
+    nullable: frozenset[str],
+    first: int,
+) -> pd.DataFrame:
+    """The rows read (the file's rows ``first`` on) in the schema's columns and dtypes,
+    checked; dates parsed."""
+    frame = raw.rename(columns={v: k for k, v in on_disk.items()})[list(dtypes)]
     for column, dtype in dtypes.items():
         values = frame[column]
         if column not in nullable and values.isna().any():
-            _fail(label, column, values.isna().to_numpy(), values, "missing")
+            _fail(label, column, values.isna().to_numpy(), values, "missing", first)
         if dtype == DATE:
             parsed = pd.to_datetime(values, format="%Y-%m-%d", errors="coerce")
             bad = (parsed.isna() & values.notna()).to_numpy()
             if bad.any():
-                _fail(label, column, bad, values, "not a YYYY-MM-DD date")
+                _fail(label, column, bad, values, "not a YYYY-MM-DD date", first)
             frame[column] = parsed.astype(DATE)
         elif column in _DOMAINS:
             bad = (~values.isin(_DOMAINS[column]) & values.notna()).to_numpy()
             if bad.any():
-                _fail(label, column, bad, values, f"not one of {sorted(_DOMAINS[column])}")
+                _fail(label, column, bad, values, f"not one of {sorted(_DOMAINS[column])}", first)
         elif column in _PATTERNS:
             pattern, problem = _PATTERNS[column]
             bad = (~values.str.fullmatch(pattern).fillna(True).astype(bool)).to_numpy()
             if bad.any():
-                _fail(label, column, bad, values, problem)
+                _fail(label, column, bad, values, problem, first)
     return frame.astype(dtypes)
 
 
-def _raise_first_bad_number(raw: pd.DataFrame, label: str, dtypes: dict[str, str]) -> None:
+def _raise_first_bad_number(raw: pd.DataFrame, label: str, dtypes: dict[str, str], first: int) -> None:
     """Find the value that made the typed read fail, and raise naming it."""
     for column, dtype in dtypes.items():
         if dtype not in ("int64", "float64"):
@@ -99,12 +162,14 @@ def _raise_first_bad_number(raw: pd.DataFrame, label: str, dtypes: dict[str, str
             bad = bad | text.isna() | (numbers.notna() & (numbers != np.round(numbers)))
         bad = bad.to_numpy()
         if bad.any():
-            _fail(label, column, bad, text, f"not {'an integer' if dtype == 'int64' else 'a number'}")
+            _fail(label, column, bad, text, f"not {'an integer' if dtype == 'int64' else 'a number'}", first)
 
 
-def _fail(label: str, column: str, bad: np.ndarray, values: pd.Series, problem: str) -> None:
-    row = int(np.flatnonzero(bad)[0])
-    value = values.iloc[row]
+def _fail(label: str, column: str, bad: np.ndarray, values: pd.Series, problem: str, first: int) -> None:
+    """Raise naming the first bad value; ``values`` are the file's rows ``first`` on."""
+    local = int(np.flatnonzero(bad)[0])
+    row = first + local
+    value = values.iloc[local]
     what = "the value is missing" if pd.isna(value) else f"{value!r} is {problem}"
     raise ValueError(
         f"load_rossmann: file {label}, column {column!r}, row {row + 1} (line {row + 2}): "

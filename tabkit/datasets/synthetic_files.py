@@ -2,7 +2,8 @@
 size: ``train.csv`` and ``test.csv`` are built and written a block of days at a time, in
 Kaggle's order (newest day first, then by store), from the panel's blocks
 (:class:`~tabkit.datasets.sales.SalesPanel`). The files equal those of
-``write_rossmann(make_rossmann(...))``, which holds every table at once.
+``write_rossmann(make_rossmann(...))``, which holds every table at once. The same blocks
+can go straight to Parquet partitions by store (:func:`write_synthetic_partitions`).
 """
 
 from __future__ import annotations
@@ -15,10 +16,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from tabkit.datasets.partition_writer import PartitionedRossmann, check_target, write_partitioned
 from tabkit.datasets.synthetic import RossmannPlan, plan_rossmann
 from tabkit.datasets.writer import LAYOUTS, write_csv, write_table
 
-__all__ = ["WrittenRossmann", "write_synthetic_rossmann"]
+__all__ = ["WrittenRossmann", "write_synthetic_partitions", "write_synthetic_rossmann"]
 
 ROWS_PER_BLOCK = 200_000
 """About as many panel rows (days x stores) are built and written at once; a block is at
@@ -70,12 +72,7 @@ def write_synthetic_rossmann(
         For the arguments ``make_rossmann`` or ``write_rossmann`` refuse, or
         ``rows_per_block`` below 1; raised before anything is written.
     """
-    if layout not in LAYOUTS:
-        raise ValueError(f"write_synthetic_rossmann: layout must be one of {LAYOUTS}, got {layout!r}")
-    if rows_per_block < 1:
-        raise ValueError(f"write_synthetic_rossmann: rows_per_block must be at least 1, got {rows_per_block}")
-    weeks = max(1, rows_per_block // (7 * max(int(n_stores), 1)))
-    plan = plan_rossmann(n_stores, start=start, end=end, test_days=test_days, seed=seed, block_days=7 * weeks)
+    plan = _plan(n_stores, start, end, test_days, seed, layout, rows_per_block)
     root = Path(out_dir)
     root.mkdir(parents=True, exist_ok=True)
     write_csv(_train_blocks(plan), root / "train.csv")
@@ -84,6 +81,66 @@ def write_synthetic_rossmann(
         write_table(name, frame, root, layout)
     n_test_days = len(plan.dates) - plan.n_train
     return WrittenRossmann(root, plan.n_train * plan.n_stores, n_test_days * len(plan.test_stores))
+
+
+def write_synthetic_partitions(
+    out_dir: str | os.PathLike[str],
+    n_stores: int,
+    n_partitions: int,
+    *,
+    start: str = "2013-01-01",
+    end: str = "2015-07-31",
+    test_days: int = 48,
+    seed: int = 0,
+    layout: str = "per_state",
+    rows_per_block: int = ROWS_PER_BLOCK,
+) -> PartitionedRossmann:
+    """Write ``make_rossmann``'s data set as ``partition_rossmann`` partitions the folder
+    :func:`write_synthetic_rossmann` writes, without the CSV files in between: the blocks
+    of days go straight to the partition files, in memory bounded by ``rows_per_block``.
+
+    Parameters
+    ----------
+    out_dir : str or path-like
+        The partitioned folder; missing or empty.
+    n_stores, start, end, test_days, seed, layout, rows_per_block
+        As :func:`write_synthetic_rossmann`.
+    n_partitions : int
+        As :func:`tabkit.datasets.partitioned.partition_rossmann` (1..``n_stores``).
+
+    Returns
+    -------
+    PartitionedRossmann
+
+    Raises
+    ------
+    ValueError
+        For the arguments ``write_synthetic_rossmann`` or ``partition_rossmann`` refuse;
+        raised before anything is written.
+    """
+    check_target(out_dir, n_partitions, int(n_stores))
+    plan = _plan(n_stores, start, end, test_days, seed, layout, rows_per_block)
+
+    def write_small_tables(root: Path) -> None:
+        for name, frame in plan.tables.items():
+            write_table(name, frame, root, layout)
+
+    chunks = {"train": _train_blocks(plan), "test": _test_blocks(plan)}
+    return write_partitioned(
+        out_dir, n_partitions, plan.tables["store"]["Store"].to_numpy(), chunks, write_small_tables
+    )
+
+
+def _plan(
+    n_stores: int, start: str, end: str, test_days: int, seed: int, layout: str, rows_per_block: int
+) -> RossmannPlan:
+    """The checked arguments' plan, its blocks about ``rows_per_block`` rows."""
+    if layout not in LAYOUTS:
+        raise ValueError(f"write_synthetic_rossmann: layout must be one of {LAYOUTS}, got {layout!r}")
+    if rows_per_block < 1:
+        raise ValueError(f"write_synthetic_rossmann: rows_per_block must be at least 1, got {rows_per_block}")
+    weeks = max(1, rows_per_block // (7 * max(int(n_stores), 1)))
+    return plan_rossmann(n_stores, start=start, end=end, test_days=test_days, seed=seed, block_days=7 * weeks)
 
 
 def _newest_first(plan: RossmannPlan, test: bool) -> Iterator[tuple[np.ndarray, dict[str, np.ndarray]]]:
