@@ -1,6 +1,6 @@
 """The estimator base every tabkit net shares (entity-embedding nets and collaborative
 filtering): checks, the processor, the one training loop, continued training, layer
-groups and freezing, embedding transfer, prediction and persistence."""
+groups and freezing, embedding transfer and prediction (persistence: :mod:`tabkit.nn.saving`)."""
 
 from __future__ import annotations
 
@@ -12,13 +12,15 @@ from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
 from tabkit.nn import checks, training, transfer
-from tabkit.nn.device import cpu_threads, placement_after_load, select_device, use_bf16
+from tabkit.nn.device import cpu_threads, select_device, use_bf16
 from tabkit.nn.embeddings import embed_frame, embedding_tables
+from tabkit.nn.encoding import encode_rows
 from tabkit.nn.groups import GROUP_NAMES, group_rates
 from tabkit.nn.lr_find import LRFindResult, find_lr
 from tabkit.nn.saving import SavedNet
 from tabkit.nn.seeding import Seeded
 from tabkit.nn.training import ParamGroup, Tensors
+from tabkit.nn.training_rows import EncodedRows, FrameRows
 from tabkit.prep.processor import TabularProcessor
 
 
@@ -83,7 +85,11 @@ class NetEstimator(SavedNet, BaseEstimator):
         self
         """
         continuing = bool(warm_start) and hasattr(self, "module_")
-        train, valid, metric, sources = self._setup(X, y, X_val, y_val, metric, continuing=continuing)
+        return self._train(FrameRows(X), y, X_val, y_val, metric, continuing=continuing)
+
+    def _train(self, rows: FrameRows | EncodedRows, y, X_val, y_val, metric, *, continuing: bool):
+        """Set up from the training rows (a frame, or arrays already encoded) and train."""
+        train, valid, metric, sources = self._setup(rows, y, X_val, y_val, metric, continuing=continuing)
         stopping = self._early_stopping(metric) if valid is not None else None
         evaluate = None if valid is None else (lambda module: self._evaluate(module, valid, metric))
         done = int(self.history_["epoch"].max()) if continuing and len(self.history_) else 0
@@ -184,7 +190,7 @@ class NetEstimator(SavedNet, BaseEstimator):
         checks.check_positive(end_lr, "end_lr", minimum=start_lr)
         checks.check_positive(num_it, "num_it", integer=True, minimum=1)
         finder = clone(self)
-        train, _, _, sources = finder._setup(X, y, None, None, None, continuing=False)
+        train, _, _, sources = finder._setup(FrameRows(X), y, None, None, None, continuing=False)
         with finder._seeded() as generator, cpu_threads(self._CPU_THREADS, finder.device_):
             module = finder._new_module(sources)
             return find_lr(
@@ -245,9 +251,9 @@ class NetEstimator(SavedNet, BaseEstimator):
         with cpu_threads(self._CPU_THREADS, self.device_):
             return training.predict_raw(self.module_, tensors.to(self.device_), amp=self.mixed_precision_).cpu().numpy()
 
-    def _setup(self, X, y, X_val, y_val, metric, *, continuing: bool):
-        """Check everything, fit (or, continuing, reuse) the processor and the target
-        coding, build the tensors."""
+    def _setup(self, rows: FrameRows | EncodedRows, y, X_val, y_val, metric, *, continuing: bool):
+        """Check everything, fit (or take, or, continuing, reuse) the processor and the
+        target coding, build the training data."""
         self._check_settings()
         checks.check_training_settings(self)
         metric = checks.resolve_metric(metric)
@@ -263,9 +269,7 @@ class NetEstimator(SavedNet, BaseEstimator):
             mixed_precision = use_bf16(device, self.mixed_precision)
         sources = {} if continuing else transfer.source_tables(self.init_embeddings)
         y = self._check_target(y, "y")
-        checks.check_rows(X, y, "y")
-        checks.check_min_rows(X, type(self).__name__)
-        self._check_input(X, "X", training=True)
+        rows.check(self, y)
         if X_val is not None:
             y_val = self._check_target(y_val, "y_val")
             checks.check_rows(X_val, y_val, "y_val")
@@ -274,8 +278,8 @@ class NetEstimator(SavedNet, BaseEstimator):
         if continuing:
             target = self._encode_target(y)
         else:
-            processor = self._processor().fit(X)
-            self._check_processor(processor, len(X))
+            processor = rows.processor(self)
+            self._check_processor(processor, len(rows))
             if X_val is not None:
                 processor.transform(X_val)  # missing columns are reported before training
             target = self._fit_target(y)
@@ -288,7 +292,7 @@ class NetEstimator(SavedNet, BaseEstimator):
             self.mixed_precision_ = mixed_precision
             self.module_config_ = config
             self.architecture_ = {name: self.get_params()[name] for name in self._ARCHITECTURE}
-        train = self._tensors(X, target).to(device)
+        train = rows.data(self, target, device)
         valid = None
         if X_val is not None:
             valid = (self._tensors(X_val, self._encode_target(y_val)).to(device), y_val)
@@ -343,10 +347,9 @@ class NetEstimator(SavedNet, BaseEstimator):
         return None
 
     def _tensors(self, X: pd.DataFrame, target: np.ndarray | None = None) -> Tensors:
-        encoded = self.processor_.transform(X, normalize=True)
-        cat = torch.from_numpy(encoded[self.processor_.cat_features_].to_numpy(np.int64, copy=True))
-        cont = torch.from_numpy(encoded[self.processor_.cont_names_].to_numpy(np.float32, copy=True))
-        return Tensors(cat, cont, None if target is None else torch.from_numpy(target))
+        cat, cont = encode_rows(self.processor_, X)
+        y = None if target is None else torch.from_numpy(target)
+        return Tensors(torch.from_numpy(cat), torch.from_numpy(cont), y)
 
     def _evaluate(self, module, valid, metric) -> dict[str, float]:
         tensors, y_val = valid
@@ -372,26 +375,6 @@ class NetEstimator(SavedNet, BaseEstimator):
 
     def _processor(self) -> TabularProcessor:
         raise NotImplementedError
-
-    def __getstate__(self):
-        state = dict(super().__getstate__())
-        module = state.pop("module_", None)
-        if module is not None:
-            state["module_weights_"] = {k: v.detach().to("cpu", copy=True) for k, v in module.state_dict().items()}
-            state["device_"] = str(state["device_"])
-        return state
-
-    def __setstate__(self, state):
-        weights = state.pop("module_weights_", None)
-        super().__setstate__(state)
-        if weights is not None:
-            self.device_ = placement_after_load(self.device_)
-            self.mixed_precision_ = self.mixed_precision_ and self.device_.type == "cuda"
-            with torch.device("meta"):
-                module = self._make_module(self.module_config_)
-            module.load_state_dict(weights, assign=True)
-            module.freeze(getattr(self, "frozen_", ()))
-            self.module_ = module.to(self.device_).eval()
 
 
 def _as_frame(X) -> pd.DataFrame:

@@ -140,11 +140,11 @@ def check_columns(X: pd.DataFrame, estimator: str, name: str) -> None:
         check_unique_columns(X, estimator, name)
 
 
-def check_min_rows(X: pd.DataFrame, estimator: str) -> None:
+def check_min_rows(n_rows: int, estimator: str) -> None:
     """At least two training rows (BatchNorm cannot train on a single row)."""
-    if len(X) < 2:
+    if n_rows < 2:
         raise ValueError(
-            f"{estimator} needs at least 2 training rows, got {len(X)} (BatchNorm cannot train on a single row)"
+            f"{estimator} needs at least 2 training rows, got {n_rows} (BatchNorm cannot train on a single row)"
         )
 
 

@@ -249,8 +249,9 @@ class CollabRegressor(RegressorMixin, NetEstimator):
                 )
         return y.astype(np.float32).reshape(-1, 1)
 
-    def _setup(self, X, y, X_val, y_val, metric, *, continuing: bool):
-        out = super()._setup(X, y, X_val, y_val, metric, continuing=continuing)
+    def _setup(self, rows, y, X_val, y_val, metric, *, continuing: bool):
+        out = super()._setup(rows, y, X_val, y_val, metric, continuing=continuing)
+        X = rows.frame
         counts = {
             side: X[column].value_counts().rename("ratings") for side, column in zip(("user", "item"), self._columns())
         }

@@ -28,6 +28,8 @@ class EmbeddingNetRegressor(RegressorMixin, TabularNet):
     BatchNorm -> Dropout and a final Linear, trained with mean squared error. The shared
     :class:`tabkit.TabularProcessor` (standardised view) encodes the frame once; the whole
     training set sits on the device and each epoch slices a shuffled index into batches.
+    For tables larger than memory, :meth:`fit_encoded` trains on rows encoded beforehand
+    into memory-mapped files (:class:`tabkit.nn.encoding.EncodedArrays`), a batch at a time.
 
     Parameters
     ----------

@@ -60,7 +60,7 @@ def find_lr(
     Stops after ``num_it`` steps, or once the smoothed loss exceeds ``stop_div`` times
     its minimum.
     """
-    device = data.cat.device
+    device = data.device
     keep_freed_memory(device)
     lrs = exponential(num_it, start_lr, end_lr)
     opt = make_optimizer(single_group(module, start_lr), optimizer, weight_decay)

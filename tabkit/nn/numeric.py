@@ -118,7 +118,8 @@ def quantile_edges(values: np.ndarray, n_bins: int) -> list[list[float]]:
     Parameters
     ----------
     values : ndarray of shape (n_rows, n_features)
-        The training rows, as the net sees them (standardised).
+        The training rows, as the net sees them (standardised); read a column at a
+        time (a memory map is never copied whole).
     n_bins : int
 
     Returns
@@ -126,7 +127,8 @@ def quantile_edges(values: np.ndarray, n_bins: int) -> list[list[float]]:
     list of lists of float
     """
     edges = []
-    for column in np.asarray(values, dtype=np.float64).T:
+    for index in range(values.shape[1]):
+        column = np.asarray(values[:, index], dtype=np.float64)
         unique = np.unique(np.quantile(column, np.linspace(0.0, 1.0, n_bins + 1)))
         # float32 (the module's precision) must keep the edges apart too
         unique = np.unique(unique.astype(np.float32)).astype(np.float64)

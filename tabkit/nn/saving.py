@@ -1,18 +1,42 @@
-"""How a run saves a tabkit net: the module's weights as safetensors, its configuration as
+"""How a tabkit net is pickled (its module as CPU weights, rebuilt from its configuration on
+loading) and how a run saves it: the module's weights as safetensors, its configuration as
 JSON and the rest of the state (the processor included) through skops (see
 :mod:`tabkit.run_folder.model_files`); loading runs no code from the files."""
 
 from __future__ import annotations
 
+import torch
 from sklearn.utils.validation import check_is_fitted
 
+from tabkit.nn.device import placement_after_load
 from tabkit.run_folder.model_files import ModelParts
 
 
 class SavedNet:
-    """The saving pair of the nets; it reuses the estimators' ``__getstate__`` (the weights
-    as ``module_weights_``) and ``__setstate__`` (which rebuilds the module from
-    ``module_config_`` and the weights)."""
+    """The state of the nets: ``__getstate__`` keeps the module's weights as
+    ``module_weights_`` and ``__setstate__`` rebuilds the module from ``module_config_``
+    and the weights (on the device :func:`~tabkit.nn.device.placement_after_load`
+    picks); the saving pair of a run reuses both."""
+
+    def __getstate__(self):
+        state = dict(super().__getstate__())
+        module = state.pop("module_", None)
+        if module is not None:
+            state["module_weights_"] = {k: v.detach().to("cpu", copy=True) for k, v in module.state_dict().items()}
+            state["device_"] = str(state["device_"])
+        return state
+
+    def __setstate__(self, state):
+        weights = state.pop("module_weights_", None)
+        super().__setstate__(state)
+        if weights is not None:
+            self.device_ = placement_after_load(self.device_)
+            self.mixed_precision_ = self.mixed_precision_ and self.device_.type == "cuda"
+            with torch.device("meta"):
+                module = self._make_module(self.module_config_)
+            module.load_state_dict(weights, assign=True)
+            module.freeze(getattr(self, "frozen_", ()))
+            self.module_ = module.to(self.device_).eval()
 
     def _model_parts(self) -> ModelParts:
         """A fitted net as a run saves it: the module's weights (safetensors), its

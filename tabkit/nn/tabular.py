@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import warnings
 
+import numpy as np
 import pandas as pd
 
 from tabkit.nn import checks
@@ -13,6 +14,7 @@ from tabkit.nn.base import NetEstimator
 from tabkit.nn.encoded import encoded_view
 from tabkit.nn.module import EmbeddingNet, emb_size
 from tabkit.nn.numeric import quantile_edges
+from tabkit.nn.training_rows import EncodedRows
 from tabkit.prep.encoded import EncodedView
 from tabkit.prep.processor import TabularProcessor, check_level_limits
 
@@ -98,12 +100,59 @@ class TabularNet(NetEstimator):
             "average": self._MEMBER_AVERAGE,
         }
 
-    def _setup(self, X, y, X_val, y_val, metric, *, continuing: bool):
-        out = super()._setup(X, y, X_val, y_val, metric, continuing=continuing)
+    def fit_encoded(
+        self,
+        processor: TabularProcessor,
+        cat: np.ndarray,
+        cont: np.ndarray,
+        y,
+        *,
+        X_val: pd.DataFrame | None = None,
+        y_val=None,
+        metric=None,
+    ):
+        """Train the net on rows already encoded by a fitted processor, such as
+        memory-mapped arrays of a table larger than memory.
+
+        Trains as ``fit(X, y, X_val=X_val, y_val=y_val, metric=metric)`` would when
+        ``processor`` is the processor ``fit`` fits on ``X`` and the arrays are
+        :func:`tabkit.nn.encoding.encode_rows` of ``X`` (the same history and, on the
+        CPU with a fixed ``random_state``, the same predictions). The arrays are never
+        copied into memory whole: they are checked first, a chunk at a time, then each
+        batch is gathered from them by index (and, on a GPU, copied to it: slower than
+        ``fit``, whose rows all sit on the GPU).
+
+        Parameters
+        ----------
+        processor : TabularProcessor
+            Fitted, and made with this net's ``cat_names``, ``cont_names``, ``max_card``,
+            ``max_levels`` and ``min_count`` (its ``fill`` is its own). The net keeps a
+            copy as ``processor_``.
+        cat : ndarray of int64, shape (n_rows, len(processor.cat_features_))
+            Category codes, each within the processor's cardinality of its column.
+        cont : ndarray of float32, shape (n_rows, len(processor.cont_names_))
+            Standardised continuous values, all finite.
+        y : array-like of shape (n_rows,)
+            Targets, as for ``fit``.
+        X_val, y_val, metric
+            As for ``fit``: validation rows as a frame, encoded by ``processor``.
+
+        Returns
+        -------
+        self
+
+        See Also
+        --------
+        tabkit.nn.encoding.EncodedArrays : writes such arrays a partition at a time.
+        """
+        return self._train(EncodedRows(processor, cat, cont), y, X_val, y_val, metric, continuing=False)
+
+    def _setup(self, rows, y, X_val, y_val, metric, *, continuing: bool):
+        out = super()._setup(rows, y, X_val, y_val, metric, continuing=continuing)
         if not continuing and self.cont_embedding == "piecewise":
             # the bins: quantiles of the training rows as the net sees them (standardised)
             train = out[0]
-            edges = quantile_edges(train.cont.cpu().numpy(), int(self.n_bins))
+            edges = quantile_edges(train.continuous(), int(self.n_bins))
             self.module_config_["cont_config"]["edges"] = edges
         return out
 

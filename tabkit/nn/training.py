@@ -1,5 +1,7 @@
-"""The training loop: the whole data set sits on the device as tensors; each epoch
-shuffles an index and slices it into batches (no per-row Dataset or DataLoader)."""
+"""The training loop: the whole data set sits on the device as tensors (or, for rows
+larger than memory, in numpy arrays such as memory-mapped files, gathered batch by batch);
+each epoch shuffles an index and slices it into batches (no per-row Dataset or
+DataLoader)."""
 
 from __future__ import annotations
 
@@ -35,6 +37,15 @@ class Tensors:
     def __len__(self) -> int:
         return self.cat.shape[0]
 
+    @property
+    def device(self) -> torch.device:
+        """Where the rows are, and their batches."""
+        return self.cat.device
+
+    def continuous(self) -> np.ndarray:
+        """The continuous values as a numpy array."""
+        return self.cont.cpu().numpy()
+
     def to(self, device: torch.device) -> Tensors:
         y = None if self.y is None else self.y.to(device)
         return Tensors(self.cat.to(device), self.cont.to(device), y)
@@ -42,6 +53,33 @@ class Tensors:
     def rows(self, index: torch.Tensor | slice) -> Tensors:
         y = None if self.y is None else self.y[index]
         return Tensors(self.cat[index], self.cont[index], y)
+
+
+@dataclass
+class ArrayRows:
+    """Encoded training rows in numpy arrays (memory-mapped files among them), never read
+    whole: each batch is gathered by index from the arrays and moved to ``device``.
+
+    ``cat`` (int64) and ``cont`` (float32) as :func:`tabkit.nn.encoding.encode_rows` makes
+    them; ``y`` the encoded targets (on the CPU)."""
+
+    cat: np.ndarray
+    cont: np.ndarray
+    y: torch.Tensor
+    device: torch.device
+
+    def __len__(self) -> int:
+        return self.cat.shape[0]
+
+    def continuous(self) -> np.ndarray:
+        """The continuous values (the array itself, not a copy)."""
+        return self.cont
+
+    def rows(self, index: torch.Tensor | slice) -> Tensors:
+        where = torch.arange(*index.indices(len(self))) if isinstance(index, slice) else index.cpu()
+        picked = where.numpy()  # fancy indexing copies just these rows out of the arrays
+        batch = Tensors(torch.from_numpy(self.cat[picked]), torch.from_numpy(self.cont[picked]), self.y[where])
+        return batch.to(self.device)
 
 
 @dataclass
@@ -110,7 +148,7 @@ def optimizer_step(
 
 def train_steps(
     module: nn.Module,
-    data: Tensors,
+    data: Tensors | ArrayRows,
     optimizer: torch.optim.Optimizer,
     loss_fn: Callable,
     lrs: np.ndarray,
@@ -124,7 +162,7 @@ def train_steps(
     """One pass over a shuffled index, one optimiser step per batch with the given
     learning rates (shape (n_steps,), or (n_groups, n_steps) for one row per parameter
     group) and momenta. Returns the mean training loss."""
-    device = data.cat.device
+    device = data.device
     keep_freed_memory(device)
     module.train()
     order = torch.randperm(len(data), generator=generator, device=generator.device).to(device)
@@ -178,7 +216,7 @@ class EarlyStopping:
 
 def fit(
     module: nn.Module,
-    data: Tensors,
+    data: Tensors | ArrayRows,
     *,
     epochs: int,
     batch_size: int,
