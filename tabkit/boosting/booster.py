@@ -10,7 +10,9 @@ from numbers import Integral, Real
 import pandas as pd
 from sklearn.utils._param_validation import Interval
 
-__all__ = ["PARAMETER_CONSTRAINTS", "booster_feature_names", "round_history"]
+from tabkit.prep.processor import TabularProcessor
+
+__all__ = ["PARAMETER_CONSTRAINTS", "booster_feature_names", "processor_for", "round_history"]
 
 PARAMETER_CONSTRAINTS: dict = {
     "n_estimators": [Interval(Integral, 1, None, closed="left")],
@@ -56,3 +58,9 @@ def round_history(evals_result: dict) -> pd.DataFrame:
     frame = pd.DataFrame(columns)
     frame.index = pd.RangeIndex(1, len(frame) + 1, name="round")
     return frame
+
+
+def processor_for(estimator) -> TabularProcessor:
+    """The unfitted processor a tabkit LightGBM estimator encodes its rows with (raw
+    values, its column roles and ``max_card``)."""
+    return TabularProcessor(estimator.cat_names, estimator.cont_names, max_card=estimator.max_card)

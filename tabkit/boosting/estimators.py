@@ -20,12 +20,11 @@ from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
-from tabkit.boosting.booster import PARAMETER_CONSTRAINTS, booster_feature_names, round_history
+from tabkit.boosting.booster import PARAMETER_CONSTRAINTS, booster_feature_names, processor_for, round_history
 from tabkit.boosting.saving import SavedBooster
 from tabkit.prep.encoded import EncodedModel, EncodedView, processor_columns
 from tabkit.prep.fit_inputs import check_sample_weight, check_target, encode
 from tabkit.prep.inputs import as_frame
-from tabkit.prep.processor import TabularProcessor
 
 
 class _LightGBM(SavedBooster, BaseEstimator):
@@ -111,7 +110,7 @@ class _LightGBM(SavedBooster, BaseEstimator):
                 f"early_stopping_rounds={self.early_stopping_rounds} needs validation rows: "
                 "fit(X, y, X_val=..., y_val=...)"
             )
-        self.processor_ = TabularProcessor(self.cat_names, self.cont_names, max_card=self.max_card).fit(frame)
+        self.processor_ = processor_for(self).fit(frame)
         self._fitted_on_array = from_array
         self.n_features_in_ = frame.shape[1]
         for stale in ("feature_names_in_", "history_"):  # from an earlier fit
