@@ -11,6 +11,8 @@ from typing import Any
 
 from tabkit import runs
 from tabkit.pipeline.keys import SpecError
+from tabkit.pipeline.partitioned import PartitionedRunSteps
+from tabkit.pipeline.sources import get_source
 from tabkit.pipeline.spec import Spec, load_spec
 from tabkit.pipeline.steps.cluster import connect
 from tabkit.pipeline.steps.progress import RunLog
@@ -103,7 +105,8 @@ def run_pipeline(
     check_writable(output_folders(spec, root))
     cluster = connect(spec.compute)  # a scheduler that does not answer is refused before any work
     writer = runs.RunWriter(root, spec.name)
-    run = RunSteps(spec, writer, RunLog(writer.file(runs.LOG), echo=verbose), root, cluster)
+    steps = PartitionedRunSteps if get_source(spec.data["source"]).partitioned(spec.data) else RunSteps
+    run = steps(spec, writer, RunLog(writer.file(runs.LOG), echo=verbose), root, cluster)
     quiet_nets = nullcontext() if verbose else _silenced_nets()
     with cluster, terminate_as_interrupt(), quiet_nets:
         try:

@@ -260,6 +260,15 @@ class Compute:
         )
     )
     timeout: int = declared(Key(int, 10, doc="seconds to wait for the scheduler and its first worker", example="30"))
+    sample_rows: int = declared(
+        Key(
+            int,
+            1_000_000,
+            doc="partitioned data: about this many training rows, drawn at random, are what the models "
+            "not fitted on every row (forests, embedding forests) fit on; LightGBM and the nets read every row",
+            example="500000",
+        )
+    )
 
 
 SCHEMA: dict[str, dict[str, Key]] = {

@@ -72,6 +72,25 @@ class DataSource:
         list of lines the builder passes on to the run's log."""
         raise NotImplementedError
 
+    def partitioned(self, data: dict) -> bool:
+        """Whether a run reads the data one partition at a time (each partition holding
+        every row of a block of groups), on a Dask cluster; False (the default) for data
+        loaded whole."""
+        return False
+
+    def partitions(self, data: dict) -> int:
+        """How many partitions partitioned data is stored in."""
+        raise NotImplementedError(f"source {self.name!r} is not partitioned")
+
+    def partition_files(self, data: dict) -> list[str]:
+        """A name for each partition (its training file), for messages."""
+        return [f"partition {k}" for k in range(self.partitions(data))]
+
+    def load_partition(self, data: dict, index: int) -> Any:
+        """Partition ``index`` of partitioned data, in the form :meth:`load` gives its
+        builder."""
+        raise NotImplementedError(f"source {self.name!r} is not partitioned")
+
     def read_new(self, data: dict, new: Any) -> Any:
         """New rows for ``tabkit predict``, in the form :meth:`load` gives its builder."""
         raise NotImplementedError(f"source {self.name!r} cannot read new rows")

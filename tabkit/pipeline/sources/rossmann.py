@@ -28,6 +28,15 @@ class RossmannSource(DataSource):
             doc="the folder holding Kaggle's train.csv, test.csv, store.csv and the external tables",
             example='"data/raw/rossmann"',
         ),
+        "format": Key(
+            str,
+            "csv",
+            ("csv", "parquet"),
+            doc='"csv": Kaggle\'s files, loaded whole; "parquet": a folder written by `tabkit data partition` '
+            "(train and test as Parquet partitions by store, the small tables as Kaggle's files), read one "
+            "partition at a time on the run's Dask cluster, for data larger than memory",
+            example='"parquet"',
+        ),
     }
     builders = ("rossmann",)
     file_keys = ("path",)
@@ -42,6 +51,14 @@ class RossmannSource(DataSource):
         if not folder.is_dir():
             problems.add("data.path", f"folder not found: {resolved(data['path'])}")
             return
+        if self.partitioned(data):
+            from tabkit.datasets.partitioned import check_partitions
+
+            try:
+                check_partitions(folder)
+            except ValueError as exc:
+                problems.add("data.path", str(exc))
+            return
         missing = [f"{t}.csv" for t in REQUIRED_TABLES if not (folder / f"{t}.csv").is_file()]
         if missing:
             problems.add("data.path", f"{resolved(data['path'])} lacks Kaggle's {', '.join(missing)}")
@@ -49,14 +66,37 @@ class RossmannSource(DataSource):
     def load(self, data: dict) -> dict:
         return read_rossmann_tables(data["path"])
 
+    def partitioned(self, data: dict) -> bool:
+        return data.get("format") == "parquet"
+
+    def partitions(self, data: dict) -> int:
+        from tabkit.datasets.partitioned import partition_files
+
+        return len(partition_files(data["path"], "train"))
+
+    def partition_files(self, data: dict) -> list[str]:
+        from tabkit.datasets.partitioned import partition_files
+
+        return [str(path) for path in partition_files(data["path"], "train")]
+
+    def load_partition(self, data: dict, index: int) -> dict:
+        from tabkit.datasets.partitioned import load_partition_tables
+
+        return load_partition_tables(data["path"], index)
+
     def read_new(self, data: dict, new: Any) -> dict:
         return read_rossmann_tables(new)
 
     def input_files(self, data: dict) -> dict[str, Path]:
         root = Path(data["path"])
-        return {str(p.relative_to(root)): p for p in sorted(root.rglob("*.csv")) if p.is_file()}
+        patterns = ("*.csv", "*.parquet") if self.partitioned(data) else ("*.csv",)
+        files = sorted(path for pattern in patterns for path in root.rglob(pattern))
+        return {str(p.relative_to(root)): p for p in files if p.is_file()}
 
     def describe(self, data: dict) -> str:
+        if self.partitioned(data):
+            n_parts = self.partitions(data)
+            return f"Kaggle Rossmann tables in {data['path']}, partitioned by store ({n_parts} partitions)"
         return f"Kaggle Rossmann files in {data['path']}"
 
 

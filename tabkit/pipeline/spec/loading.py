@@ -49,6 +49,7 @@ from tabkit.pipeline.sections import SCHEMA, Baseline, Compute, Features, Histor
 from tabkit.pipeline.sources import SOURCES, get_source
 from tabkit.pipeline.spec import checks
 from tabkit.pipeline.spec.overrides import apply_overrides
+from tabkit.pipeline.spec.partitioned import check_partitioned
 
 __all__ = ["Spec", "SpecError", "dumps", "load_spec", "validate"]
 RESERVED_MODEL_NAMES = ("baseline", "actual")
@@ -231,6 +232,8 @@ def validate(raw: Mapping, *, default_name: str = "pipeline", check_data: bool =
         checks.check_models(models, task, problems)
         if ok["output"]:
             checks.check_output(output, models, task, problems)
+        if source is not None and source.partitioned(data) and ok["features"] and ok["split"]:
+            check_partitioned(task, features, split, models, compute, problems)
     if problems:
         raise SpecError(_message(problems))
     name = top.get("name") or default_name

@@ -20,7 +20,7 @@ from typing import Any
 
 from tabkit.pipeline.steps.fitting import FitData, FitOutcome, fit_entry
 
-__all__ = ["FIT_KEY", "ClusterFits", "ModelFailed", "ModelsFailed", "fit_on_worker"]
+__all__ = ["FIT_KEY", "ClusterFits", "ModelFailed", "ModelsFailed", "died_or_raised", "fit_on_worker"]
 
 FIT_KEY = "tabkit-fit"
 """The start of every fit task's key: ``tabkit-fit-<model>-<run token>``."""
@@ -163,7 +163,7 @@ class ClusterFits:
                 self.failed[name] = _died(worker)
             elif future.status == "error":
                 self.errors[name] = future.exception()
-                self.failed[name] = _reason(self.errors[name])
+                self.failed[name] = died_or_raised(self.errors[name])
             elif future.status == "cancelled":
                 self.failed[name] = "its task was cancelled on the cluster (by the scheduler or another client)"
             else:
@@ -185,7 +185,7 @@ def _died(worker: str) -> str:
     return f"the Dask worker {worker} fitting it died (killed, or over its memory limit)"
 
 
-def _reason(exc: BaseException) -> str:
+def died_or_raised(exc: BaseException) -> str:
     """Why a fit failed, in one line."""
     from distributed import KilledWorker
 

@@ -13,14 +13,14 @@ import numpy as np
 import pandas as pd
 
 from tabkit import metrics
-from tabkit.pipeline.kinds import FitContext, get_kind
+from tabkit.pipeline.kinds import FitContext, ModelKind, get_kind
 from tabkit.pipeline.models import Predictions
 from tabkit.pipeline.steps.fitted import FittedModel
 from tabkit.pipeline.steps.seeds import SeedAverage, fit_seeds
 from tabkit.pipeline.steps.splitting import SplitData
 from tabkit.prep.target import TargetTransform
 
-__all__ = ["FitData", "FitOutcome", "fit_entry"]
+__all__ = ["FitData", "FitOutcome", "fit_entry", "scored_outcome"]
 
 
 @dataclass
@@ -191,6 +191,21 @@ def fit_entry(
     else:
         estimator, search = kind.fit(entry, ctx)
     fit_seconds = time.perf_counter() - started
+    return scored_outcome(entry, kind, estimator, data, ctx, fit_seconds, search=search, seed_scores=seed_scores)
+
+
+def scored_outcome(
+    entry: dict,
+    kind: ModelKind,
+    estimator,
+    data: FitData,
+    ctx: FitContext,
+    fit_seconds: float,
+    *,
+    search=None,
+    seed_scores: dict[int, float] | None = None,
+) -> FitOutcome:
+    """A fitted estimator's outcome: its validation and submission predictions and score."""
     model = FittedModel(entry["name"], kind, estimator, data.task, ctx.fit_transform_for(kind), data.transform)
     started = time.perf_counter()
     valid = model.predict(data.X_valid)

@@ -64,6 +64,20 @@ def format_leaderboard(table: pd.DataFrame, metric: str) -> str:
     return "\n".join(lines)
 
 
+def format_split(by: str, facts: dict) -> str:
+    """The split's line in the log, from the run's data facts."""
+
+    def span(dates):
+        return f" {dates[0]}..{dates[1]}" if dates else ""
+
+    return (
+        f"split ({by}): {facts['n_train']:,} training rows{span(facts['train_dates'])}, "
+        f"{facts['n_valid']:,} validation rows{span(facts['valid_dates'])}, "
+        f"{facts['n_test']:,} test rows; {len(facts['cat_names'])} categorical + "
+        f"{len(facts['cont_names'])} continuous features"
+    )
+
+
 def format_steps(steps: dict[str, float]) -> str:
     """Seconds per step on one line (``features 3.1s, split 0.2s, ...``)."""
     return ", ".join(f"{name} {seconds:.1f}s" for name, seconds in steps.items())

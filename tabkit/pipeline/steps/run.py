@@ -28,11 +28,11 @@ from tabkit.pipeline.steps.features import cached_build
 from tabkit.pipeline.steps.fitted import FittedModel
 from tabkit.pipeline.steps.fitting import FitData, FitOutcome, fit_entry
 from tabkit.pipeline.steps.history import add_history
-from tabkit.pipeline.steps.progress import RunLog, format_leaderboard, format_steps
+from tabkit.pipeline.steps.progress import RunLog, format_leaderboard, format_split, format_steps
 from tabkit.pipeline.steps.result import RunResult
 from tabkit.pipeline.steps.scoreboard import Scoreboard
 from tabkit.pipeline.steps.shared_work import SharedWork
-from tabkit.pipeline.steps.splitting import check_class_target, split_rows
+from tabkit.pipeline.steps.splitting import SplitData, check_class_target, split_rows
 from tabkit.pipeline.steps.submission import submission_frame
 from tabkit.prep.target import target_transform
 
@@ -126,8 +126,14 @@ class RunSteps:
         return features
 
     def _split(self) -> None:
+        spec = self.spec
+        self._use_split(split_rows(self.features, spec.split, self.transform, spec.features.target_means, spec.seed))
+
+    def _use_split(self, split: SplitData) -> None:
+        """Everything that follows from the split: history, target means, the fit inputs,
+        the data facts, the validation sample and the scoreboard."""
         fs, spec = self.features, self.spec
-        self.split = split = split_rows(fs, spec.split, self.transform, spec.features.target_means, spec.seed)
+        self.split = split
         if self.task == "classification":
             check_class_target(split.y_train, split.y_valid, fs.target, self.metric)
         if split.dropped:
@@ -149,22 +155,12 @@ class RunSteps:
         self.metrics.update(
             target=fs.target,
             target_transform=None if self.transform.is_identity else self.transform.name,
-            data=data_facts(spec.data, fs, split, self.task),
+            data=self._data_facts(),
             versions=versions(),
             baseline=None,
             models={},
         )
-        facts = self.metrics["data"]
-
-        def span(dates):
-            return f" {dates[0]}..{dates[1]}" if dates else ""
-
-        self.log(
-            f"split ({spec.split.by}): {facts['n_train']:,} training rows{span(facts['train_dates'])}, "
-            f"{facts['n_valid']:,} validation rows{span(facts['valid_dates'])}, "
-            f"{facts['n_test']:,} test rows; {len(split.cat_names)} categorical + "
-            f"{len(split.cont_names)} continuous features"
-        )
+        self.log(format_split(spec.split.by, self.metrics["data"]))
         for note in split.notes:
             self.log(f"split: {note}")
         n_sample = min(spec.output.sample_rows, len(split.valid))
@@ -175,11 +171,21 @@ class RunSteps:
         shown = [c for c in (fs.date, fs.group) if c is not None and c in split.valid.columns]
         self.scores = Scoreboard(self.metric, split.valid[shown].assign(actual=split.y_valid))
 
-    def _baseline(self) -> None:
+    def _data_facts(self) -> dict:
+        return data_facts(self.spec.data, self.features, self.split, self.task)
+
+    def _baseline_by(self) -> list[str]:
         by = self.spec.baseline.by if self.spec.baseline.by is not None else self.features.baseline_by
+        return list(by)
+
+    def _fitted_baseline(self) -> MeanBaseline:
+        baseline = MeanBaseline(by=self._baseline_by(), classification=self.task == "classification")
+        return baseline.fit(self.split.train, self.split.y_train)
+
+    def _baseline(self) -> None:
+        by = self._baseline_by()
         started = time.perf_counter()
-        baseline = MeanBaseline(by=list(by), classification=self.task == "classification")
-        baseline.fit(self.split.train, self.split.y_train)
+        baseline = self._fitted_baseline()
         fit_seconds = time.perf_counter() - started
         started = time.perf_counter()
         predicted = baseline_predictions(baseline, self.split.valid, self.transform)
@@ -218,6 +224,9 @@ class RunSteps:
                     self.log("".join(traceback.format_exception(exc.__cause__)).rstrip())
         if fits.failed:
             raise ModelsFailed(fits.failed)
+
+    def _rows_fitted(self, entry: dict) -> int:
+        return len(self.fit_data.X_train)
 
     def _announce(self, entry: dict) -> None:
         grid = int(np.prod([len(v) for v in entry["search"].values()])) if entry["search"] else 0
@@ -269,7 +278,7 @@ class RunSteps:
             fit_seconds=outcome.fit_seconds,
             predict_seconds=outcome.predict_seconds,
             file_bytes=size,
-            n_train=len(self.fit_data.X_train),
+            n_train=self._rows_fitted(entry),
             n_valid=len(self.fit_data.X_valid),
         )
         if correction is not None:
