@@ -2,7 +2,8 @@
 and folders of memory-mapped ``.npy`` files that several processes fill a slice at a time
 (for tables larger than memory, trained with ``fit_encoded``).
 
-A folder holds ``cat.npy`` (int64 codes, one column per ``processor.cat_features_``),
+A folder holds ``cat.npy`` (int32 codes, one column per ``processor.cat_features_``: half
+the bytes of the int64 the nets embed with, each batch widened as it is read),
 ``cont.npy`` (float32 standardised values, one column per ``processor.cont_names_``) and
 ``y.npy`` (the targets); ``slices/`` records each slice once it is written and flushed, and
 ``complete.json`` is written (atomically) by :meth:`EncodedArrays.finish` once the slices
@@ -22,7 +23,9 @@ from sklearn.utils.validation import check_is_fitted
 from tabkit.files import atomic_folder, write_text
 from tabkit.prep.processor import TabularProcessor
 
-FILES = {"cat": np.int64, "cont": np.float32}
+FILES = {"cat": np.int32, "cont": np.float32}
+"""The dtypes of the files; ``fit_encoded`` also takes int64 codes (as :func:`encode_rows` gives)."""
+ACCEPTED = {"cat": (np.int32, np.int64), "cont": (np.float32,)}
 COMPLETE = "complete.json"
 SLICES = "slices"
 

@@ -60,7 +60,7 @@ class ArrayRows:
     """Encoded training rows in numpy arrays (memory-mapped files among them), never read
     whole: each batch is gathered by index from the arrays and moved to ``device``.
 
-    ``cat`` (int64) and ``cont`` (float32) as :func:`tabkit.nn.encoding.encode_rows` makes
+    ``cat`` (int32 or int64) and ``cont`` (float32) as :mod:`tabkit.nn.encoding` makes
     them; ``y`` the encoded targets (on the CPU)."""
 
     cat: np.ndarray
@@ -78,7 +78,8 @@ class ArrayRows:
     def rows(self, index: torch.Tensor | slice) -> Tensors:
         where = torch.arange(*index.indices(len(self))) if isinstance(index, slice) else index.cpu()
         picked = where.numpy()  # fancy indexing copies just these rows out of the arrays
-        batch = Tensors(torch.from_numpy(self.cat[picked]), torch.from_numpy(self.cont[picked]), self.y[where])
+        codes = self.cat[picked].astype(np.int64, copy=False)  # int32 files: embeddings take int64
+        batch = Tensors(torch.from_numpy(codes), torch.from_numpy(self.cont[picked]), self.y[where])
         return batch.to(self.device)
 
 

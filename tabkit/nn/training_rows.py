@@ -13,7 +13,7 @@ import pandas as pd
 import torch
 
 from tabkit.nn import checks
-from tabkit.nn.encoding import FILES, check_fitted_processor
+from tabkit.nn.encoding import ACCEPTED, check_fitted_processor
 from tabkit.nn.training import ArrayRows, Tensors
 from tabkit.prep.processor import TabularProcessor
 
@@ -76,9 +76,10 @@ class EncodedRows:
         for name, array in (("cat", self.cat), ("cont", self.cont)):
             if not isinstance(array, np.ndarray):
                 raise TypeError(f"{name} must be a numpy array or memmap, got {type(array).__name__}")
-            if array.ndim != 2 or array.dtype != FILES[name]:
+            if array.ndim != 2 or array.dtype not in ACCEPTED[name]:
+                allowed = " or ".join(str(np.dtype(dtype)) for dtype in ACCEPTED[name])
                 raise ValueError(
-                    f"{name} must be a 2-d {np.dtype(FILES[name])} array (as encode_rows makes it), "
+                    f"{name} must be a 2-d {allowed} array (as encode_rows or EncodedArrays make it), "
                     f"got {array.ndim}-d {array.dtype}"
                 )
         if not len(self.cat) == len(self.cont) == len(y):
