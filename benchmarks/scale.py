@@ -1,24 +1,28 @@
-"""How a run's cost grows with its rows: the synthetic Rossmann spec at growing store counts,
-in one process and on a LocalCluster of 2 worker processes with a memory limit each.
+"""How a run's cost grows with its rows: the partitioned Rossmann spec
+(``pipelines/rossmann-partitioned.toml``: forest on a sample, net, LightGBM, blend) on
+synthetic data of growing store counts, three ways:
 
-For every size and way, ``tabkit run pipelines/rossmann-synthetic.toml --set
-data.n_stores=N`` runs in a fresh process (``--cluster local:2 --set
-compute.memory_limit=...`` for the cluster) while this script samples, every 0.2 s, the
-resident memory of that process (the client) and of every process under it (the Dask
-workers), and which step the run is in (``status.json``). It prints, per step: seconds
-(``metrics.json``; the report's from the log; the whole run's is the process's wall time,
-imports and cluster start included), the peak memory of the client, of the largest worker
-and of all processes together, and the model fits and the explanations summed (on a
-cluster the fits overlap: their sum is the fitting phase's wall time); then, for those,
-the features, the report and the whole run, the slope of log(seconds) against log(rows)
-between the smallest and the largest size (1: cost grows linearly with rows), and it draws
-them and the peak memory on log-log axes.
+- ``one process``: the whole table loaded in one process (``data.format = "csv"``, no cluster);
+- ``cluster``: the whole table loaded, the models fitted on a ``LocalCluster`` of 2 worker
+  processes with a memory limit each (every worker holds the whole table);
+- ``partitioned``: the table as Parquet partitions of about 500 stores, read one partition
+  at a time on the same cluster (``data.format = "parquet"``).
+
+For every size and way, ``tabkit run`` runs in a fresh process while this script samples,
+every 0.2 s, the resident memory of that process (the client) and of every process under it
+(the Dask workers), and which step the run is in (``status.json``). It prints, per step:
+seconds (``metrics.json``; the report's from the log; the whole run's is the process's wall
+time, imports and cluster start included), the peak memory of the client, of the largest
+worker and of all processes together, and the model fits and the explanations summed; then,
+for those, the features, the report and the whole run, the slope of log(seconds) against
+log(rows) between the smallest and the largest size (1: cost grows linearly with rows), and
+it draws them and the peak memory on log-log axes.
 
 1x is the real data's 1,115 stores (about a million training rows):
 
-    python benchmarks/scale.py                     # 1x, 3x and 10x: hours, and 8+ GB in one process
-    python benchmarks/scale.py --tiny              # 4 and 8 stores, small models: minutes
-    python benchmarks/scale.py --stores 1115 --set model.net.params.epochs=1
+    python benchmarks/scale.py              # 1x, 3x, 10x: an hour; whole-table ways up to 3x
+    python benchmarks/scale.py --stores 1115 3345 11150 --ways partitioned
+    python benchmarks/scale.py --tiny                            # 4 and 8 stores, small models: minutes
 """
 
 from __future__ import annotations
@@ -37,15 +41,15 @@ import numpy as np
 import psutil
 
 REPO = Path(__file__).resolve().parents[1]
-SPEC = REPO / "pipelines" / "rossmann-synthetic.toml"
+SPEC = REPO / "pipelines" / "rossmann-partitioned.toml"
+WAYS = ("one process", "cluster", "partitioned")
+STORES_PER_PARTITION = 500
 SAMPLE_SECONDS = 0.2
 # small models for --tiny: the run's every step, in seconds
 TINY = [
-    "model.forest.params.n_estimators=8",
+    "model.forest.params.n_estimators=4",
     "model.net.params.layers=[64, 32]",
-    "model.net.params.epochs=1",
-    "model.embedding-forest.params.n_estimators=8",
-    "model.lightgbm.params.n_estimators=100",
+    "model.lightgbm.params.n_estimators=50",
     "output.importance_rows=200",
     "output.importance_repeats=1",
 ]
@@ -86,17 +90,38 @@ def _rss(process: psutil.Process) -> float:
         return 0.0
 
 
-def run_once(n_stores: int, cluster: bool, memory_limit: str, changes: list[str]) -> list[dict]:
+def write_data(n_stores: int, folder: Path) -> dict[str, Path]:
+    """The synthetic data set as Kaggle's CSV files and as Parquet partitions by store."""
+    csv, parts = folder / "csv", folder / "parquet"
+    n_parts = max(1, -(-n_stores // STORES_PER_PARTITION))
+    for out, extra in ((csv, []), (parts, ["--partitions", str(n_parts)])):
+        command = [sys.executable, "-m", "tabkit.cli", "data", "rossmann", "--synthetic", "--stores", str(n_stores)]
+        subprocess.run([*command, "--out", str(out), *extra], check=True, capture_output=True)
+    return {"csv": csv, "parquet": parts}
+
+
+def way_spec(way: str, folder: Path, memory_limit: str, scratch: Path) -> Path:
+    """The spec for one way: the shipped spec's models, its data and cluster as the way says."""
+    import tomli_w
+    import tomllib
+
+    spec = tomllib.loads(SPEC.read_text(encoding="utf-8"))
+    spec["data"].update(path=str(folder), format="parquet" if way == "partitioned" else "csv")
+    spec["compute"] = {"cluster": "local:2", "threads": 1, "memory_limit": memory_limit} if way != "one process" else {}
+    path = scratch / f"{way.replace(' ', '-')}.toml"
+    path.write_text(tomli_w.dumps(spec), encoding="utf-8")
+    return path
+
+
+def run_once(data: dict[str, Path], way: str, memory_limit: str, changes: list[str]) -> list[dict]:
     """One run; a row per step: seconds and peak memory (MB) of the client, the largest
     worker and every process."""
     with tempfile.TemporaryDirectory() as scratch:
         runs = Path(scratch) / "runs"
-        sets = [f"data.n_stores={n_stores}", *changes]
-        if cluster:
-            sets.append(f'compute.memory_limit="{memory_limit}"')
-        command = [sys.executable, "-m", "tabkit.cli", "run", str(SPEC), "--quiet", "--out", str(runs)]
-        command += [arg for change in sets for arg in ("--set", change)]
-        command += ["--cluster", "local:2"] if cluster else []
+        folder = data["parquet" if way == "partitioned" else "csv"]
+        spec = way_spec(way, folder, memory_limit, Path(scratch))
+        command = [sys.executable, "-m", "tabkit.cli", "run", str(spec), "--quiet", "--out", str(runs)]
+        command += [arg for change in changes for arg in ("--set", change)]
         env = {**os.environ, "PYTHONWARNINGS": "ignore"}
         started = time.perf_counter()
         process = subprocess.Popen(command, cwd=scratch, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -124,7 +149,7 @@ def run_once(n_stores: int, cluster: bool, memory_limit: str, changes: list[str]
         out_rows.append(
             {
                 "rows": rows,
-                "way": "cluster" if cluster else "one process",
+                "way": way,
                 "step": name,
                 "seconds": steps[name],
                 "client_mb": peak[0],
@@ -136,7 +161,7 @@ def run_once(n_stores: int, cluster: bool, memory_limit: str, changes: list[str]
     out_rows.append(
         {
             "rows": rows,
-            "way": "cluster" if cluster else "one process",
+            "way": way,
             "step": "whole run",
             "seconds": wall,
             "client_mb": whole[:, 0].max(),
@@ -186,7 +211,7 @@ def plot(results: list[dict], path: Path) -> None:
     import matplotlib.pyplot as plt
 
     figure, (left, right) = plt.subplots(1, 2, figsize=(12, 4.5))
-    for way, style in (("one process", "-"), ("cluster", "--")):
+    for way, style in zip(WAYS, ("-", "--", ":")):
         for step in SHOWN:
             points = sorted((r["rows"], r["seconds"]) for r in results if r["way"] == way and r["step"] == step)
             if points:
@@ -213,23 +238,33 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--set", dest="changes", action="append", default=[], metavar="KEY=VALUE")
     parser.add_argument("--tiny", action="store_true", help="4 and 8 stores, small models (proves the script works)")
     parser.add_argument("--plot", type=Path, default=Path("scale.png"), help="the log-log plot (default scale.png)")
-    parser.add_argument("--one-process-only", action="store_true")
+    parser.add_argument("--ways", nargs="+", choices=WAYS, default=list(WAYS), help="the ways to run (default all)")
+    parser.add_argument(
+        "--whole-up-to",
+        type=int,
+        default=3345,
+        help="run the whole-table ways only up to this many stores (default 3345, 3x): the cluster way at the "
+        "smallest size only, where every worker holding the whole table still fits its memory limit",
+    )
     args = parser.parse_args(argv)
     stores, changes = args.stores, list(args.changes)
     if args.tiny:
         stores, changes = [4, 8], [*TINY, *changes]
-    ways = [False] if args.one_process_only else [False, True]
     results: list[dict] = []
     print(f"{'rows':>10}  {'way':<11}  {'step':<24}  {'seconds':>8}  {'client MB':>9}  {'worker MB':>9}  {'all MB':>7}")
     for n in stores:
-        for cluster in ways:
-            for row in run_once(n, cluster, args.memory_limit, changes):
-                results.append(row)
-                print(
-                    f"{row['rows']:>10,}  {row['way']:<11}  {row['step']:<24}  {row['seconds']:8.1f}  "
-                    f"{row['client_mb']:9.0f}  {row['worker_mb']:9.0f}  {row['total_mb']:7.0f}",
-                    flush=True,
-                )
+        with tempfile.TemporaryDirectory() as scratch:
+            data = write_data(n, Path(scratch))
+            ways = [w for w in args.ways if w == "partitioned" or n <= args.whole_up_to]
+            ways = [w for w in ways if w != "cluster" or n == min(stores)]
+            for way in ways:
+                for row in run_once(data, way, args.memory_limit, changes):
+                    results.append(row)
+                    print(
+                        f"{row['rows']:>10,}  {row['way']:<11}  {row['step']:<24}  {row['seconds']:8.1f}  "
+                        f"{row['client_mb']:9.0f}  {row['worker_mb']:9.0f}  {row['total_mb']:7.0f}",
+                        flush=True,
+                    )
     totals = summed(results)
     for row in totals:
         print(
