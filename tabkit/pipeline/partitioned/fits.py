@@ -96,6 +96,11 @@ class PartitionedFits:
         return self.client.submit(fit_on_worker, entry, self.shared, earlier, pure=False).result()
 
     def _lightgbm(self, entry: dict) -> FitOutcome:
+        """LightGBM through ``lightgbm.dask``: each partition encoded on one worker, its
+        rows dealt out to every worker in turn (row ``i`` to worker ``i % n``). LightGBM
+        trains data parallel and builds each feature's bins from one worker's rows: with
+        whole partitions per worker (whole blocks of stores), a categorical feature such
+        as Store would know only that worker's stores."""
         import operator
 
         import dask.array as da
@@ -107,20 +112,23 @@ class PartitionedFits:
         transform = ctx.fit_transform_for(kind)
         width = len(processor.get_feature_names_out())
         workers = sorted(self.client.scheduler_info(n_workers=-1)["workers"])
+        n = len(workers)
         X_parts, y_parts = [], []
-        for i, part in enumerate(p for p in self.parts if p.n_fit):  # the partitions dealt out to the workers in turn
-            where = {"workers": [workers[i % len(workers)]], "allow_other_workers": False, "pure": False}
-            both = self.client.submit(
-                encoded_part, self.work, part.index, processor, self.features.target, transform, **where
+        for i, part in enumerate(p for p in self.parts if p.n_fit):
+            home = {"workers": [workers[i % n]], "allow_other_workers": False, "pure": False}
+            block = self.client.submit(
+                encoded_part, self.work, part.index, processor, self.features.target, transform, **home
             )
-            X_parts.append(
-                da.from_delayed(
-                    self.client.submit(operator.itemgetter(0), both, **where), (part.n_fit, width), dtype=np.float32
-                )
-            )
-            y_parts.append(
-                da.from_delayed(self.client.submit(operator.itemgetter(1), both, **where), (part.n_fit,), dtype=float)
-            )
+            for j, worker in enumerate(workers):
+                rows = len(range(j, part.n_fit, n))
+                if not rows:
+                    continue
+                there = {"workers": [worker], "allow_other_workers": False, "pure": False}
+                piece = self.client.submit(_every_nth, block, j, n, **there)
+                X = self.client.submit(operator.itemgetter(0), piece, **there)
+                y = self.client.submit(operator.itemgetter(1), piece, **there)
+                X_parts.append(da.from_delayed(X, (rows, width), dtype=np.float32))
+                y_parts.append(da.from_delayed(y, (rows,), dtype=float))
         started = time.perf_counter()
         estimator = fit_on_dask(
             kind.make_estimator(entry, ctx), processor, da.concatenate(X_parts), da.concatenate(y_parts), self.client
@@ -176,6 +184,12 @@ class PartitionedFits:
         values = {key: tuple(value) if isinstance(value, list) else value for key, value in params.items()}
         values.update(cat_names=list(self.features.cat_names), cont_names=list(self.features.cont_names))
         return get_kind(entry["kind"]).estimator_class(self.spec.task)(**values)
+
+
+def _every_nth(block: tuple, first: int, step: int) -> tuple:
+    """Rows ``first, first + step, ...`` of an encoded block (its matrix and target), copied."""
+    X, y = block
+    return np.ascontiguousarray(X[first::step]), np.ascontiguousarray(y[first::step])
 
 
 def _write_part(arrays, work: PartitionWork, index: int, start: int, target: str) -> int:
