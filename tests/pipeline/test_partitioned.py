@@ -214,8 +214,21 @@ def test_the_shipped_partitioned_spec_runs_from_the_command_line(folders, tmp_pa
     # tabkit predict scores Kaggle's files of the same stores as the run scored its partitions
     best = json.loads((run_dir / "metrics.json").read_text())["submission"]["model"]
     out = tmp_path / "predicted.csv"
-    done = run_cli("predict", str(run_dir), "--data", str(folders / "csv"), "--model", best, "-o", str(out), cwd=tmp_path)
+    predict = ["predict", str(run_dir), "--data", str(folders / "csv"), "--model", best, "-o", str(out)]
+    done = run_cli(*predict, cwd=tmp_path)
     assert done.returncode == 0, done.stderr[-2000:]
     predicted, submitted = pd.read_csv(out), pd.read_csv(run_dir / "submission.csv")
     assert predicted["Id"].tolist() == submitted["Id"].tolist()
     np.testing.assert_allclose(predicted["Sales"], submitted["Sales"], rtol=1e-6)
+
+
+def test_a_folder_of_the_other_format_says_which_to_set(folders):
+    models = [{"name": "lightgbm", "kind": "lightgbm", "params": LIGHTGBM}]
+    partitioned_as_csv = spec(folders, "csv", models)
+    partitioned_as_csv["data"]["path"] = str(folders / "parquet")
+    with pytest.raises(SpecError, match='it holds Parquet partitions: set data.format = "parquet"'):
+        validate(partitioned_as_csv)
+    csv_as_partitioned = spec(folders, "parquet", models)
+    csv_as_partitioned["data"]["path"] = str(folders / "csv")
+    with pytest.raises(SpecError, match="no partition files .* the folder `tabkit data partition`"):
+        validate(csv_as_partitioned)

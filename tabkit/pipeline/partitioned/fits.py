@@ -44,9 +44,14 @@ class PartitionedFits:
     cluster : Cluster
     work : PartitionWork
     log : callable
+    quiet : bool
+        Silence the nets' progress on the workers (``tabkit run --quiet``).
     """
 
-    def __init__(self, spec: Spec, features: FeatureSet, cluster: Any, work: PartitionWork, log: Callable):
+    def __init__(
+        self, spec: Spec, features: FeatureSet, cluster: Any, work: PartitionWork, log: Callable, quiet: bool = False
+    ):
+        self.quiet = quiet
         self.spec = spec
         self.features = features
         self.client = cluster.client
@@ -93,7 +98,7 @@ class PartitionedFits:
         earlier = {need: self.outcomes[need] for need in self.needs(entry)}
         if self.shared is None:  # the sample and the validation rows, sent once
             self.shared = self.client.scatter(self.fit_data, hash=False)
-        return self.client.submit(fit_on_worker, entry, self.shared, earlier, pure=False).result()
+        return self.client.submit(fit_on_worker, entry, self.shared, earlier, self.quiet, pure=False).result()
 
     def _lightgbm(self, entry: dict) -> FitOutcome:
         """LightGBM through ``lightgbm.dask``: each partition encoded on one worker, its
@@ -165,6 +170,7 @@ class PartitionedFits:
             folder,
             *self.client.scatter([self.fit_data.X_valid, self.fit_data.y_valid], hash=False),
             self.spec.metric,
+            self.quiet,
             pure=False,
         ).result()
         return scored_outcome(entry, kind, estimator, self.fit_data, ctx, time.perf_counter() - started)
@@ -201,12 +207,15 @@ def _write_part(arrays, work: PartitionWork, index: int, start: int, target: str
     return len(fit)
 
 
-def _fit_net(estimator, processor: TabularProcessor, folder, X_valid, y_valid, metric: str):
-    """The net trained on a worker from the memory-mapped arrays, with the worker's threads."""
+def _fit_net(estimator, processor: TabularProcessor, folder, X_valid, y_valid, metric: str, quiet: bool):
+    """The net trained on a worker from the memory-mapped arrays, with the worker's threads
+    (its progress silent with ``quiet``)."""
     from distributed import get_worker
 
     from tabkit.nn.encoding import EncodedArrays
+    from tabkit.nn.progress import silenced
 
     use_threads(get_worker().state.nthreads)
     cat, cont, y = EncodedArrays.open(folder)
-    return estimator.fit_encoded(processor, cat, cont, y, X_val=X_valid, y_val=y_valid, metric=metric)
+    with silenced(quiet):
+        return estimator.fit_encoded(processor, cat, cont, y, X_val=X_valid, y_val=y_valid, metric=metric)

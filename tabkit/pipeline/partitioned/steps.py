@@ -15,7 +15,7 @@ training rows never held in one process.
 
 from __future__ import annotations
 
-import time
+import dataclasses
 import traceback
 
 import numpy as np
@@ -51,39 +51,31 @@ class PartitionedRunSteps(RunSteps):
 
     def _features(self) -> FeatureSet:
         spec, client = self.spec, self.cluster.client
-        n_parts = get_source(spec.data["source"]).partitions(spec.data)
+        files = get_source(spec.data["source"]).partition_files(spec.data)
         self.log(f"cluster: {self.cluster.describe()}")
         self.memory_limit = worker_memory(client)
-        self.log(f"features: building {n_parts} partition(s) on the cluster")
+        self.log(f"features: building {len(files)} partition(s) on the cluster")
         log_target = self.transform.name == "log"
         futures = [
             client.submit(build_part, spec.data, spec.features, k, self.work, log_target, pure=False)
-            for k in range(n_parts)
+            for k in range(len(files))
         ]
-        files = get_source(spec.data["source"]).partition_files(spec.data)
         self.built: list[BuiltPart] = gather_parts(client, futures, "features", lambda k: files[k], self.memory_limit)
-        roles = self.built[0].roles
-        dropped = sum(part.dropped for part in self.built)
-        tests = [pd.read_parquet(self.work.features("test", k)) for k in range(n_parts) if self.built[k].n_test]
-        features = FeatureSet(
-            **{
-                **vars(roles),
-                "train": roles.train,
-                "test": pd.concat(tests, ignore_index=True) if tests else None,
-                "notes": [
-                    f"{sum(p.n_train for p in self.built):,} training and {sum(p.n_test for p in self.built):,} test "
-                    f"rows built in {n_parts} partitions; none is held here"
-                ],
-            }
+        tests = [pd.read_parquet(self.work.features("test", part.index)) for part in self.built if part.n_test]
+        n_train, n_test = sum(p.n_train for p in self.built), sum(p.n_test for p in self.built)
+        return dataclasses.replace(
+            self.built[0].roles,
+            test=pd.concat(tests, ignore_index=True) if tests else None,
+            notes=[
+                f"{n_train:,} training and {n_test:,} test rows built in {len(files)} partitions; none is held here"
+            ],
         )
-        self.dropped = dropped
-        return features
 
     def _split(self) -> None:
         spec, fs, client = self.spec, self.features, self.cluster.client
         counts = pd.concat([part.date_counts for part in self.built]).groupby(level=0).sum()
         first_valid = self._first_valid(counts)
-        self.fits = PartitionedFits(spec, fs, self.cluster, self.work, self.log)
+        self.fits = PartitionedFits(spec, fs, self.cluster, self.work, self.log, quiet=not self.log.echo)
         processors = self.fits.processors()
         share = min(1.0, spec.compute.sample_rows / max(1, int(counts[counts.index < first_valid].sum())))
         futures = [
@@ -126,10 +118,8 @@ class PartitionedRunSteps(RunSteps):
             cont_names=list(fs.cont_names),
             y_train=sample[fs.target].to_numpy(),
             y_valid=valid[fs.target].to_numpy(),
-            dropped=self.dropped,
+            dropped=sum(part.dropped for part in self.built),
         )
-        if self.dropped:
-            self._warn(f"log target: dropped {self.dropped} training row(s) with {fs.target} <= 0")
         self.log(
             f"split: {self.n_fit:,} training rows stay in the partitions; a random {len(sample):,} of them "
             f"({100 * share:.3g}%) come here for the models fitted on a sample ([compute] sample_rows)"
@@ -181,10 +171,7 @@ class PartitionedRunSteps(RunSteps):
                 with self._step(f"model:{name}"):
                     if lost:
                         raise ModelFailed(f"not fitted: it needs {', '.join(lost)}, which failed")
-                    started = time.perf_counter()
-                    outcome = self.fits.fit(entry)
-                    self.log(f"model {name}: fitted on the cluster in {time.perf_counter() - started:.1f}s")
-                    self._record_model(entry, outcome)
+                    self._record_model(entry, self.fits.fit(entry))
             except Exception as exc:
                 failed[name] = str(exc) if isinstance(exc, ModelFailed) else died_or_raised(exc)
                 self.log(f"model {name}: failed: {failed[name]}")
@@ -194,6 +181,10 @@ class PartitionedRunSteps(RunSteps):
             raise ModelsFailed(failed)
 
     def _announce(self, entry: dict) -> None:
-        rows = self._rows_fitted(entry)
-        how = "every training row, partition by partition" if self.fits.on_every_row(entry) else "the sample"
-        self.log(f"model {entry['name']} ({entry['kind']}): fitting on {rows:,} rows ({how})")
+        name, kind = entry["name"], entry["kind"]
+        if self.fits.on_every_row(entry):
+            self.log(f"model {name} ({kind}): fitting on every training row, {self.n_fit:,}, partition by partition")
+        elif kind == "ensemble":
+            self.log(f"model {name} ({kind}): from its members' predictions")
+        else:
+            self.log(f"model {name} ({kind}): fitting on the sample of {len(self.fit_data.X_train):,} training rows")

@@ -57,11 +57,17 @@ class RossmannSource(DataSource):
             try:
                 check_partitions(folder)
             except ValueError as exc:
-                problems.add("data.path", str(exc))
+                problems.add(
+                    "data.path",
+                    f'{exc} (with format = "parquet", the folder `tabkit data partition` or `tabkit data rossmann '
+                    "--synthetic --partitions` wrote)",
+                )
             return
         missing = [f"{t}.csv" for t in REQUIRED_TABLES if not (folder / f"{t}.csv").is_file()]
         if missing:
-            problems.add("data.path", f"{resolved(data['path'])} lacks Kaggle's {', '.join(missing)}")
+            partitioned = any((folder / "train").glob("part-*.parquet"))
+            hint = '; it holds Parquet partitions: set data.format = "parquet"' if partitioned else ""
+            problems.add("data.path", f"{resolved(data['path'])} lacks Kaggle's {', '.join(missing)}{hint}")
 
     def load(self, data: dict) -> dict:
         return read_rossmann_tables(data["path"])
