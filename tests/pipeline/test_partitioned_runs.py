@@ -232,3 +232,11 @@ def test_a_folder_of_the_other_format_says_which_to_set(folders):
     csv_as_partitioned["data"]["path"] = str(folders / "csv")
     with pytest.raises(SpecError, match="no partition files .* the folder `tabkit data partition`"):
         validate(csv_as_partitioned)
+
+
+def test_a_kind_without_a_partitioned_fit_is_refused(folders):
+    with pytest.raises(SpecError) as caught:
+        validate(spec(folders, "parquet", [{"name": "cf", "kind": "collab", "params": {}}]))
+    message = str(caught.value)
+    assert "'collab' is not fitted on partitioned data" in message
+    assert "embedding_forest, embedding_net, ensemble, forest, lightgbm" in message

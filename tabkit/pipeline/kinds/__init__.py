@@ -12,6 +12,15 @@ from tabkit.pipeline.kinds import (
     forest,
     lightgbm,
 )  # importing them registers them
-from tabkit.pipeline.kinds.base import KINDS, FitContext, ModelKind, fit_or_search, get_kind, register
+from tabkit.pipeline.kinds.base import (
+    EVERY_ROW,
+    KINDS,
+    PARTITIONED_FITS,
+    FitContext,
+    ModelKind,
+    fit_or_search,
+    get_kind,
+    register,
+)
 
-__all__ = ["KINDS", "FitContext", "ModelKind", "fit_or_search", "get_kind", "register"]
+__all__ = ["EVERY_ROW", "KINDS", "PARTITIONED_FITS", "FitContext", "ModelKind", "fit_or_search", "get_kind", "register"]

@@ -99,6 +99,17 @@ class FitContext:
         return transform.forward(self.y_train), transform.forward(self.y_valid)
 
 
+PARTITIONED_FITS = {
+    "booster_on_dask": "every training row, through the booster's own Dask training",
+    "encoded_arrays": "every training row, from memory-mapped arrays the partitions are encoded into",
+    "sample": "a random sample of the training rows",
+    "predictions": "the validation predictions of its members",
+}
+"""The ways a kind fits on partitioned data (``ModelKind.on_partitions``)."""
+EVERY_ROW = ("booster_on_dask", "encoded_arrays")
+"""The ways that read every training row (the others hold a sample or nothing)."""
+
+
 class ModelKind:
     """A model kind: subclass it, set the class attributes, override what differs.
 
@@ -119,6 +130,8 @@ class ModelKind:
     explains_rows : bool
         Whether :meth:`explain_rows` gives per-row contributions (for the kind's models
         that :meth:`explains`).
+    on_partitions : str or None
+        How the kind fits on partitioned data (:data:`PARTITIONED_FITS`); None: it does not.
     """
 
     name: str = ""
@@ -127,6 +140,7 @@ class ModelKind:
     provides: tuple[str, ...] = ()
     learns_target_transform: bool = False
     explains_rows: bool = False
+    on_partitions: str | None = None
 
     def estimator_class(self, task: str) -> type:
         """The estimator class for a task (imported on first use).

@@ -15,6 +15,7 @@ class EmbeddingForestKind(ModelKind):
     """A forest on a fitted model's embeddings; explains rows on the source columns."""
 
     name = "embedding_forest"
+    on_partitions = "sample"
     estimators = {
         "regression": "tabkit.forest.estimators:ForestRegressor",
         "classification": "tabkit.forest.estimators:ForestClassifier",

@@ -36,6 +36,7 @@ class EmbeddingNetKind(ModelKind):
     """An entity-embedding net; its embeddings can feed later models."""
 
     name = "embedding_net"
+    on_partitions = "encoded_arrays"
     estimators = {
         "regression": "tabkit.nn.estimators:EmbeddingNetRegressor",
         "classification": "tabkit.nn.estimators:EmbeddingNetClassifier",

@@ -26,6 +26,7 @@ class EnsembleKind(ModelKind):
     :class:`tabkit.BlendClassifier` on the fitted members)."""
 
     name = "ensemble"
+    on_partitions = "predictions"
     estimators = {
         "regression": "tabkit.ensemble.blend:BlendRegressor",
         "classification": "tabkit.ensemble.blend:BlendClassifier",

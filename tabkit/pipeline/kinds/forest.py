@@ -9,6 +9,7 @@ class ForestKind(ModelKind):
     """A random forest on the shared preprocessing; explains rows (Saabas contributions)."""
 
     name = "forest"
+    on_partitions = "sample"
     estimators = {
         "regression": "tabkit.forest.estimators:ForestRegressor",
         "classification": "tabkit.forest.estimators:ForestClassifier",

@@ -13,6 +13,7 @@ class LightGBMKind(ModelKind):
     """Gradient-boosted trees (LightGBM), categories as categorical features."""
 
     name = "lightgbm"
+    on_partitions = "booster_on_dask"
     estimators = {
         "regression": "tabkit.boosting.estimators:LightGBMRegressor",
         "classification": "tabkit.boosting.estimators:LightGBMClassifier",

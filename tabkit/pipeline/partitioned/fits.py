@@ -20,12 +20,11 @@ import numpy as np
 
 from tabkit.boosting.booster import processor_for
 from tabkit.pipeline.features import FeatureSet
-from tabkit.pipeline.kinds import FitContext, get_kind
+from tabkit.pipeline.kinds import EVERY_ROW, FitContext, get_kind
 from tabkit.pipeline.kinds.embedding_net import auto_y_range
 from tabkit.pipeline.partitioned.tasks import SplitPart, encoded_part
 from tabkit.pipeline.partitioned.work import PartitionWork
 from tabkit.pipeline.spec import Spec
-from tabkit.pipeline.spec.partitioned import WHOLE_ROW_KINDS
 from tabkit.pipeline.steps.cluster_fits import fit_on_worker, use_threads
 from tabkit.pipeline.steps.fitting import FitData, FitOutcome, scored_outcome
 from tabkit.prep.processor import TabularProcessor
@@ -66,7 +65,7 @@ class PartitionedFits:
 
     def on_every_row(self, entry: dict) -> bool:
         """Whether a model entry is fitted on every training row (else on the sample)."""
-        return entry["kind"] in WHOLE_ROW_KINDS
+        return get_kind(entry["kind"]).on_partitions in EVERY_ROW
 
     def needs(self, entry: dict) -> tuple[str, ...]:
         return get_kind(entry["kind"]).needs(entry)
@@ -87,7 +86,8 @@ class PartitionedFits:
 
     def fit(self, entry: dict) -> FitOutcome:
         """Fit a model entry on the cluster and score it here."""
-        fit = {"lightgbm": self._lightgbm, "embedding_net": self._net}.get(entry["kind"], self._on_sample)
+        way = get_kind(entry["kind"]).on_partitions
+        fit = {"booster_on_dask": self._booster, "encoded_arrays": self._net}.get(way, self._on_sample)
         outcome = fit(entry)
         self.outcomes[entry["name"]] = outcome
         return outcome
@@ -100,7 +100,7 @@ class PartitionedFits:
             self.shared = self.client.scatter(self.fit_data, hash=False)
         return self.client.submit(fit_on_worker, entry, self.shared, earlier, self.quiet, pure=False).result()
 
-    def _lightgbm(self, entry: dict) -> FitOutcome:
+    def _booster(self, entry: dict) -> FitOutcome:
         """LightGBM through ``lightgbm.dask``: each partition encoded on one worker, its
         rows dealt out to every worker in turn (row ``i`` to worker ``i % n``). LightGBM
         trains data parallel and builds each feature's bins from one worker's rows: with
@@ -112,7 +112,7 @@ class PartitionedFits:
 
         from tabkit.boosting.dask_training import fit_on_dask
 
-        kind, processor = get_kind("lightgbm"), self.fitted_processors[entry["name"]]
+        kind, processor = get_kind(entry["kind"]), self.fitted_processors[entry["name"]]
         ctx = self._context(entry)
         transform = ctx.fit_transform_for(kind)
         width = len(processor.get_feature_names_out())
@@ -155,7 +155,7 @@ class PartitionedFits:
         ]
         self.client.gather(writes)
         arrays.finish()
-        kind = get_kind("embedding_net")
+        kind = get_kind(entry["kind"])
         ctx = self._context(entry)
         estimator = kind.make_estimator(entry, ctx)
         if entry["params"].get("y_range") == "auto":  # the range of every training row, not the sample's

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from tabkit.pipeline.features import FeatureSet
+from tabkit.pipeline.kinds import PARTITIONED_FITS, get_kind
 from tabkit.pipeline.models.scoring import MeanBaseline
 from tabkit.pipeline.partitioned.faults import gather_parts, worker_memory
 from tabkit.pipeline.partitioned.fits import PartitionedFits
@@ -181,10 +182,6 @@ class PartitionedRunSteps(RunSteps):
             raise ModelsFailed(failed)
 
     def _announce(self, entry: dict) -> None:
-        name, kind = entry["name"], entry["kind"]
-        if self.fits.on_every_row(entry):
-            self.log(f"model {name} ({kind}): fitting on every training row, {self.n_fit:,}, partition by partition")
-        elif kind == "ensemble":
-            self.log(f"model {name} ({kind}): from its members' predictions")
-        else:
-            self.log(f"model {name} ({kind}): fitting on the sample of {len(self.fit_data.X_train):,} training rows")
+        way = get_kind(entry["kind"]).on_partitions
+        rows = f" ({self._rows_fitted(entry):,})" if way != "predictions" else ""
+        self.log(f"model {entry['name']} ({entry['kind']}): fitting on {PARTITIONED_FITS[way]}{rows}")

@@ -6,14 +6,10 @@ training row in one process."""
 from __future__ import annotations
 
 from tabkit.pipeline.keys import Problems
+from tabkit.pipeline.kinds import EVERY_ROW, KINDS
 from tabkit.pipeline.sections import Compute, Features, Split
 
-__all__ = ["SAMPLE_KINDS", "WHOLE_ROW_KINDS", "check_partitioned"]
-
-WHOLE_ROW_KINDS = ("lightgbm", "embedding_net")
-"""Kinds fitted on every training row of partitioned data."""
-SAMPLE_KINDS = ("forest", "embedding_forest", "ensemble")
-"""Kinds fitted on a random sample of the training rows (``[compute] sample_rows``)."""
+__all__ = ["check_partitioned"]
 
 
 def check_partitioned(
@@ -36,19 +32,20 @@ def check_partitioned(
             problems.add(f"features.{key}", f"is not built on {why} yet; leave it out")
     if split.by == "random":
         problems.add("split.by", f"'random' is not available on {why}: use 'test', 'fraction' or 'days'")
+    able = sorted(name for name, kind in KINDS.items() if kind.on_partitions is not None)
     for i, entry in enumerate(models):
-        where, kind = f"model[{i}] ({entry.get('name')})", entry.get("kind")
-        if kind not in (*WHOLE_ROW_KINDS, *SAMPLE_KINDS):
-            problems.add(
-                f"{where}.kind",
-                f"{kind!r} is not fitted on {why}; the kinds are {', '.join((*WHOLE_ROW_KINDS, *SAMPLE_KINDS))}",
-            )
-        elif kind in WHOLE_ROW_KINDS:
+        kind = KINDS.get(entry.get("kind"))
+        if kind is None:  # an unknown kind: the model check says so
+            continue
+        where, way = f"model[{i}] ({entry.get('name')})", kind.on_partitions
+        if way is None:
+            problems.add(f"{where}.kind", f"{entry['kind']!r} is not fitted on {why}; the kinds are {', '.join(able)}")
+        elif way in EVERY_ROW:
             for key in ("search", "seeds"):
                 if entry.get(key):
-                    problems.add(f"{where}.{key}", f"a {kind} model reads every row of {why} once: leave {key} out")
-            if kind == "lightgbm" and entry.get("params", {}).get("early_stopping_rounds") is not None:
-                problems.add(
-                    f"{where}.params.early_stopping_rounds",
-                    f"LightGBM on {why} trains a fixed number of rounds: set n_estimators and leave this out",
-                )
+                    problems.add(f"{where}.{key}", f"a model reading every row of {why} reads it once: leave {key} out")
+        if way == "booster_on_dask" and entry.get("params", {}).get("early_stopping_rounds") is not None:
+            problems.add(
+                f"{where}.params.early_stopping_rounds",
+                f"a booster on {why} trains a fixed number of rounds: set n_estimators and leave this out",
+            )
