@@ -24,7 +24,7 @@ class PartitionWork:
     """
 
     def __init__(self, root: str | Path):
-        self.root = Path(root)
+        self.root = Path(root).resolve()  # the workers may not share this process's working folder
         self.root.mkdir(parents=True, exist_ok=True)
 
     def features(self, table: str, index: int) -> Path:
