@@ -57,9 +57,9 @@ def gather_parts(client: Any, futures: list, step: str, describe: Callable[[int]
     except KilledWorker as exc:
         keys = [future.key for future in futures]
         lost = keys.index(exc.task) if exc.task in keys else None
+        done = [future.result().peak_bytes for future in futures if future.status == "finished"]
         for future in futures:
             future.cancel()
-        done = [future.result().peak_bytes for future in futures if future.status == "finished"]
         took = (
             f"; on the {len(done)} partition(s) that finished, a worker held up to {max(done) / 1e9:.1f} GB"
             if done
