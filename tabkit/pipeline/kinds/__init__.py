@@ -18,9 +18,20 @@ from tabkit.pipeline.kinds.base import (
     PARTITIONED_FITS,
     FitContext,
     ModelKind,
+    as_params,
     fit_or_search,
     get_kind,
     register,
 )
 
-__all__ = ["EVERY_ROW", "KINDS", "PARTITIONED_FITS", "FitContext", "ModelKind", "fit_or_search", "get_kind", "register"]
+__all__ = [
+    "EVERY_ROW",
+    "KINDS",
+    "PARTITIONED_FITS",
+    "FitContext",
+    "ModelKind",
+    "as_params",
+    "fit_or_search",
+    "get_kind",
+    "register",
+]

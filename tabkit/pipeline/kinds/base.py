@@ -181,7 +181,7 @@ class ModelKind:
         and, for the nets, their own ``_check_settings``."""
         if not params:
             return
-        estimator = self.estimator_class(task)(**_as_params(params))
+        estimator = self.estimator_class(task)(**as_params(params))
         if getattr(estimator, "_parameter_constraints", None):
             estimator._validate_params()
         if hasattr(estimator, "_check_settings"):
@@ -190,7 +190,7 @@ class ModelKind:
     def make_estimator(self, entry: dict, ctx: FitContext):
         """An unfitted estimator for a model entry: its params (lists as tuples),
         ``random_state`` from the spec's seed unless set, and the input columns."""
-        values = _as_params(entry["params"])
+        values = as_params(entry["params"])
         values.setdefault("random_state", ctx.seed)
         values.update(self.pipeline_values(entry, ctx))
         return self.estimator_class(ctx.task)(**values)
@@ -336,6 +336,6 @@ def get_kind(name: str) -> ModelKind:
     return KINDS.get_entry(name)
 
 
-def _as_params(params: dict) -> dict:
+def as_params(params: dict) -> dict:
     """A spec's params as estimator arguments: TOML lists as tuples."""
     return {key: tuple(value) if isinstance(value, list) else value for key, value in params.items()}

@@ -20,7 +20,7 @@ import numpy as np
 
 from tabkit.boosting.booster import processor_for
 from tabkit.pipeline.features import FeatureSet
-from tabkit.pipeline.kinds import EVERY_ROW, FitContext, get_kind
+from tabkit.pipeline.kinds import EVERY_ROW, FitContext, as_params, get_kind
 from tabkit.pipeline.kinds.embedding_net import auto_y_range
 from tabkit.pipeline.partitioned.tasks import SplitPart, encoded_part
 from tabkit.pipeline.partitioned.work import PartitionWork
@@ -187,7 +187,7 @@ class PartitionedFits:
     def _bare_estimator(self, entry: dict):
         """A model entry's estimator before the split, for its processor's settings."""
         params = {key: value for key, value in entry["params"].items() if not (key == "y_range" and value == "auto")}
-        values = {key: tuple(value) if isinstance(value, list) else value for key, value in params.items()}
+        values = as_params(params)
         values.update(cat_names=list(self.features.cat_names), cont_names=list(self.features.cont_names))
         return get_kind(entry["kind"]).estimator_class(self.spec.task)(**values)
 

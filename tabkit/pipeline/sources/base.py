@@ -78,13 +78,9 @@ class DataSource:
         loaded whole."""
         return False
 
-    def partitions(self, data: dict) -> int:
-        """How many partitions partitioned data is stored in."""
-        raise NotImplementedError(f"source {self.name!r} is not partitioned")
-
     def partition_files(self, data: dict) -> list[str]:
-        """A name for each partition (its training file), for messages."""
-        return [f"partition {k}" for k in range(self.partitions(data))]
+        """Partitioned data's partitions, one name each (its training file), in order."""
+        raise NotImplementedError(f"source {self.name!r} is not partitioned")
 
     def load_partition(self, data: dict, index: int) -> Any:
         """Partition ``index`` of partitioned data, in the form :meth:`load` gives its

@@ -75,11 +75,6 @@ class RossmannSource(DataSource):
     def partitioned(self, data: dict) -> bool:
         return data.get("format") == "parquet"
 
-    def partitions(self, data: dict) -> int:
-        from tabkit.datasets.partitioned import partition_files
-
-        return len(partition_files(data["path"], "train"))
-
     def partition_files(self, data: dict) -> list[str]:
         from tabkit.datasets.partitioned import partition_files
 
@@ -101,7 +96,7 @@ class RossmannSource(DataSource):
 
     def describe(self, data: dict) -> str:
         if self.partitioned(data):
-            n_parts = self.partitions(data)
+            n_parts = len(self.partition_files(data))
             return f"Kaggle Rossmann tables in {data['path']}, partitioned by store ({n_parts} partitions)"
         return f"Kaggle Rossmann files in {data['path']}"
 
